@@ -1,0 +1,95 @@
+"""`vmfabric lab ...`: the local multi-host hypervisor lab."""
+
+import json
+
+import click
+
+from service.lab.lab import DEFAULT_CAPACITY, FAIL_MODES, Lab
+from service.errors import LabError
+
+dir_option = click.option("--dir", "lab_dir", type=click.Path(file_okay=False),
+                          help="Lab directory (default $VMFABRIC_HOME/lab).")
+
+
+def _capacity(value):
+    if value in ("", "none"):
+        return {}
+    try:
+        cpu, ram, disk = (int(part) for part in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: expected CPU,RAM_MB,DISK_GB such as 8,8192,40")
+    if min(cpu, ram, disk) <= 0:
+        raise click.BadParameter(f"{value!r}: every figure must be positive")
+    return {"cpu": cpu, "ram_mb": ram, "disk_gb": disk}
+
+
+@click.group()
+def lab():
+    """Several real hypervisor hosts (sshd + libvirtd in namespaces) on this machine."""
+
+
+@lab.command()
+@click.option("--hosts", default=3, show_default=True, type=int, help="Number of hosts.")
+@dir_option
+@click.option("--name", "tag", default="lab", show_default=True,
+              help="Short lab name (1-4 chars); prefixes every namespace and link.")
+@click.option("--subnet", help="IPv4 /24 for the lab bridge (default derived from --name).")
+@click.option("--capacity", default="{cpu},{ram_mb},{disk_gb}".format(**DEFAULT_CAPACITY),
+              show_default=True, help="Advertised capacity per host: CPU,RAM_MB,DISK_GB "
+              "('none' to use the discovered facts).")
+def up(hosts, lab_dir, tag, subnet, capacity):
+    """Create or repair the lab; the last line printed is the pm_file path."""
+    the_lab = Lab(lab_dir, tag=tag, subnet=subnet, report=lambda m: click.echo(m, err=True))
+    state = the_lab.up(hosts=hosts, capacity=_capacity(capacity))
+    click.echo(f"ssh:   ssh -F {state.ssh_config} root@{state.hosts[0].address}", err=True)
+    click.echo(f"virsh: virsh -c 'qemu+ssh://root@{state.hosts[0].address}/system"
+               f"?command={state.dir}/ssh'", err=True)
+    click.echo(state.pm_file)
+
+
+@lab.command()
+@dir_option
+def down(lab_dir):
+    """Stop every lab process and remove its namespaces, links and mounts."""
+    Lab(lab_dir).down()
+    click.echo("lab down", err=True)
+
+
+@lab.command()
+@dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def status(lab_dir, as_json):
+    """Show each host: address, link, daemons, running domains."""
+    rows = Lab(lab_dir).status()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        raise LabError("no lab running in that directory")
+    click.echo(f"{'HOST':5} {'ADDRESS':15} {'LINK':5} {'SSHD':5} {'LIBVIRTD':8} {'DOMAINS':7} FAILED")
+    for r in rows:
+        click.echo(f"{r['host']:5} {r['address']:15} {_ud(r['link']):5} {_ud(r['sshd']):5} "
+                   f"{_ud(r['libvirtd']):8} {r['domains']:<7} {r['failed'] or '-'}")
+
+
+def _ud(flag):
+    return "up" if flag else "down"
+
+
+@lab.command()
+@click.argument("host")
+@click.option("--mode", type=click.Choice(FAIL_MODES), default="link", show_default=True)
+@dir_option
+def fail(host, mode, lab_dir):
+    """Inject a fault into HOST (h1, 1 or its address)."""
+    h = Lab(lab_dir).fail(host, mode)
+    click.echo(f"h{h.index} {h.address}: {mode} failed")
+
+
+@lab.command()
+@click.argument("host")
+@dir_option
+def heal(host, lab_dir):
+    """Undo every injected fault on HOST."""
+    h = Lab(lab_dir).heal(host)
+    click.echo(f"h{h.index} {h.address}: healed")

@@ -1,0 +1,182 @@
+"""Bring a lab up, repair it, inspect it, inject faults and tear it down."""
+
+import concurrent.futures
+import os
+
+import yaml
+
+from service import sshconfig
+from service.errors import LabError
+from service.lab import daemons, hostfs, netns, preflight
+from service.lab.state import HostRecord, LabState, check_tag, default_subnet, MAX_HOSTS
+from service.util import run
+
+DEFAULT_CAPACITY = {"cpu": 8, "ram_mb": 8192, "disk_gb": 40}
+FAIL_MODES = ("link", "libvirtd", "sshd")
+
+
+def default_dir():
+    return os.path.join(os.environ.get("VMFABRIC_HOME", "/var/lib/vmfabric"), "lab")
+
+
+class Lab:
+    """A lab rooted at one directory; every method is safe to call again."""
+
+    def __init__(self, lab_dir=None, tag="lab", subnet=None, report=None):
+        self.dir = os.path.abspath(lab_dir or default_dir())
+        self.report = report or (lambda message: None)
+        existing = LabState.load(self.dir)
+        if existing:
+            self.state = existing
+        else:
+            tag = check_tag(tag)
+            self.state = LabState(dir=self.dir, tag=tag, subnet=subnet or default_subnet(tag))
+
+    # ---- up -------------------------------------------------------------
+    def up(self, hosts=3, capacity=DEFAULT_CAPACITY, domain_type="qemu"):
+        preflight.check_all()
+        if not 1 <= hosts <= MAX_HOSTS:
+            raise LabError(f"--hosts {hosts}: choose between 1 and {MAX_HOSTS}")
+        fresh = not os.path.exists(self.state.path)
+        if len(self.state.hosts) > hosts:
+            raise LabError(f"the lab in {self.dir} has {len(self.state.hosts)} hosts; "
+                           f"run `vmfabric lab down --dir {self.dir}` before asking for {hosts}")
+        names = self.state.names
+        if fresh:
+            # an earlier run of this lab may have been killed: its namespaces,
+            # links and daemons carry our prefix and are cleared, nothing else is
+            netns.sweep(names.netns_prefix, names.veth_prefix, names.bridge)
+        netns.check_range_free(self.state.subnet, names.bridge)
+        os.makedirs(self.dir, exist_ok=True)
+        for index in range(len(self.state.hosts) + 1, hosts + 1):
+            self.state.hosts.append(HostRecord(index=index, address=self.state.address_of(index),
+                                               capacity=dict(capacity or {}),
+                                               domain_type=domain_type))
+        try:
+            self._ensure_key()
+            netns.ensure_bridge(names.bridge, self.state.gateway, self.state.prefixlen)
+            with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, hosts)) as pool:
+                keys = list(pool.map(self._ensure_host, self.state.hosts))
+            self._write_access_files(keys)
+            self.state.save()
+        except BaseException:
+            if fresh:
+                self.report("lab up failed; removing what it made")
+                self._teardown()
+            raise
+        return self.state
+
+    def _ensure_key(self):
+        if not os.path.exists(self.state.private_key):
+            run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "vmfabric-lab",
+                 "-f", self.state.private_key])
+
+    def _ensure_host(self, host):
+        names = self.state.names
+        host_dir = self.state.host_dir(host.index)
+        with open(self.state.private_key + ".pub") as fh:
+            key_line = hostfs.prepare(host_dir, host.index, host.address, fh.read())
+        ns = names.netns(host.index)
+        netns.ensure_host_link(ns, names.veth(host.index), names.bridge, host.address,
+                               self.state.prefixlen)
+        anchor = host.pids.get("anchor")
+        if not daemons.pid_alive(anchor):
+            # daemons without their anchor cannot be managed: start the host afresh
+            netns.kill_pids(netns.netns_pids(ns))
+            anchor = daemons.start_anchor(ns, host_dir)
+        host.pids["anchor"] = anchor
+        for daemon in daemons.DAEMONS:
+            host.pids[daemon] = daemons.start_daemon(anchor, host_dir, daemon, host.index)
+            if daemon == "libvirtd":
+                daemons.wait_libvirtd(anchor, host_dir, host.index)
+        daemons.ensure_pool(anchor)
+        host.failed = ""
+        self.report(f"h{host.index} {host.address}: sshd, virtlogd, libvirtd up")
+        return key_line
+
+    def _write_access_files(self, key_lines):
+        with open(self.state.known_hosts, "w") as fh:
+            fh.write("\n".join(key_lines) + "\n")
+        sshconfig.write(self.dir, self.state.private_key, self.state.known_hosts)
+        with open(self.state.pm_file, "w") as fh:
+            fh.write("".join(f"{h.address}\n" for h in self.state.hosts))
+        settings = {}
+        for h in self.state.hosts:
+            entry = {"vmfabric_domain_type": h.domain_type, "vmfabric_lab_host": f"h{h.index}"}
+            if h.capacity:
+                entry["vmfabric_capacity"] = dict(h.capacity)
+            settings[h.address] = entry
+        with open(self.state.settings_file, "w") as fh:
+            fh.write("# per-host settings of the vmfabric lab in " + self.dir + "\n")
+            yaml.safe_dump(settings, fh, sort_keys=True)
+
+    # ---- down -----------------------------------------------------------
+    def down(self):
+        preflight.check_root()
+        self._teardown()
+        for name in ("lab.json",):
+            try:
+                os.unlink(os.path.join(self.dir, name))
+            except FileNotFoundError:
+                pass
+
+    def _teardown(self):
+        for host in self.state.hosts:
+            pids = [p for p in host.pids.values() if p]
+            for daemon in daemons.DAEMONS:
+                pids.append(daemons.read_pid(self.state.host_dir(host.index), daemon))
+            netns.kill_pids([p for p in pids if daemons.pid_alive(p)])
+        names = self.state.names
+        # guests (qemu) and anything else left in the namespaces go with them
+        netns.sweep(names.netns_prefix, names.veth_prefix, names.bridge)
+
+    # ---- status ---------------------------------------------------------
+    def status(self):
+        if not os.path.exists(self.state.path):
+            return []
+        rows = []
+        for host in self.state.hosts:
+            host_dir = self.state.host_dir(host.index)
+            anchor = host.pids.get("anchor")
+            up = {d: daemons.daemon_up(host_dir, d) for d in daemons.DAEMONS}
+            link = netns.link_is_up(self.state.names.veth(host.index))
+            domains = (daemons.running_domains(anchor)
+                       if up["libvirtd"] and daemons.pid_alive(anchor) else [])
+            rows.append({"host": f"h{host.index}", "address": host.address, "link": link,
+                         "sshd": up["sshd"], "libvirtd": up["libvirtd"],
+                         "virtlogd": up["virtlogd"], "domains": len(domains),
+                         "failed": host.failed})
+        return rows
+
+    # ---- faults ---------------------------------------------------------
+    def fail(self, name, mode):
+        preflight.check_root()
+        if mode not in FAIL_MODES:
+            raise LabError(f"--mode {mode!r}: choose one of {', '.join(FAIL_MODES)}")
+        host = self._existing_host(name)
+        if mode == "link":
+            netns.set_link(self.state.names.veth(host.index), up=False)
+        else:
+            daemons.stop_daemon(self.state.host_dir(host.index), mode)
+        host.failed = mode
+        self.state.save()
+        return host
+
+    def heal(self, name):
+        preflight.check_root()
+        host = self._existing_host(name)
+        if not daemons.pid_alive(host.pids.get("anchor")):
+            raise LabError(f"lab host h{host.index} has lost its namespace anchor; "
+                           f"run `vmfabric lab up --dir {self.dir}` to repair it")
+        netns.set_link(self.state.names.veth(host.index), up=True)
+        self._ensure_host(host)
+        self.state.save()
+        return host
+
+    def _existing_host(self, name):
+        if not os.path.exists(self.state.path):
+            raise LabError(f"no lab in {self.dir}; start one with `vmfabric lab up --dir {self.dir}`")
+        return self.state.find_host(name)
+
+    def anchor_of(self, name):
+        return self._existing_host(name).pids.get("anchor")

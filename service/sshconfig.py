@@ -1,0 +1,56 @@
+"""One OpenSSH client configuration that every vmfabric SSH user shares.
+
+Ansible (``-F`` in ``ansible_ssh_common_args``), libvirt's ``qemu+ssh``
+transport (through the ``command=`` wrapper) and people at a shell all use
+the same file, so host keys are verified the same way everywhere: keys live
+in vmfabric's own known_hosts and an unknown or changed key is refused.
+"""
+
+import os
+import stat
+
+CONFIG = """\
+# written by vmfabric: host keys are verified against {known_hosts}
+Host *
+  User root
+  IdentityFile {private_key}
+  IdentitiesOnly yes
+  UserKnownHostsFile {known_hosts}
+  GlobalKnownHostsFile /dev/null
+  StrictHostKeyChecking yes
+  UpdateHostKeys no
+  BatchMode yes
+  ConnectTimeout 5
+  ServerAliveInterval 5
+  ServerAliveCountMax 3
+"""
+
+WRAPPER = """\
+#!/bin/sh
+# ssh with vmfabric's verified host keys (used by libvirt's qemu+ssh command=)
+exec ssh -F '{config}' "$@"
+"""
+
+
+def write(directory, private_key, known_hosts):
+    """Write DIRECTORY/ssh_config and the DIRECTORY/ssh wrapper; return their paths."""
+    os.makedirs(directory, exist_ok=True)
+    config = os.path.join(directory, "ssh_config")
+    wrapper = os.path.join(directory, "ssh")
+    _write_if_changed(config, CONFIG.format(private_key=private_key, known_hosts=known_hosts))
+    _write_if_changed(wrapper, WRAPPER.format(config=config))
+    os.chmod(wrapper, stat.S_IRWXU | stat.S_IRGRP | stat.S_IXGRP)
+    return config, wrapper
+
+
+def _write_if_changed(path, text):
+    try:
+        with open(path) as fh:
+            if fh.read() == text:
+                return
+    except FileNotFoundError:
+        pass
+    tmp = path + ".tmp"
+    with open(tmp, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
