@@ -93,3 +93,13 @@ def heal(host, lab_dir):
     """Undo every injected fault on HOST."""
     h = Lab(lab_dir).heal(host)
     click.echo(f"h{h.index} {h.address}: healed")
+
+
+@lab.command()
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Where to write the qcow2 (default $VMFABRIC_HOME/images/vmfabric-guest.qcow2).")
+def image(out):
+    """Build (once) a tiny bootable guest that prints VMFABRIC-GUEST-READY on its console."""
+    from service.lab import image as guest_image
+
+    click.echo(guest_image.build(out, report=lambda m: click.echo(m, err=True)))

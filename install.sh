@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# vmfabric set-up.
+#   ./install.sh pm_file image_file types_file   install, discover the hosts, start the server
+#   ./install.sh                                 the demo: a 3-host lab, its guest image, 3 types
+#   ./install.sh --deps-only                     only the OS packages and the .venv
+#   ./install.sh --stop                          stop the server (and the demo lab)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+
+DEBIAN_PACKAGES=(
+  python3 python3-venv python3-dev gcc pkg-config
+  libvirt-daemon-system libvirt-clients libvirt-dev
+  qemu-system-x86 qemu-utils
+  openssh-server openssh-client
+  iproute2 util-linux curl
+  cpio dosfstools mtools syslinux syslinux-common
+)
+
+say() { printf 'install.sh: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+install_debian_packages() {
+  local missing=()
+  for pkg in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  # the lab image is built from these packages' .debs: the lists must be present
+  if [ ${#missing[@]} -gt 0 ] || [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v lock)" ]; then
+    [ "$(id -u)" -eq 0 ] || die "missing Debian packages (${missing[*]}); run as root"
+    say "installing Debian packages: ${missing[*]:-(refreshing package lists)}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+install_venv() {
+  if [ ! -x .venv/bin/python ]; then
+    say "creating .venv"
+    python3 -m venv .venv
+  fi
+  local stamp=.venv/.vmfabric-installed
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    say "installing vmfabric and its Python dependencies into .venv"
+    .venv/bin/pip install -q --upgrade pip >/dev/null
+    .venv/bin/pip install -q -e '.[test]'
+    touch "$stamp"
+  fi
+}
+
+install_deps() {
+  install_debian_packages
+  install_venv
+}
+
+case "${1:-}" in
+  --deps-only)
+    install_deps
+    ;;
+  *)
+    install_deps
+    exec .venv/bin/python -m service.install "$@"
+    ;;
+esac
