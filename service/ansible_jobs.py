@@ -1,0 +1,90 @@
+"""The one place that runs Ansible: playbooks through ansible-runner.
+
+Callers get back plain per-host results read from the runner's events; no
+other module imports ansible_runner.
+"""
+
+import dataclasses
+import os
+import shutil
+import sys
+import tempfile
+
+import ansible_runner
+
+from service.errors import DiscoveryError
+from service.paths import ANSIBLE_CFG, FILTER_PLUGINS, PLAYBOOKS
+
+
+@dataclasses.dataclass
+class HostResult:
+    host: str
+    ok: bool = True
+    reason: str = ""
+    facts: dict = dataclasses.field(default_factory=dict)  # set_fact results
+    changed: int = 0
+
+
+@dataclasses.dataclass
+class PlaybookRun:
+    status: str
+    rc: int
+    hosts: dict  # inventory hostname -> HostResult
+    stdout: str
+
+
+def run_playbook(name, inventory, *, work_dir, fact_cache, forks, extravars=None, timeout=600):
+    """Run playbooks/NAME against INVENTORY and collect what each host reported."""
+    os.makedirs(work_dir, exist_ok=True)
+    private = tempfile.mkdtemp(prefix="run-", dir=work_dir)
+    envvars = {
+        "ANSIBLE_CONFIG": ANSIBLE_CFG,
+        "ANSIBLE_FILTER_PLUGINS": FILTER_PLUGINS,
+        "ANSIBLE_SSH_CONTROL_PATH_DIR": os.path.join(work_dir, "cp"),
+        "ANSIBLE_LOCAL_TEMP": os.path.join(work_dir, "tmp"),
+        "ANSIBLE_NOCOLOR": "1",
+        # the ansible-playbook beside this interpreter (a .venv need not be active)
+        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+    }
+    try:
+        result = ansible_runner.run(
+            private_data_dir=private,
+            playbook=os.path.join(PLAYBOOKS, name),
+            inventory=os.path.abspath(inventory),
+            envvars=envvars,
+            extravars=extravars or {},
+            forks=max(1, forks),
+            # an absolute path: the runner keeps its cache there, not in the artifacts
+            fact_cache=os.path.abspath(fact_cache),
+            fact_cache_type="jsonfile",
+            quiet=True,
+            timeout=timeout,
+        )
+        hosts = {}
+        for event in result.events:
+            _absorb(hosts, event)
+        stdout = result.stdout.read() if result.stdout else ""
+        if result.status in ("timeout",) or (result.rc not in (0, 2, 4) and not hosts):
+            raise DiscoveryError(f"ansible-playbook {name} {result.status} (rc {result.rc}): "
+                                 f"{stdout[-1500:]}")
+        return PlaybookRun(status=result.status, rc=result.rc, hosts=hosts, stdout=stdout)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _absorb(hosts, event):
+    kind = event.get("event", "")
+    data = event.get("event_data", {})
+    host = data.get("host")
+    if not host or not kind.startswith("runner_on_"):
+        return
+    entry = hosts.setdefault(host, HostResult(host=host))
+    res = data.get("res") or {}
+    if kind == "runner_on_ok":
+        entry.facts.update(res.get("ansible_facts") or {})
+        entry.changed += bool(res.get("changed"))
+    elif kind in ("runner_on_unreachable", "runner_on_failed") and not data.get("ignore_errors"):
+        entry.ok = False
+        detail = res.get("stderr") or res.get("msg") or ""
+        what = "unreachable" if kind == "runner_on_unreachable" else f"task {data.get('task')!r} failed"
+        entry.reason = f"{what}: {str(detail).strip()[-600:]}"

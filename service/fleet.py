@@ -1,0 +1,131 @@
+"""The fleet of PMs: registration from a pm_file, the inventory, discovery.
+
+Ties the pm_file parser, the store (stable pmids), SSH host keys, the
+generated inventory and the discovery playbook together.
+"""
+
+import os
+
+import yaml
+
+from service import ansible_jobs, sshconfig
+from service.errors import ConfigError
+from service.inventory import generate, hostkeys, pmfile
+
+DISCOVER_PLAYBOOK = "discover.yml"
+
+
+class Fleet:
+    def __init__(self, config, store):
+        self.config = config
+        self.store = store
+        self._settings = None
+
+    # ---- settings and SSH --------------------------------------------------
+    def host_settings(self):
+        """Per-host settings keyed by address, from inventory.host_settings (read once)."""
+        if self._settings is None:
+            path = self.config["inventory"]["host_settings"]
+            self._settings = {}
+            if path:
+                try:
+                    with open(path) as fh:
+                        data = yaml.safe_load(fh) or {}
+                except (OSError, yaml.YAMLError) as exc:
+                    raise ConfigError(f"{path}: cannot read host settings: {exc}") from exc
+                if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+                    raise ConfigError(f"{path}: expected a mapping of address -> settings")
+                self._settings = {str(k): v for k, v in data.items()}
+        return self._settings
+
+    def ssh_files(self):
+        """(ssh_config, ssh wrapper) written from the ssh settings."""
+        ssh = self.config["ssh"]
+        return sshconfig.write(self.config.ssh_dir, ssh["private_key"], ssh["known_hosts"])
+
+    def _row(self, entry):
+        settings = dict(self.host_settings().get(entry.address, {}))
+        uri = settings.get("vmfabric_libvirt_uri") or generate.default_libvirt_uri(entry)
+        domain_type = settings.get("vmfabric_domain_type", "auto")
+        return {"address": entry.address, "port": entry.port, "user": entry.user,
+                "libvirt_uri": uri, "settings": settings, "state": "new", "reason": "",
+                "domain_type": domain_type if domain_type != "auto" else "qemu"}
+
+    # ---- registration -----------------------------------------------------
+    def register_pm_file(self, path):
+        """Register every host of PATH (old pmids kept); returns (pms, new pmids)."""
+        entries = pmfile.parse_file(path, default_user=self.config["ssh"]["user"])
+        pms, added = self.store.pms.sync(entries, self._row)
+        self._record_keys([e for e in entries], pms)
+        self.write_inventory()
+        return pms, added
+
+    def add_host(self, spec, settings=None):
+        """Add one host at runtime (``[user@]address[:port]``); returns its pm row."""
+        try:
+            entry = pmfile.parse_line(spec, default_user=self.config["ssh"]["user"])
+        except ValueError as exc:
+            from service.errors import ValidationError
+
+            raise ValidationError(f"host {spec!r}: {exc}", field="address") from None
+        row = self._row(entry)
+        if settings:
+            row["settings"].update(settings)
+        pmid = self.store.pms.add(row)
+        self._record_keys([entry], self.store.pms.list())
+        self.write_inventory()
+        return self.store.pms.get(pmid)
+
+    def _record_keys(self, entries, pms):
+        local = {(p["address"], p["port"]) for p in pms if not p["libvirt_uri"].startswith("qemu+ssh")}
+        for entry in entries:
+            if (entry.address, entry.port) not in local:
+                hostkeys.record(self.config["ssh"]["known_hosts"], entry)
+
+    def write_inventory(self):
+        config_file, _ = self.ssh_files()
+        return generate.write(self.config["inventory"]["path"], self.store.pms.list(),
+                              self.config, config_file)
+
+    # ---- discovery ----------------------------------------------------------
+    def discover(self, pmids=None):
+        """Run the discovery playbook and record each host up (with capacity) or down."""
+        pms = self.store.pms.list()
+        if pmids is not None:
+            pms = [p for p in pms if p["id"] in set(pmids)]
+        if not pms:
+            return []
+        for pm in pms:  # a host unreachable when added gets its key scanned now
+            entry = pmfile.PmEntry(address=pm["address"], port=pm["port"], user=pm["user"])
+            hostkeys.record(self.config["ssh"]["known_hosts"], entry)
+        inventory = self.write_inventory()
+        run = ansible_jobs.run_playbook(
+            DISCOVER_PLAYBOOK, inventory,
+            work_dir=os.path.join(self.config["state_dir"], "ansible"),
+            fact_cache=self.config.fact_cache,
+            forks=min(len(pms), 50),
+            extravars={},
+            timeout=self.config["discovery"]["timeout"],
+        )
+        for pm in pms:
+            self._record(pm, run.hosts.get(f"pm{pm['id']}"))
+        return self.store.pms.list()
+
+    def _record(self, pm, result):
+        known_hosts = self.config["ssh"]["known_hosts"]
+        if result is None:
+            self.store.pms.record_discovery(pm["id"], state="down",
+                                            reason="no result from discovery")
+        elif not result.ok:
+            reason = hostkeys.explain_ssh_failure(result.reason, pm["address"], known_hosts)
+            self.store.pms.record_discovery(pm["id"], state="down", reason=reason)
+        else:
+            capacity = result.facts.get("vmfabric_discovered")
+            if not capacity:
+                self.store.pms.record_discovery(pm["id"], state="down",
+                                                reason="discovery reported no capacity")
+                return
+            self.store.pms.record_discovery(
+                pm["id"], state="up", capacity=capacity,
+                domain_type=result.facts.get("vmfabric_discovered_domain_type"),
+                facts={"raw": capacity.get("raw", {})})

@@ -1,0 +1,1 @@
+"""pm_file parsing, SSH host keys and the generated Ansible inventory."""

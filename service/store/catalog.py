@@ -1,0 +1,77 @@
+"""Images and instance types: what can be launched."""
+
+import sqlalchemy as sa
+
+from service.errors import NotFound
+from service.store.schema import host_images, images, types
+
+
+class Catalog:
+    def __init__(self, store):
+        self.store = store
+
+    # ---- instance types --------------------------------------------------
+    def put_types(self, rows):
+        """Insert or update types by tid (a type in use keeps its tid)."""
+        with self.store.write() as conn:
+            for row in rows:
+                done = conn.execute(types.update().where(types.c.tid == row["tid"]).values(**row))
+                if done.rowcount == 0:
+                    conn.execute(types.insert().values(**row))
+
+    def types(self):
+        with self.store.read() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.select(types).order_by(types.c.tid))]
+
+    def type(self, tid):
+        with self.store.read() as conn:
+            row = conn.execute(sa.select(types).where(types.c.tid == tid)).first()
+        if row is None:
+            raise NotFound(f"no instance type {tid}")
+        return dict(row._mapping)
+
+    # ---- images ----------------------------------------------------------
+    def put_image(self, row):
+        """Register an image by its source; an existing source keeps its id."""
+        with self.store.write() as conn:
+            existing = conn.execute(sa.select(images.c.id)
+                                    .where(images.c.source == row["source"])).scalar()
+            if existing:
+                conn.execute(images.update().where(images.c.id == existing).values(**row))
+                return existing
+            return conn.execute(images.insert().values(**row)).inserted_primary_key[0]
+
+    def images(self):
+        with self.store.read() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.select(images).order_by(images.c.id))]
+
+    def image(self, image_id):
+        with self.store.read() as conn:
+            row = conn.execute(sa.select(images).where(images.c.id == image_id)).first()
+        if row is None:
+            raise NotFound(f"no image {image_id}")
+        return dict(row._mapping)
+
+    def image_source_by_sha(self, sha256):
+        with self.store.read() as conn:
+            return conn.execute(sa.select(images.c.source)
+                                .where(images.c.sha256 == sha256)).scalar()
+
+    # ---- base images on hosts --------------------------------------------
+    def host_image(self, pmid, image_id):
+        with self.store.read() as conn:
+            row = conn.execute(sa.select(host_images).where(
+                host_images.c.pmid == pmid, host_images.c.image_id == image_id)).first()
+        return dict(row._mapping) if row else None
+
+    def record_host_image(self, pmid, image_id, volume, sha256):
+        with self.store.write() as conn:
+            conn.execute(host_images.delete().where(host_images.c.pmid == pmid,
+                                                    host_images.c.image_id == image_id))
+            conn.execute(host_images.insert().values(pmid=pmid, image_id=image_id,
+                                                     volume=volume, sha256=sha256))
+
+    def forget_host_image(self, pmid, image_id):
+        with self.store.write() as conn:
+            conn.execute(host_images.delete().where(host_images.c.pmid == pmid,
+                                                    host_images.c.image_id == image_id))

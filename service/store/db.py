@@ -1,0 +1,84 @@
+"""The store's engine: SQLite in WAL mode by default, any SQLAlchemy URL otherwise."""
+
+import contextlib
+import os
+
+import sqlalchemy as sa
+
+from service.store import schema
+from service.store.catalog import Catalog
+from service.store.pms import PmRepo
+from service.store.vms import VmRepo
+
+
+def _sqlite_tuning(engine):
+    """WAL, a busy timeout, and BEGIN IMMEDIATE for writes (no upgrade deadlocks)."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        immediate = conn.get_execution_options().get("vmfabric_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Store:
+    def __init__(self, url):
+        self.url = url
+        if url.startswith("sqlite:///"):
+            path = url[len("sqlite:///"):]
+            if path and path != ":memory:":
+                os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            self.engine = sa.create_engine(url, pool_size=32, max_overflow=32,
+                                           connect_args={"check_same_thread": False,
+                                                         "timeout": 30})
+            _sqlite_tuning(self.engine)
+        else:
+            self.engine = sa.create_engine(url, pool_pre_ping=True)
+        schema.metadata.create_all(self.engine)
+        self.pms = PmRepo(self)
+        self.vms = VmRepo(self)
+        self.catalog = Catalog(self)
+
+    @contextlib.contextmanager
+    def write(self):
+        """A write transaction (BEGIN IMMEDIATE on SQLite)."""
+        with self.engine.connect().execution_options(vmfabric_write=True) as conn:
+            with conn.begin():
+                yield conn
+
+    @contextlib.contextmanager
+    def read(self):
+        with self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    # ---- shared key/value state ------------------------------------------
+    def get_kv(self, key, default=None, conn=None):
+        query = sa.select(schema.kv.c.value).where(schema.kv.c.key == key)
+        if conn is not None:
+            value = conn.execute(query).scalar()
+        else:
+            with self.read() as c:
+                value = c.execute(query).scalar()
+        return default if value is None else value
+
+    def set_kv(self, key, value, conn=None):
+        if conn is None:
+            with self.write() as c:
+                return self.set_kv(key, value, conn=c)
+        updated = conn.execute(schema.kv.update().where(schema.kv.c.key == key)
+                               .values(value=str(value)))
+        if updated.rowcount == 0:
+            conn.execute(schema.kv.insert().values(key=key, value=str(value)))
+
+    def dispose(self):
+        self.engine.dispose()

@@ -1,0 +1,78 @@
+"""Physical machines: registration (stable pmids), discovery results, listing."""
+
+import time
+
+import sqlalchemy as sa
+
+from service.errors import InventoryError, NotFound
+from service.store.schema import pms
+
+
+class PmRepo:
+    def __init__(self, store):
+        self.store = store
+
+    def sync(self, entries, make_row):
+        """Register pm_file ENTRIES, keeping the pmid of every host already known.
+
+        New hosts get the next pmids in file order; all or nothing. Returns
+        (all pm rows, pmids that are new).
+        """
+        added = []
+        with self.store.write() as conn:
+            known = {(r.address.lower(), r.port): r.id
+                     for r in conn.execute(sa.select(pms.c.id, pms.c.address, pms.c.port))}
+            for entry in entries:
+                if entry.key in known:
+                    continue
+                result = conn.execute(pms.insert().values(**make_row(entry)))
+                added.append(result.inserted_primary_key[0])
+        return self.list(), added
+
+    def add(self, row):
+        with self.store.write() as conn:
+            exists = conn.execute(sa.select(pms.c.id).where(
+                sa.func.lower(pms.c.address) == row["address"].lower(),
+                pms.c.port == row["port"])).scalar()
+            if exists:
+                raise InventoryError(f"host {row['address']}:{row['port']} is already pm {exists}")
+            return conn.execute(pms.insert().values(**row)).inserted_primary_key[0]
+
+    def list(self, state=None):
+        query = sa.select(pms).order_by(pms.c.id)
+        if state:
+            query = query.where(pms.c.state == state)
+        with self.store.read() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def ids(self):
+        with self.store.read() as conn:
+            return [r[0] for r in conn.execute(sa.select(pms.c.id).order_by(pms.c.id))]
+
+    def get(self, pmid, conn=None):
+        query = sa.select(pms).where(pms.c.id == pmid)
+        if conn is None:
+            with self.store.read() as c:
+                row = c.execute(query).first()
+        else:
+            row = conn.execute(query).first()
+        if row is None:
+            raise NotFound(f"no pm {pmid}")
+        return dict(row._mapping)
+
+    def record_discovery(self, pmid, *, state, reason="", capacity=None, domain_type=None,
+                         facts=None):
+        values = {"state": state, "reason": reason, "discovered_at": time.time()}
+        if capacity:
+            values.update(cpu=capacity["cpu"], ram_mb=capacity["ram_mb"],
+                          disk_gb=capacity["disk_gb"])
+        if domain_type:
+            values["domain_type"] = domain_type
+        if facts is not None:
+            values["facts"] = facts
+        with self.store.write() as conn:
+            conn.execute(pms.update().where(pms.c.id == pmid).values(**values))
+
+    def set_state(self, pmid, state, reason=""):
+        with self.store.write() as conn:
+            conn.execute(pms.update().where(pms.c.id == pmid).values(state=state, reason=reason))

@@ -1,0 +1,92 @@
+"""Tables of the store (SQLAlchemy Core, so a PostgreSQL URL works as well as SQLite)."""
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+pms = sa.Table(
+    "pms", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),  # the pmid
+    sa.Column("address", sa.String(255), nullable=False),
+    sa.Column("port", sa.Integer, nullable=False, default=22),
+    sa.Column("user", sa.String(64), nullable=False, default="root"),
+    sa.Column("libvirt_uri", sa.String(1024), nullable=False),
+    sa.Column("settings", sa.JSON, nullable=False, default=dict),
+    # new: never discovered; up: facts and libvirtd fine; down: see reason
+    sa.Column("state", sa.String(16), nullable=False, default="new"),
+    sa.Column("reason", sa.Text, nullable=False, default=""),
+    sa.Column("domain_type", sa.String(16), nullable=False, default="qemu"),
+    # schedulable capacity (after overrides, caps, reservations and allocation ratios)
+    sa.Column("cpu", sa.Integer, nullable=False, default=0),
+    sa.Column("ram_mb", sa.Integer, nullable=False, default=0),
+    sa.Column("disk_gb", sa.Integer, nullable=False, default=0),
+    # claimed by VMs; only ever changed by guarded updates
+    sa.Column("used_cpu", sa.Integer, nullable=False, default=0),
+    sa.Column("used_ram_mb", sa.Integer, nullable=False, default=0),
+    sa.Column("used_disk_gb", sa.Integer, nullable=False, default=0),
+    sa.Column("vm_count", sa.Integer, nullable=False, default=0),
+    sa.Column("facts", sa.JSON, nullable=False, default=dict),
+    sa.Column("discovered_at", sa.Float),
+    sa.UniqueConstraint("address", "port", name="uq_pm_address_port"),
+    sa.CheckConstraint("used_cpu >= 0 AND used_ram_mb >= 0 AND used_disk_gb >= 0",
+                       name="ck_pm_used_nonnegative"),
+    sqlite_autoincrement=True,
+)
+
+images = sa.Table(
+    "images", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("source", sa.String(2048), nullable=False, unique=True),  # as in image_file
+    sa.Column("path", sa.String(2048), nullable=False),  # local copy on the controller
+    sa.Column("format", sa.String(16), nullable=False),
+    sa.Column("virtual_size", sa.BigInteger, nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sqlite_autoincrement=True,
+)
+
+types = sa.Table(
+    "types", metadata,
+    sa.Column("tid", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("cpu", sa.Integer, nullable=False),
+    sa.Column("ram_mb", sa.Integer, nullable=False),
+    sa.Column("disk_gb", sa.Integer, nullable=False),
+)
+
+vms = sa.Table(
+    "vms", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),  # the vmid
+    sa.Column("name", sa.String(4096), nullable=False),
+    sa.Column("tid", sa.Integer, nullable=False),
+    sa.Column("image_id", sa.Integer, nullable=False),
+    sa.Column("pmid", sa.Integer, sa.ForeignKey("pms.id"), nullable=True),
+    # creating -> running | shutoff | paused ; failed ; deleting
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("domain_name", sa.String(64), nullable=False, default=""),
+    # the claim: what this VM holds on pmid
+    sa.Column("cpu", sa.Integer, nullable=False),
+    sa.Column("ram_mb", sa.Integer, nullable=False),
+    sa.Column("disk_gb", sa.Integer, nullable=False),
+    sa.Column("error", sa.Text, nullable=False, default=""),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sqlite_autoincrement=True,
+)
+sa.Index("ix_vms_pmid", vms.c.pmid)
+
+# base images already copied to a host's pool
+host_images = sa.Table(
+    "host_images", metadata,
+    sa.Column("pmid", sa.Integer, sa.ForeignKey("pms.id"), primary_key=True),
+    sa.Column("image_id", sa.Integer, sa.ForeignKey("images.id"), primary_key=True),
+    sa.Column("volume", sa.String(255), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+)
+
+# small shared key/value state: round-robin cursor, active policy, ...
+kv = sa.Table(
+    "kv", metadata,
+    sa.Column("key", sa.String(128), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
