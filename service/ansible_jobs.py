@@ -40,9 +40,10 @@ def run_playbook(name, inventory, *, work_dir, fact_cache, forks, extravars=None
     envvars = {
         "ANSIBLE_CONFIG": ANSIBLE_CFG,
         "ANSIBLE_FILTER_PLUGINS": FILTER_PLUGINS,
-        "ANSIBLE_SSH_CONTROL_PATH_DIR": os.path.join(work_dir, "cp"),
         "ANSIBLE_LOCAL_TEMP": os.path.join(work_dir, "tmp"),
         "ANSIBLE_NOCOLOR": "1",
+        # ansible-runner turns host key checking off unless told otherwise; we never do
+        "ANSIBLE_HOST_KEY_CHECKING": "True",
         # the ansible-playbook beside this interpreter (a .venv need not be active)
         "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
     }
@@ -87,4 +88,4 @@ def _absorb(hosts, event):
         entry.ok = False
         detail = res.get("stderr") or res.get("msg") or ""
         what = "unreachable" if kind == "runner_on_unreachable" else f"task {data.get('task')!r} failed"
-        entry.reason = f"{what}: {str(detail).strip()[-600:]}"
+        entry.reason = f"{what}: {str(detail).strip()[-4000:]}"

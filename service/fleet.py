@@ -104,7 +104,6 @@ class Fleet:
             work_dir=os.path.join(self.config["state_dir"], "ansible"),
             fact_cache=self.config.fact_cache,
             forks=min(len(pms), 50),
-            extravars={},
             timeout=self.config["discovery"]["timeout"],
         )
         for pm in pms:
@@ -118,6 +117,7 @@ class Fleet:
                                             reason="no result from discovery")
         elif not result.ok:
             reason = hostkeys.explain_ssh_failure(result.reason, pm["address"], known_hosts)
+            reason = reason if len(reason) <= 1000 else "..." + reason[-1000:]
             self.store.pms.record_discovery(pm["id"], state="down", reason=reason)
         else:
             capacity = result.facts.get("vmfabric_discovered")

@@ -6,8 +6,10 @@ the same file, so host keys are verified the same way everywhere: keys live
 in vmfabric's own known_hosts and an unknown or changed key is refused.
 """
 
+import hashlib
 import os
 import stat
+import tempfile
 
 CONFIG = """\
 # written by vmfabric: host keys are verified against {known_hosts}
@@ -54,3 +56,16 @@ def _write_if_changed(path, text):
     with open(tmp, "w") as fh:
         fh.write(text)
     os.replace(tmp, path)
+
+
+def control_dir(config_path):
+    """A short directory for SSH control sockets, one per ssh_config.
+
+    A master connection opened under one known_hosts file must never carry a
+    connection that should be verified against another; and a socket path has
+    only ~100 bytes, so the directory is short.
+    """
+    tag = hashlib.sha256(os.path.abspath(config_path).encode()).hexdigest()[:12]
+    path = os.path.join(tempfile.gettempdir(), f"vmfabric-cp-{tag}")
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    return path

@@ -38,3 +38,31 @@ def host_ssh(lab, host, *command, timeout=15):
     """Run COMMAND on a lab host over real SSH with the lab's verified host keys."""
     return subprocess.run(["ssh", "-F", lab.state.ssh_config, f"root@{host.address}", *command],
                           capture_output=True, text=True, timeout=timeout)
+
+
+def lab_config(lab, home, **overrides):
+    """A vmfabric configuration for the session lab, with state under HOME."""
+    from service import config as config_mod
+
+    base = {
+        "inventory": {"path": os.path.join(home, "inventory", "hosts.yml"),
+                      "host_settings": lab.state.settings_file},
+        "ssh": {"private_key": lab.state.private_key, "known_hosts": lab.state.known_hosts},
+    }
+    for key, value in overrides.items():
+        base.setdefault(key, {}).update(value) if isinstance(value, dict) else base.update({key: value})
+    return config_mod.load(overrides=base, home=home)
+
+
+@pytest.fixture(scope="session")
+def lab_fleet(lab, tmp_path_factory):
+    """A fleet registered from the lab's pm_file and discovered once."""
+    from service.fleet import Fleet
+    from service.store import Store
+
+    home = str(tmp_path_factory.mktemp("fleet-home"))
+    cfg = lab_config(lab, home)
+    fleet = Fleet(cfg, Store(cfg["database"]))
+    fleet.register_pm_file(lab.state.pm_file)
+    fleet.discover()
+    return fleet

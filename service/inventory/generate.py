@@ -4,6 +4,7 @@ import os
 
 import yaml
 
+from service import sshconfig
 from service.inventory.pmfile import PmEntry
 
 
@@ -20,6 +21,7 @@ def host_vars(pm, config, ssh_config):
         "ansible_ssh_private_key_file": config["ssh"]["private_key"],
         # every SSH connection verifies the host key recorded by vmfabric
         "ansible_ssh_common_args": f"-F {ssh_config}",
+        "ansible_control_path_dir": sshconfig.control_dir(ssh_config),
         "vmfabric_libvirt_uri": pm["libvirt_uri"],
         "vmfabric_allocation_ratio": dict(config["placement"]["allocation_ratio"]),
         "vmfabric_pool_path": config["libvirt"]["pool_path"],

@@ -1,0 +1,121 @@
+"""Discovery on the lab: capacities, a failed host reported down and back, the operator's view."""
+
+import os
+import subprocess
+
+import pytest
+import yaml
+
+from service.paths import REPO_ROOT
+
+pytestmark = pytest.mark.lab
+
+
+def test_every_lab_host_is_up_with_its_advertised_capacity(lab, lab_fleet):
+    pms = lab_fleet.store.pms.list()
+    assert [p["id"] for p in pms] == [1, 2, 3]
+    for pm, host in zip(pms, lab.state.hosts):
+        assert pm["address"] == host.address
+        assert pm["state"] == "up", pm["reason"]
+        assert (pm["cpu"], pm["ram_mb"], pm["disk_gb"]) == (
+            host.capacity["cpu"], host.capacity["ram_mb"], host.capacity["disk_gb"])
+        assert pm["domain_type"] == "qemu"
+        # the facts were really gathered from the host
+        assert pm["facts"]["raw"]["cpu"] == host.capacity["cpu"]
+
+
+def test_allocation_ratio_applies(lab, tmp_path):
+    from service.fleet import Fleet
+    from service.store import Store
+    from tests.conftest import lab_config
+
+    cfg = lab_config(lab, str(tmp_path), placement={"allocation_ratio": {"cpu": 2.0, "ram": 1.5}})
+    fleet = Fleet(cfg, Store(cfg["database"]))
+    fleet.register_pm_file(lab.state.pm_file)
+    pm = fleet.discover()[0]
+    assert (pm["cpu"], pm["ram_mb"]) == (16, int(8192 * 1.5))
+
+
+def test_failed_host_is_down_with_a_reason_and_returns_after_heal(lab, lab_fleet):
+    host = lab.state.hosts[2]
+    lab.fail(host.address, "libvirtd")
+    try:
+        pm = next(p for p in lab_fleet.discover() if p["address"] == host.address)
+        assert pm["state"] == "down"
+        assert "libvirt" in pm["reason"]
+        others = [p for p in lab_fleet.store.pms.list() if p["address"] != host.address]
+        assert all(p["state"] == "up" for p in others)
+        lab.fail(host.address, "link")
+        pm = next(p for p in lab_fleet.discover() if p["address"] == host.address)
+        assert pm["state"] == "down" and "unreachable" in pm["reason"]
+    finally:
+        lab.heal(host.address)
+    pm = next(p for p in lab_fleet.discover() if p["address"] == host.address)
+    assert pm["state"] == "up", pm["reason"]
+
+
+def test_changed_host_key_fails_discovery_of_that_host_clearly(lab, tmp_path):
+    from service.fleet import Fleet
+    from service.store import Store
+    from tests.conftest import lab_config
+
+    known = tmp_path / "known_hosts"
+    lines = open(lab.state.known_hosts).read().splitlines()
+    h1, h2 = lab.state.hosts[0].address, lab.state.hosts[1].address
+    # record h2's key for h1: h1 now presents a "changed" key
+    forged = [l for l in lines if not l.startswith(h1 + " ")]
+    forged += [l.replace(h2, h1, 1) for l in lines if l.startswith(h2 + " ")]
+    known.write_text("\n".join(forged) + "\n")
+    cfg = lab_config(lab, str(tmp_path / "home"), ssh={"known_hosts": str(known)})
+    fleet = Fleet(cfg, Store(cfg["database"]))
+    fleet.register_pm_file(lab.state.pm_file)
+    pms = {p["address"]: p for p in fleet.discover()}
+    assert pms[h1]["state"] == "down"
+    assert "does not match the key recorded" in pms[h1]["reason"]
+    assert pms[h2]["state"] == "up"
+
+
+def test_a_host_added_to_the_pm_file_keeps_the_old_pmids(lab, tmp_path):
+    from service.fleet import Fleet
+    from service.store import Store
+    from tests.conftest import lab_config
+
+    cfg = lab_config(lab, str(tmp_path / "home"))
+    fleet = Fleet(cfg, Store(cfg["database"]))
+    first_two = tmp_path / "pm_file"
+    addresses = [h.address for h in lab.state.hosts]
+    first_two.write_text("\n".join(addresses[:2]) + "\n")
+    fleet.register_pm_file(str(first_two))
+    assert [p["state"] for p in fleet.discover()] == ["up", "up"]
+    first_two.write_text("\n".join([addresses[2]] + addresses[:2]) + "\n")
+    _, added = fleet.register_pm_file(str(first_two))
+    assert added == [3]
+    pms = fleet.discover([3])
+    assert {p["id"]: p["address"] for p in pms} == {1: addresses[0], 2: addresses[1], 3: addresses[2]}
+    assert all(p["state"] == "up" for p in pms)
+
+
+def _ansible(cmd, inventory):
+    venv_bin = os.path.join(REPO_ROOT, ".venv", "bin")
+    env = dict(os.environ, PATH=venv_bin + os.pathsep + os.environ["PATH"],
+               ANSIBLE_CONFIG=os.path.join(REPO_ROOT, "ansible.cfg"))
+    return subprocess.run([os.path.join(venv_bin, cmd[0]), "-i", inventory, *cmd[1:]],
+                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=180)
+
+
+def test_operators_use_the_inventory_unmodified(lab, lab_fleet):
+    inventory = lab_fleet.config["inventory"]["path"]
+    listed = _ansible(["ansible-inventory", "--list"], inventory)
+    assert listed.returncode == 0, listed.stderr
+    data = yaml.safe_load(listed.stdout)
+    assert sorted(data["hypervisors"]["hosts"]) == ["pm1", "pm2", "pm3"]
+    assert data["_meta"]["hostvars"]["pm2"]["pmid"] == 2
+    ping = _ansible(["ansible", "hypervisors", "-m", "ping"], inventory)
+    assert ping.returncode == 0, ping.stdout + ping.stderr
+    assert ping.stdout.count("SUCCESS") == 3
+    play = _ansible(["ansible-playbook", os.path.join(REPO_ROOT, "playbooks", "discover.yml")],
+                    inventory)
+    assert play.returncode == 0, play.stdout[-2000:]
+    for pm in lab_fleet.store.pms.list():
+        assert (f"pm{pm['id']} {pm['address']}: {pm['cpu']} CPU, {pm['ram_mb']} MB RAM, "
+                f"{pm['disk_gb']} GB disk") in " ".join(play.stdout.split())
