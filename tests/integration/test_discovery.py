@@ -119,3 +119,25 @@ def test_operators_use_the_inventory_unmodified(lab, lab_fleet):
     for pm in lab_fleet.store.pms.list():
         assert (f"pm{pm['id']} {pm['address']}: {pm['cpu']} CPU, {pm['ram_mb']} MB RAM, "
                 f"{pm['disk_gb']} GB disk") in " ".join(play.stdout.split())
+
+
+def test_prepare_hosts_is_idempotent(lab, lab_fleet):
+    inventory = lab_fleet.config["inventory"]["path"]
+    playbook = os.path.join(REPO_ROOT, "playbooks", "prepare_hosts.yml")
+    host = lab.state.hosts[0]
+    # take the pool away from one host: the first run must put it back
+    from service.lab import daemons
+
+    anchor = host.pids["anchor"]
+    daemons.in_host(anchor, ["virsh", "-q", "-c", "qemu:///system", "pool-destroy", "vmfabric"])
+    daemons.in_host(anchor, ["virsh", "-q", "-c", "qemu:///system", "pool-undefine", "vmfabric"])
+    first = _ansible(["ansible-playbook", playbook], inventory)
+    assert first.returncode == 0, first.stdout[-3000:]
+    assert "pm1                        : ok=" in first.stdout
+    assert "changed=3" in first.stdout.split("pm1")[-1].splitlines()[0]
+    second = _ansible(["ansible-playbook", playbook], inventory)
+    assert second.returncode == 0, second.stdout[-3000:]
+    recap = second.stdout.split("PLAY RECAP")[-1]
+    assert recap.count("changed=0") == 3, recap
+    info = daemons.in_host(anchor, ["virsh", "-q", "-c", "qemu:///system", "pool-info", "vmfabric"])
+    assert "running" in info
