@@ -80,5 +80,10 @@ class Store:
         if updated.rowcount == 0:
             conn.execute(schema.kv.insert().values(key=key, value=str(value)))
 
+    def kv_items(self, prefix):
+        query = sa.select(schema.kv).where(schema.kv.c.key.startswith(prefix, autoescape=True))
+        with self.read() as conn:
+            return {row.key: row.value for row in conn.execute(query)}
+
     def dispose(self):
         self.engine.dispose()

@@ -44,7 +44,7 @@ class VmRepo:
     def __init__(self, store):
         self.store = store
 
-    def create_with_claims(self, requests):
+    def create_with_claims(self, requests, kv_updates=None):
         """Record VMs and claim their PMs in one transaction; all or nothing.
 
         REQUESTS: dicts with name, tid, image_id, pmid, cpu, ram_mb, disk_gb.
@@ -61,6 +61,8 @@ class VmRepo:
                 conn.execute(vms.update().where(vms.c.id == vmid)
                              .values(domain_name=f"vmf-{vmid}"))
                 vmids.append(vmid)
+            for key, value in (kv_updates or {}).items():
+                self.store.set_kv(key, value, conn=conn)
         return vmids
 
     def move_claim(self, vmid, new_pmid):

@@ -1,0 +1,60 @@
+"""The placement decision: filters, then the policy; single requests and all-or-nothing batches."""
+
+import copy
+
+import numpy as np
+
+from service.errors import NoCapacity, ValidationError
+from service.placement import filters as host_filters
+from service.placement.policies import best_fit, get_policy, worst_fit
+
+PREFERENCES = ("pack", "spread")
+
+
+class Placer:
+    def __init__(self, policy_name):
+        self.policy = get_policy(policy_name)
+
+    @property
+    def policy_name(self):
+        return self.policy.name
+
+    def rank(self, table, request, state, k=1):
+        """At most K table rows that can take REQUEST, best first."""
+        mask = host_filters.passing(table, request)
+        return self.policy.order(table, mask, request, state, k)
+
+    def placed(self, table, i, state):
+        self.policy.placed(table, i, state)
+
+    def rank_batch(self, table, requests, state, preference="pack"):
+        """Rows for every request of a batch (a cluster), chosen together.
+
+        All or nothing: NoCapacity unless every request fits at once. 'pack'
+        puts them on as few hosts as possible; 'spread' on distinct hosts where
+        it can. Works on a copy of TABLE's free capacity.
+        """
+        if preference not in PREFERENCES:
+            raise ValidationError(f"preference {preference!r}: use one of {', '.join(PREFERENCES)}",
+                                  field="preference")
+        scratch = copy.copy(table)
+        scratch.free = table.free.copy()
+        chooser = best_fit.BestFit() if preference == "pack" else worst_fit.WorstFit()
+        used = np.zeros(len(table), dtype=bool)
+        # largest first: big requests are the hard ones to fit
+        order = sorted(range(len(requests)), key=lambda j: requests[j].vector, reverse=True)
+        chosen = [None] * len(requests)
+        for j in order:
+            request = requests[j]
+            mask = host_filters.passing(scratch, request)
+            if preference == "spread" and (mask & ~used).any():
+                mask &= ~used
+            best = chooser.order(scratch, mask, request, state, 1)
+            if len(best) == 0:
+                raise NoCapacity(f"no room for all {len(requests)} VMs of the batch "
+                                 f"(VM {j + 1} needs {request.vector})")
+            i = int(best[0])
+            scratch.free[:, i] -= request.vector
+            used[i] = True
+            chosen[j] = i
+        return chosen

@@ -1,0 +1,90 @@
+"""The service's placement: decide from the store, claim in the store, retry on a lost race.
+
+Several threads or server processes may decide at once from the same view of
+free capacity; the guarded UPDATE in the store lets exactly one of them have
+the last room on a host, and the others move on to their next candidate.
+"""
+
+from service.errors import ConfigError, NoCapacity
+from service.placement.engine import Placer
+from service.placement.hosts import HostTable
+from service.placement.policies import POLICIES
+from service.store.vms import ClaimLost
+
+POLICY_KEY = "placement.policy"
+CONFIG_POLICY_KEY = "placement.config_policy"
+STATE_PREFIX = "policy."
+CANDIDATES = 8
+ROUNDS = 4
+
+
+class StoreState(dict):
+    """Policy state read from the store's key/value table; changed keys are written back."""
+
+    def __init__(self, store):
+        super().__init__({key[len(STATE_PREFIX):]: value
+                          for key, value in store.kv_items(STATE_PREFIX).items()})
+        self.changed = {}
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self.changed[STATE_PREFIX + key] = value
+
+
+class Scheduler:
+    def __init__(self, config, store):
+        self.store = store
+        self.config_policy = config["placement"]["policy"]
+        Placer(self.config_policy)  # an unknown name fails at start-up, listing the known
+        # a changed configuration wins over an earlier admin call, once, at start
+        if store.get_kv(CONFIG_POLICY_KEY) != self.config_policy:
+            with store.write() as conn:
+                store.set_kv(POLICY_KEY, self.config_policy, conn=conn)
+                store.set_kv(CONFIG_POLICY_KEY, self.config_policy, conn=conn)
+
+    @property
+    def policy_name(self):
+        return self.store.get_kv(POLICY_KEY, self.config_policy)
+
+    def set_policy(self, name):
+        if name not in POLICIES:
+            raise ConfigError(f"unknown placement policy {name!r}; known policies: "
+                              f"{', '.join(sorted(POLICIES))}")
+        self.store.set_kv(POLICY_KEY, name)
+        return name
+
+    def claim(self, vm_rows, requests, preference="pack", exclude=()):
+        """Choose hosts for REQUESTS and record VM_ROWS with their claims, atomically.
+
+        Returns the new vmids. Raises NoCapacity when no host (or, for a batch,
+        no combination) has room; a claim lost to a concurrent request makes it
+        try its next candidate, then decide again from fresh numbers.
+        """
+        placer = Placer(self.policy_name)
+        for _ in range(ROUNDS):
+            rows = [r for r in self.store.pms.list() if r["id"] not in exclude]
+            table = HostTable.from_pm_rows(rows)
+            state = StoreState(self.store)
+            if len(requests) == 1:
+                plans = [[int(i)] for i in placer.rank(table, requests[0], state, CANDIDATES)]
+            else:
+                plans = [placer.rank_batch(table, requests, state, preference)]
+            if not plans:
+                break
+            for plan in plans:
+                claims = [dict(row, pmid=int(table.ids[i])) for row, i in zip(vm_rows, plan)]
+                for i in plan:
+                    placer.placed(table, i, state)
+                try:
+                    return self.store.vms.create_with_claims(claims, kv_updates=state.changed)
+                except ClaimLost:
+                    state.changed.clear()
+                    continue
+        raise NoCapacity(self._no_capacity_message(requests))
+
+    def _no_capacity_message(self, requests):
+        if len(requests) == 1:
+            r = requests[0]
+            return (f"no host has room for {r.cpu} CPU, {r.ram_mb} MB RAM, "
+                    f"{r.disk_gb} GB disk")
+        return f"no room for all {len(requests)} VMs at once"

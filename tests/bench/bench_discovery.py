@@ -1,0 +1,60 @@
+"""Benchmark: discovery of N lab hosts, cold (empty fact cache) and warm.
+
+    .venv/bin/python -m tests.bench.bench_discovery --hosts 3 10 --runs 5
+Needs root; brings up its own lab (name "b") and takes it down at the end.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import tempfile
+import time
+
+from service import config as config_mod
+from service.fleet import Fleet
+from service.lab.lab import Lab
+from service.store import Store
+
+
+def measure(lab, hosts, runs):
+    cold, warm = [], []
+    for _ in range(runs):
+        home = tempfile.mkdtemp(prefix="bench-discovery-")
+        cfg = config_mod.load(home=home, overrides={
+            "inventory": {"path": os.path.join(home, "hosts.yml"),
+                          "host_settings": lab.state.settings_file},
+            "ssh": {"private_key": lab.state.private_key, "known_hosts": lab.state.known_hosts}})
+        fleet = Fleet(cfg, Store(cfg["database"]))
+        fleet.register_pm_file(lab.state.pm_file)
+        start = time.perf_counter()
+        pms = fleet.discover()
+        cold.append(time.perf_counter() - start)
+        assert all(p["state"] == "up" for p in pms), [p["reason"] for p in pms]
+        start = time.perf_counter()
+        fleet.discover()
+        warm.append(time.perf_counter() - start)
+        shutil.rmtree(home)
+    return statistics.median(cold), statistics.median(warm)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--hosts", type=int, nargs="+", default=[3, 10])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    lab = Lab(os.path.join(tempfile.gettempdir(), "vmfabric-bench-lab"), tag="b")
+    try:
+        for n in sorted(args.hosts):
+            start = time.perf_counter()
+            lab.up(hosts=n)
+            print(f"lab up to {n} hosts: {time.perf_counter() - start:.2f} s")
+            cold, warm = measure(lab, n, args.runs)
+            print(f"discovery of {n} hosts: cold {cold:.2f} s, warm {warm:.2f} s "
+                  f"(median of {args.runs})")
+    finally:
+        lab.down()
+
+
+if __name__ == "__main__":
+    main()
