@@ -25,9 +25,10 @@ def cli():
 
 
 def _register():
-    from service.cli import lab
+    from service.cli import lab, simulate
 
     cli.add_command(lab.lab)
+    cli.add_command(simulate.simulate)
 
 
 _register()

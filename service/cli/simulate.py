@@ -1,0 +1,65 @@
+"""`vmfabric simulate`: compare placement policies on a synthetic or recorded workload."""
+
+import json
+
+import click
+
+
+from service.placement import simulate as simulator
+from service.placement import workload
+from service.placement.policies import POLICIES, get_policy
+
+COLUMNS = (("policy", "POLICY", "{}"), ("placed", "PLACED", "{}"), ("rejected", "REJECTED", "{}"),
+           ("pms_used_peak", "PMS PEAK", "{}"), ("lower_bound_peak", "LOWER BOUND", "{}"),
+           ("used_over_lower_bound", "RATIO", "{:.3f}"), ("decision_p50_us", "P50 us", "{:.1f}"),
+           ("decision_p99_us", "P99 us", "{:.1f}"), ("decisions_per_s", "DECISIONS/s", "{:,.0f}"))
+
+
+def _host_size(value):
+    try:
+        size = tuple(int(v) for v in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: expected CPU,RAM_MB,DISK_GB such as 64,262144,2000")
+    if len(size) != 3 or min(size) <= 0:
+        raise click.BadParameter(f"{value!r}: three positive numbers CPU,RAM_MB,DISK_GB")
+    return size
+
+
+@click.command()
+@click.option("--policy", default="all", show_default=True,
+              help=f"One of {', '.join(sorted(POLICIES))}, or 'all' to compare them.")
+@click.option("--hosts", default=1000, show_default=True, type=click.IntRange(1, 10_000_000))
+@click.option("--host-size", default="64,262144,2000", show_default=True,
+              help="CPU,RAM_MB,DISK_GB of every host.")
+@click.option("--requests", default=20000, show_default=True, type=click.IntRange(1),
+              help="VM arrivals in the synthetic workload.")
+@click.option("--trace", type=click.Path(dir_okay=False),
+              help="CSV of arrival,lifetime,cpu,ram_mb,disk_gb instead of the synthetic mix.")
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object (a list with --policy all).")
+def simulate(policy, hosts, host_size, requests, trace, seed, as_json):
+    """Replay VM arrivals and departures through the service's placement code."""
+    size = _host_size(host_size)
+    names = sorted(POLICIES) if policy == "all" else [policy]
+    for name in names:
+        get_policy(name)
+    if trace:
+        recorded = workload.trace(trace, size)
+    reports = []
+    for name in names:
+        arrivals = recorded if trace else workload.synthetic(requests, hosts, size, seed)
+        reports.append(simulator.run(name, hosts, size, arrivals))
+    if as_json:
+        click.echo(json.dumps(reports[0] if len(reports) == 1 else reports))
+        return
+    click.echo(f"{hosts} hosts of {size[0]} CPU, {size[1]} MB RAM, {size[2]} GB disk; "
+               f"{reports[0]['requests']} requests" + (f" from {trace}" if trace else f", seed {seed}"))
+    widths = [max(len(title), 11) for _, title, _ in COLUMNS]
+    click.echo("  ".join(t.ljust(w) for (_, t, _), w in zip(COLUMNS, widths)))
+    for report in reports:
+        cells = [fmt.format(report[key]) if report[key] is not None else "-"
+                 for key, _, fmt in COLUMNS]
+        click.echo("  ".join(c.ljust(w) for c, w in zip(cells, widths)))
+
+
+
