@@ -82,6 +82,24 @@ class Scheduler:
                     continue
         raise NoCapacity(self._no_capacity_message(requests))
 
+    def move(self, vmid, request, exclude):
+        """Move VMID's claim to the best host not in EXCLUDE (a create failed there)."""
+        placer = Placer(self.policy_name)
+        for _ in range(ROUNDS):
+            rows = [r for r in self.store.pms.list() if r["id"] not in exclude]
+            table = HostTable.from_pm_rows(rows)
+            state = StoreState(self.store)
+            ranked = placer.rank(table, request, state, CANDIDATES)
+            if len(ranked) == 0:
+                break
+            for i in ranked:
+                try:
+                    self.store.vms.move_claim(vmid, int(table.ids[i]))
+                    return int(table.ids[i])
+                except ClaimLost:
+                    continue
+        raise NoCapacity(self._no_capacity_message([request]))
+
     def _no_capacity_message(self, requests):
         if len(requests) == 1:
             r = requests[0]

@@ -1,0 +1,82 @@
+"""Rendering libvirt XML from templates/ with autoescaping, then checking what came out.
+
+XML is never assembled from Python strings: the templates hold the XML, this
+module supplies values (validated first) and parses the result back before
+anyone gives it to libvirt.
+"""
+
+import functools
+import re
+import xml.etree.ElementTree as ET
+
+import jinja2
+
+from service import filters
+from service.errors import ValidationError
+from service.paths import TEMPLATES
+
+NAME_MAX = 4096
+TITLE_MAX = 255
+# XML 1.0 cannot carry these at all, escaped or not
+FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+METADATA_NS = "https://vmfabric.dev/xmlns/vm/1"
+
+
+@functools.lru_cache(maxsize=1)
+def environment():
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,  # every template here is XML
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(filters.all_filters())
+    return env
+
+
+def check_vm_name(name):
+    """The user's VM name: any printable text up to NAME_MAX characters."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError("name: must be a non-empty string", field="name")
+    if len(name) > NAME_MAX:
+        raise ValidationError(f"name: at most {NAME_MAX} characters, got {len(name)}", field="name")
+    bad = FORBIDDEN.search(name)
+    if bad:
+        raise ValidationError(f"name: control character U+{ord(bad.group()):04X} at position "
+                              f"{bad.start()} is not allowed", field="name")
+    return name
+
+
+def render_domain(*, vmid, name, tid, image_id, cpu, ram_mb, domain_type, pool, console_log):
+    check_vm_name(name)
+    if domain_type not in ("kvm", "qemu"):
+        raise ValidationError(f"domain_type: kvm or qemu, not {domain_type!r}", field="domain_type")
+    title = name if len(name) <= TITLE_MAX else name[:TITLE_MAX - 1] + "…"
+    xml = environment().get_template("domain.xml.j2").render(
+        vmid=int(vmid), name=name, title=title, tid=int(tid), image_id=int(image_id),
+        cpu=int(cpu), ram_mb=int(ram_mb), domain_type=domain_type, pool=pool,
+        console_log=console_log)
+    _check_domain(xml, vmid, name)
+    return xml
+
+
+def _check_domain(xml, vmid, name):
+    """Parse the rendered XML back: one <name>, ours, and the user's text intact."""
+    root = ET.fromstring(xml)
+    names = root.findall("name")
+    expected = filters.module("vmfabric_names").vmfabric_domain_name(vmid)
+    if root.tag != "domain" or len(names) != 1 or names[0].text != expected:
+        raise ValueError(f"rendered domain XML for vm {vmid} is malformed")
+    meta = root.find(f"metadata/{{{METADATA_NS}}}vm/{{{METADATA_NS}}}name")
+    if meta is None or meta.text != name or root.findtext("description") != name:
+        raise ValueError(f"rendered domain XML for vm {vmid} does not carry its name intact")
+
+
+def render_volume(*, name, capacity, fmt, backing_path=None, backing_format=None):
+    xml = environment().get_template("volume.xml.j2").render(
+        name=name, capacity=int(capacity), format=fmt, backing_path=backing_path,
+        backing_format=backing_format)
+    root = ET.fromstring(xml)
+    if root.findtext("name") != name:
+        raise ValueError(f"rendered volume XML for {name!r} is malformed")
+    return xml
