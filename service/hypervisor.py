@@ -216,9 +216,9 @@ class Hypervisors:
                 raise
             if dom.isActive():
                 dom.destroy()
+            # (no NVRAM flag: our domains boot by BIOS and have none)
             dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
-                              | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
-                              | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
+                              | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
             return True
         return self.run(pm, f"remove domain {name}", op)
 

@@ -34,8 +34,7 @@ class ImageLine:
     def name(self):
         """The file name without its extension."""
         base = os.path.basename(self.remote[2] if self.remote else self.source)
-        stem = base.split(".", 1)[0] if not base.startswith(".") else base
-        return stem or base
+        return os.path.splitext(base)[0] or base
 
 
 def parse_image_file(path):

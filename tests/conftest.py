@@ -66,3 +66,28 @@ def lab_fleet(lab, tmp_path_factory):
     fleet.register_pm_file(lab.state.pm_file)
     fleet.discover()
     return fleet
+
+
+SPEC_TYPES = [{"tid": 1, "cpu": 1, "ram_mb": 512, "disk_gb": 1},
+              {"tid": 2, "cpu": 2, "ram_mb": 1024, "disk_gb": 2},
+              {"tid": 3, "cpu": 4, "ram_mb": 2048, "disk_gb": 3}]
+
+
+@pytest.fixture(scope="session")
+def lab_ctx(lab, guest_image, tmp_path_factory):
+    """A full service context on the lab: hosts discovered, guest image and types registered."""
+    from service import context, images
+
+    home = str(tmp_path_factory.mktemp("ctx-home"))
+    cfg = lab_config(lab, home, placement={"policy": "first_fit"})
+    ctx = context.build(cfg)
+    ctx.fleet.register_pm_file(lab.state.pm_file)
+    ctx.fleet.discover()
+    image_file = os.path.join(home, "image_file")
+    with open(image_file, "w") as fh:
+        fh.write(guest_image + "\n")
+    ssh_config, _ = ctx.fleet.ssh_files()
+    images.register(ctx.store.catalog, image_file, os.path.join(home, "images"), ssh_config,
+                    lambda user, host: None)
+    ctx.store.catalog.put_types(SPEC_TYPES)
+    return ctx
