@@ -1,0 +1,167 @@
+"""The OpenAPI 3 document of /api/v1; its schemas also validate request bodies."""
+
+from flask import jsonify
+
+from service.api.v1 import blueprint
+from service.compute import ALLOWED_FROM
+from service.placement.engine import PREFERENCES
+from service.placement.policies import POLICIES
+
+
+def _obj(properties, required=None, extra=False):
+    return {"type": "object", "properties": properties, "required": required or list(properties),
+            "additionalProperties": extra}
+
+
+INT = {"type": "integer"}
+POS = {"type": "integer", "minimum": 1}
+STR = {"type": "string"}
+NUM = {"type": "number"}
+RES = _obj({"cpu": INT, "ram": INT, "disk": INT})
+SETTINGS = _obj({
+    "vmfabric_capacity": _obj({"cpu": POS, "ram_mb": POS, "disk_gb": POS}, required=[]),
+    "vmfabric_capacity_cap": _obj({"cpu": POS, "ram_mb": POS, "disk_gb": POS}, required=[]),
+    "vmfabric_reserved": _obj({"cpu": INT, "ram_mb": INT, "disk_gb": INT}, required=[]),
+    "vmfabric_allocation_ratio": _obj({"cpu": NUM, "ram": NUM, "disk": NUM}, required=[]),
+    "vmfabric_domain_type": {"enum": ["kvm", "qemu", "auto"]},
+    "vmfabric_libvirt_uri": {"type": "string", "pattern": "^(qemu|qemu\\+ssh|qemu\\+tls|test)://"},
+}, required=[])
+
+SCHEMAS = {
+    "Error": _obj({"error": _obj({"code": STR, "message": STR})}),
+    "Resources": RES,
+    "Vm": _obj({"id": POS, "name": STR, "instance_type": POS, "image_id": POS,
+                "pmid": {"type": ["integer", "null"]}, "state": STR, "domain": STR,
+                "resources": RES, "error": STR, "created_at": NUM}),
+    "VmList": _obj({"vms": {"type": "array", "items": {"$ref": "#/components/schemas/Vm"}}}),
+    "VmOne": _obj({"vm": {"$ref": "#/components/schemas/Vm"}}),
+    "VmCreate": _obj({
+        "name": {"type": "string", "minLength": 1, "maxLength": 4096},
+        "instance_type": POS, "image_id": POS,
+        "count": {"type": "integer", "minimum": 1, "maximum": 100},
+        "preference": {"enum": list(PREFERENCES)},
+    }, required=["name", "instance_type"]),
+    "VmAction": _obj({"action": {"enum": sorted(ALLOWED_FROM)}}),
+    "Console": _obj({"vmid": POS, "lines": {"type": "array", "items": STR}}),
+    "Pm": _obj({"id": POS, "address": STR, "port": POS, "user": STR, "libvirt_uri": STR,
+                "state": {"enum": ["new", "up", "down"]}, "reason": STR, "domain_type": STR,
+                "capacity": RES, "allocated": RES, "free": RES, "vms": INT,
+                "discovered_at": {"type": ["number", "null"]}}),
+    "PmList": _obj({"pms": {"type": "array", "items": {"$ref": "#/components/schemas/Pm"}}}),
+    "PmOne": _obj({"pm": {"$ref": "#/components/schemas/Pm"}}),
+    "PmAdd": _obj({"address": {"type": "string", "minLength": 1, "maxLength": 300},
+                   "settings": SETTINGS}, required=["address"]),
+    "Discover": _obj({"pmids": {"type": "array", "items": POS}}, required=[]),
+    "Image": _obj({"id": POS, "name": STR, "source": STR, "format": {"enum": ["raw", "qcow2"]},
+                   "virtual_size": INT, "size": INT, "sha256": STR}),
+    "ImageList": _obj({"images": {"type": "array", "items": {"$ref": "#/components/schemas/Image"}}}),
+    "Type": _obj({"tid": POS, "cpu": POS, "ram": POS, "disk": POS}),
+    "TypeList": _obj({"types": {"type": "array", "items": {"$ref": "#/components/schemas/Type"}}}),
+    "Policy": _obj({"policy": {"enum": sorted(POLICIES)},
+                    "available": {"type": "array", "items": STR}}),
+    "PolicySet": _obj({"policy": {"enum": sorted(POLICIES)}}),
+    "Health": _obj({"status": STR, "pms_up": INT, "pms": INT}),
+}
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(name, description="OK"):
+    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+ERR = {code: _json("Error", text) for code, text in (
+    ("400", "Not JSON"), ("404", "No such object"), ("409", "Wrong state or no capacity"),
+    ("422", "A field is missing, unknown or out of range"), ("502", "The hypervisor failed"))}
+
+
+def _errors(*codes):
+    return {c: ERR[c] for c in codes}
+
+
+def _body(name):
+    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _id(name):
+    return {"name": name, "in": "path", "required": True, "schema": POS}
+
+
+def _q(name, schema):
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+PATHS = {
+    "/vms": {
+        "get": {"summary": "List VMs", "parameters": [_q("pmid", POS), _q("state", STR),
+                                                      _q("name", STR), _q("limit", POS),
+                                                      _q("offset", INT)],
+                "responses": {"200": _json("VmList"), **_errors("422")}},
+        "post": {"summary": "Create one VM, or a cluster of count VMs placed together",
+                 "requestBody": _body("VmCreate"),
+                 "responses": {"201": _json("VmList", "Created and running"),
+                               **_errors("400", "404", "409", "422", "502")}},
+    },
+    "/vms/{vmid}": {
+        "parameters": [_id("vmid")],
+        "get": {"summary": "Show a VM with its live state",
+                "responses": {"200": _json("VmOne"), **_errors("404")}},
+        "delete": {"summary": "Destroy a VM (stop, undefine, delete its disk, release its claim)",
+                   "responses": {"204": {"description": "Destroyed"}, **_errors("404", "502")}},
+    },
+    "/vms/{vmid}/actions": {
+        "parameters": [_id("vmid")],
+        "post": {"summary": "Power action: start, shutdown, stop, reboot, pause, resume",
+                 "requestBody": _body("VmAction"),
+                 "responses": {"200": _json("VmOne"), **_errors("400", "404", "409", "422", "502")}},
+    },
+    "/vms/{vmid}/console": {
+        "parameters": [_id("vmid"), _q("lines", POS)],
+        "get": {"summary": "The last lines of the VM's serial console",
+                "responses": {"200": _json("Console"), **_errors("404", "409", "422", "502")}},
+    },
+    "/pms": {
+        "get": {"summary": "List PMs with capacity, allocated, free and state",
+                "responses": {"200": _json("PmList")}},
+        "post": {"summary": "Add a host at runtime and discover it",
+                 "requestBody": _body("PmAdd"),
+                 "responses": {"201": _json("PmOne", "Added"), **_errors("400", "422")}},
+    },
+    "/pms/{pmid}": {
+        "parameters": [_id("pmid")],
+        "get": {"summary": "Show a PM", "responses": {"200": _json("PmOne"), **_errors("404")}},
+    },
+    "/pms/discover": {
+        "post": {"summary": "Rediscover all PMs (or those listed)", "requestBody": _body("Discover"),
+                 "responses": {"200": _json("PmList"), **_errors("400", "422")}},
+    },
+    "/images": {"get": {"summary": "List images", "responses": {"200": _json("ImageList")}}},
+    "/types": {"get": {"summary": "List instance types", "responses": {"200": _json("TypeList")}}},
+    "/policy": {
+        "get": {"summary": "The active placement policy", "responses": {"200": _json("Policy")}},
+        "put": {"summary": "Change the active placement policy (admin)",
+                "requestBody": _body("PolicySet"),
+                "responses": {"200": _json("Policy"), **_errors("400", "422")}},
+    },
+    "/health": {"get": {"summary": "Liveness and a count of PMs up",
+                        "responses": {"200": _json("Health")}}},
+    "/openapi.json": {"get": {"summary": "This document",
+                              "responses": {"200": {"description": "OpenAPI 3 document"}}}},
+}
+
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {"title": "vmfabric", "version": "1",
+             "description": "Provision VMs across libvirt hypervisor hosts. Every response "
+                            "carries X-Request-Id (echoed when the client sends one)."},
+    "servers": [{"url": "/api/v1"}],
+    "paths": PATHS,
+    "components": {"schemas": SCHEMAS},
+}
+
+
+@blueprint.get("/openapi.json")
+def openapi_document():
+    return jsonify(DOCUMENT)

@@ -1,0 +1,54 @@
+"""Request validation against the OpenAPI document's own schemas (one source of truth)."""
+
+import jsonschema
+from flask import request
+
+from service.api.errors import BadRequest
+from service.errors import ValidationError
+
+
+def body(schema_name):
+    """The JSON body, checked against components.schemas[SCHEMA_NAME]."""
+    from service.api.v1.openapi import SCHEMAS
+
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BadRequest("the request body must be JSON (Content-Type: application/json)")
+    check(data, SCHEMAS[schema_name])
+    return data
+
+
+def check(data, schema):
+    from service.api.v1.openapi import SCHEMAS
+
+    validator = jsonschema.Draft202012Validator(
+        dict(schema, components={"schemas": SCHEMAS}) if "$ref" in str(schema) else schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise _as_validation_error(errors[0])
+
+
+def _as_validation_error(err):
+    path = ".".join(str(p) for p in err.absolute_path)
+    if err.validator == "additionalProperties":
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        field = ".".join(filter(None, [path, extra[0] if extra else ""]))
+        return ValidationError(f"{field}: unknown field", field=field)
+    if err.validator == "required":
+        missing = err.message.split("'")[1]
+        field = ".".join(filter(None, [path, missing]))
+        return ValidationError(f"{field}: required", field=field)
+    return ValidationError(f"{path or 'body'}: {err.message}", field=path or None)
+
+
+def query_int(name, default=None, minimum=None, maximum=None):
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError(f"{name}: {raw!r} is not an integer", field=name) from None
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise ValidationError(f"{name}: {value} is out of range [{minimum}, {maximum}]", field=name)
+    return value

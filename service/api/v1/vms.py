@@ -1,0 +1,57 @@
+"""/api/v1/vms: create, list, show, delete, power actions, console."""
+
+from flask import jsonify, request
+
+from service.api import ctx
+from service.api.v1 import blueprint, present
+from service.api.v1.validate import body, query_int
+from service.compute import ALLOWED_FROM
+
+
+@blueprint.post("/vms")
+def create_vms():
+    data = body("VmCreate")
+    vms = ctx().compute.create(data["name"], data["instance_type"], data.get("image_id"),
+                               count=data.get("count", 1),
+                               preference=data.get("preference", "pack"))
+    response = jsonify(vms=[present.vm(v) for v in vms])
+    response.status_code = 201
+    if len(vms) == 1:
+        response.headers["Location"] = f"/api/v1/vms/{vms[0]['id']}"
+    return response
+
+
+@blueprint.get("/vms")
+def list_vms():
+    rows = ctx().store.vms.list(pmid=query_int("pmid", minimum=1), state=request.args.get("state"),
+                                name=request.args.get("name"),
+                                limit=query_int("limit", 1000, 1, 10000),
+                                offset=query_int("offset", 0, 0))
+    return jsonify(vms=[present.vm(r) for r in rows])
+
+
+@blueprint.get("/vms/<int:vmid>")
+def show_vm(vmid):
+    row = ctx().store.vms.get(vmid)
+    return jsonify(vm=present.vm(row, ctx().compute.state(row)))
+
+
+@blueprint.delete("/vms/<int:vmid>")
+def delete_vm(vmid):
+    ctx().compute.destroy(vmid)
+    return "", 204
+
+
+@blueprint.post("/vms/<int:vmid>/actions")
+def vm_action(vmid):
+    data = body("VmAction")
+    return jsonify(vm=present.vm(ctx().compute.power(vmid, data["action"])))
+
+
+@blueprint.get("/vms/<int:vmid>/console")
+def vm_console(vmid):
+    lines = query_int("lines", 50, 1, 10000)
+    return jsonify(vmid=vmid, lines=ctx().compute.console(vmid, lines))
+
+
+ACTIONS = sorted(ALLOWED_FROM)
