@@ -25,10 +25,11 @@ def cli():
 
 
 def _register():
-    from service.cli import lab, simulate
+    from service.cli import lab, serve, simulate
 
     cli.add_command(lab.lab)
     cli.add_command(simulate.simulate)
+    cli.add_command(serve.serve)
 
 
 _register()

@@ -1,0 +1,238 @@
+"""The Python half of install.sh: validate inputs, set up state, start the server.
+
+    python -m service.install pm_file image_file types_file
+    python -m service.install            # demo: a 3-host lab, its guest image, 3 types
+    python -m service.install --stop
+
+Every input file is checked before anything is started; a bad line stops the
+install with the file and line, and no server is left half-started.
+"""
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import yaml
+
+from service import config as config_mod
+from service import context as context_mod
+from service import images, typesfile
+from service.errors import VmfabricError
+from service.inventory import hostkeys, pmfile
+from service.paths import REPO_ROOT
+from service.util import run
+
+SPEC_TYPES = '{"types": [{"tid": 1, "cpu": 1, "ram": 512, "disk": 1},\n' \
+             '           {"tid": 2, "cpu": 2, "ram": 1024, "disk": 2},\n' \
+             '           {"tid": 3, "cpu": 4, "ram": 2048, "disk": 3}]}\n'
+UNIT = """[Unit]
+Description=vmfabric REST server
+After=network-online.target
+
+[Service]
+Environment=VMFABRIC_HOME={home}
+ExecStart={vmfabric} serve --config {config}
+Restart=on-failure
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def say(message):
+    print(f"install.sh: {message}", file=sys.stderr, flush=True)
+
+
+class Paths:
+    def __init__(self, home):
+        self.home = home
+        self.config = os.path.join(home, "vmfabric.yml")
+        self.pid = os.path.join(home, "vmfabric.pid")
+        self.log = os.path.join(home, "vmfabric.log")
+        self.demo = os.path.join(home, "demo")
+        self.lab = os.path.join(home, "lab")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="install.sh")
+    parser.add_argument("files", nargs="*", metavar="pm_file image_file types_file")
+    parser.add_argument("--stop", action="store_true")
+    args = parser.parse_args(argv)
+    home = os.environ.get("VMFABRIC_HOME", "/var/lib/vmfabric")
+    port = int(os.environ.get("VMFABRIC_PORT", "80"))
+    paths = Paths(home)
+    try:
+        if args.stop:
+            stop(paths)
+            return 0
+        if len(args.files) not in (0, 3):
+            parser.error("give pm_file image_file types_file, or nothing for the demo")
+        install(paths, port, args.files)
+    except VmfabricError as exc:
+        say(f"error: {exc}")
+        return 1
+    return 0
+
+
+def install(paths, port, files):
+    os.makedirs(paths.home, exist_ok=True)
+    if files:
+        pm_path, image_path, types_path = (os.path.abspath(f) for f in files)
+        settings, ssh = None, _own_ssh_key(paths)
+    else:
+        pm_path, image_path, types_path, settings, ssh = _demo(paths)
+    # validate every input before touching the running system
+    pmfile.parse_file(pm_path)
+    images.parse_image_file(image_path)
+    types = typesfile.parse(types_path)
+    for entry in images.parse_image_file(image_path):
+        if not entry.remote:
+            try:
+                images.inspect(entry.source)
+            except ValueError as exc:
+                raise VmfabricError(f"{image_path}:{entry.line}: {entry.source}: {exc}") from None
+    config = _write_config(paths, port, settings, ssh)
+    stop(paths, quiet=True)
+    ctx = context_mod.build(config)
+    say("registering hosts and discovering them")
+    ctx.fleet.register_pm_file(pm_path)
+    pms = ctx.fleet.discover()
+    ssh_config, _ = ctx.fleet.ssh_files()
+    images.register(ctx.store.catalog, image_path, os.path.join(paths.home, "images"), ssh_config,
+                    lambda user, host: hostkeys.record(config["ssh"]["known_hosts"],
+                                                       pmfile.PmEntry(address=host, user=user)))
+    ctx.store.catalog.put_types(types)
+    ctx.store.dispose()
+    url = start(paths, port)
+    print(f"vmfabric is running at {url}  (log: {paths.log})")
+    print(f"{'PMID':5} {'ADDRESS':40} {'STATE':6} {'CPU':>5} {'RAM MB':>8} {'DISK GB':>8}")
+    for pm in pms:
+        print(f"{pm['id']:<5} {pm['address'] + ':' + str(pm['port']):40} {pm['state']:6} "
+              f"{pm['cpu']:>5} {pm['ram_mb']:>8} {pm['disk_gb']:>8}"
+              + (f"  {pm['reason'][:120]}" if pm["state"] != "up" else ""))
+
+
+def _demo(paths):
+    """A 3-host lab, the lab's guest image and the specification's three types."""
+    from service.lab import image
+    from service.lab.lab import Lab
+
+    say("demo: bringing up a 3-host lab")
+    state = Lab(paths.lab, tag="lab", report=say).up(hosts=3)
+    say("demo: building the guest image")
+    guest = image.build(os.path.join(paths.home, "images", image.IMAGE_NAME), report=say)
+    os.makedirs(paths.demo, exist_ok=True)
+    image_file = os.path.join(paths.demo, "image_file")
+    types_file = os.path.join(paths.demo, "types_file")
+    with open(image_file, "w") as fh:
+        fh.write(guest + "\n")
+    with open(types_file, "w") as fh:
+        fh.write(SPEC_TYPES)
+    with open(os.path.join(paths.demo, "lab"), "w") as fh:
+        fh.write(state.dir + "\n")
+    ssh = {"private_key": state.private_key, "known_hosts": state.known_hosts}
+    return state.pm_file, image_file, types_file, state.settings_file, ssh
+
+
+def _own_ssh_key(paths):
+    key = os.path.join(paths.home, "ssh", "id_ed25519")
+    if not os.path.exists(key):
+        os.makedirs(os.path.dirname(key), mode=0o700, exist_ok=True)
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "vmfabric", "-f", key])
+        with open(key + ".pub") as fh:
+            say("generated vmfabric's SSH key; authorise it on every PM "
+                f"(~/.ssh/authorized_keys of the pm_file user):\n  {fh.read().strip()}")
+    return {"private_key": key, "known_hosts": os.path.join(paths.home, "ssh", "known_hosts")}
+
+
+def _write_config(paths, port, settings, ssh):
+    """Update the config file (other settings an operator changed are kept)."""
+    data = {}
+    if os.path.exists(paths.config):
+        with open(paths.config) as fh:
+            data = yaml.safe_load(fh) or {}
+    data["home"] = paths.home
+    data.setdefault("server", {})["port"] = port
+    data.setdefault("inventory", {})["host_settings"] = settings
+    data.setdefault("ssh", {}).update(ssh)
+    config = config_mod.load(overrides=data, home=paths.home)  # validates
+    with open(paths.config, "w") as fh:
+        fh.write("# vmfabric configuration (see README: Configuration)\n")
+        yaml.safe_dump(data, fh, sort_keys=False)
+    return config
+
+
+def _vmfabric():
+    return os.path.join(os.path.dirname(sys.executable), "vmfabric")
+
+
+def start(paths, port):
+    url = f"http://localhost:{port}"
+    if os.path.isdir("/run/systemd/system"):
+        with open("/etc/systemd/system/vmfabric.service", "w") as fh:
+            fh.write(UNIT.format(home=paths.home, vmfabric=_vmfabric(), config=paths.config))
+        run(["systemctl", "daemon-reload"])
+        run(["systemctl", "enable", "--now", "vmfabric.service"])
+        run(["systemctl", "restart", "vmfabric.service"])
+    else:
+        log = open(paths.log, "a")
+        proc = subprocess.Popen([_vmfabric(), "serve", "--config", paths.config],
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=REPO_ROOT,
+                                start_new_session=True, env=dict(os.environ, VMFABRIC_HOME=paths.home))
+        with open(paths.pid, "w") as fh:
+            fh.write(f"{proc.pid}\n")
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/api/v1/health", timeout=2) as response:
+                json.load(response)
+                return url
+        except OSError:
+            time.sleep(0.3)
+    stop(paths, quiet=True)
+    raise VmfabricError(f"the server did not answer at {url} within 90 s; see {paths.log}")
+
+
+def stop(paths, quiet=False):
+    """Stop the server (and the demo lab when asked from --stop)."""
+    if os.path.isdir("/run/systemd/system") and os.path.exists("/etc/systemd/system/vmfabric.service"):
+        subprocess.run(["systemctl", "stop", "vmfabric.service"], check=False)
+    pid = _read_pid(paths.pid)
+    if pid:
+        try:
+            os.killpg(pid, signal.SIGTERM)
+            for _ in range(100):
+                os.kill(pid, 0)
+                time.sleep(0.1)
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.unlink(paths.pid)
+        if not quiet:
+            say("server stopped")
+    if not quiet:
+        demo_lab = os.path.join(paths.demo, "lab")
+        if os.path.exists(demo_lab):
+            from service.lab.lab import Lab
+
+            with open(demo_lab) as fh:
+                Lab(fh.read().strip()).down()
+            os.unlink(demo_lab)
+            say("demo lab stopped")
+
+
+def _read_pid(path):
+    try:
+        with open(path) as fh:
+            return int(fh.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())
