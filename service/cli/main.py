@@ -4,6 +4,7 @@ import sys
 
 import click
 
+from service.cli.client import default_url
 from service.errors import VmfabricError
 
 
@@ -20,8 +21,13 @@ class Group(click.Group):
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="vmfabric")
-def cli():
+@click.option("--url", envvar="VMFABRIC_URL", default=default_url,
+              show_default="$VMFABRIC_URL or http://localhost:$VMFABRIC_PORT (80)",
+              help="The vmfabric server the vm/pm/image/type/policy commands talk to.")
+@click.pass_context
+def cli(ctx, url):
     """vmfabric: provision VMs across your libvirt hypervisor hosts."""
+    ctx.obj = {"url": url}
 
 
 def _register():
@@ -30,6 +36,10 @@ def _register():
     cli.add_command(lab.lab)
     cli.add_command(simulate.simulate)
     cli.add_command(serve.serve)
+    from service.cli import resources
+
+    for group in resources.GROUPS:
+        cli.add_command(group)
 
 
 _register()

@@ -1,0 +1,42 @@
+"""The HTTP client behind the CLI: one place that talks to /api/v1 and turns errors into reasons."""
+
+import os
+
+import click
+import requests
+
+from service.errors import VmfabricError
+
+
+def default_url():
+    return os.environ.get("VMFABRIC_URL") or f"http://localhost:{os.environ.get('VMFABRIC_PORT', '80')}"
+
+
+class Client:
+    def __init__(self, url, timeout=900):
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    def call(self, method, path, body=None, params=None):
+        try:
+            response = self.session.request(method, f"{self.url}/api/v1{path}", json=body,
+                                            params=params, timeout=self.timeout)
+        except requests.ConnectionError:
+            raise VmfabricError(f"the server at {self.url} is not answering (is it running? "
+                                "set --url or VMFABRIC_URL)") from None
+        except requests.Timeout:
+            raise VmfabricError(f"the server at {self.url} did not answer in {self.timeout} s") from None
+        if response.status_code == 204:
+            return {}
+        try:
+            data = response.json()
+        except ValueError:
+            raise VmfabricError(f"{method} {path}: HTTP {response.status_code}, not JSON") from None
+        if response.status_code >= 400:
+            error = data.get("error", {}) if isinstance(data, dict) else {}
+            raise VmfabricError(error.get("message") or f"HTTP {response.status_code}")
+        return data
+
+
+pass_client = click.make_pass_decorator(Client)

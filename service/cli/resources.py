@@ -1,0 +1,217 @@
+"""`vmfabric vm|pm|image|type|policy ...`: clients of /api/v1."""
+
+import click
+
+from service.cli.client import Client, pass_client
+from service.cli.output import emit
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+VM_COLUMNS = [("VMID", "id"), ("NAME", lambda v: v["name"][:40]), ("TYPE", "instance_type"),
+              ("IMAGE", "image_id"), ("PMID", "pmid"), ("STATE", "state")]
+PM_COLUMNS = [("PMID", "id"), ("ADDRESS", "address"), ("STATE", "state"),
+              ("CPU", lambda p: f"{p['free']['cpu']}/{p['capacity']['cpu']}"),
+              ("RAM MB", lambda p: f"{p['free']['ram']}/{p['capacity']['ram']}"),
+              ("DISK GB", lambda p: f"{p['free']['disk']}/{p['capacity']['disk']}"),
+              ("VMS", "vms"), ("REASON", lambda p: p["reason"][:60])]
+
+
+def client_group(name, help_text):
+    @click.group(name=name, help=help_text)
+    @click.pass_context
+    def group(ctx):
+        ctx.obj = Client(ctx.obj["url"])
+    return group
+
+
+vm = client_group("vm", "Create, list, inspect, power and destroy VMs.")
+pm = client_group("pm", "Physical machines: list, show, add, discover.")
+image = client_group("image", "Images VMs are made from.")
+itype = client_group("type", "Instance types (flavors).")
+policy = client_group("policy", "The active placement policy.")
+
+
+@vm.command("create")
+@click.argument("name")
+@click.option("--type", "tid", type=int, required=True, help="Instance type id.")
+@click.option("--image", "image_id", type=int, help="Image id (default: the first image).")
+@click.option("--count", type=click.IntRange(1, 100), default=1, help="A cluster of COUNT VMs.")
+@click.option("--spread", is_flag=True, help="Put a cluster's VMs on distinct hosts.")
+@json_option
+@pass_client
+def vm_create(client, name, tid, image_id, count, spread, as_json):
+    """Create VM NAME (or a cluster NAME-1..NAME-COUNT, placed all or nothing)."""
+    body = {"name": name, "instance_type": tid, "count": count,
+            "preference": "spread" if spread else "pack"}
+    if image_id:
+        body["image_id"] = image_id
+    with _progress(f"creating {count} VM(s)", as_json):
+        data = client.call("POST", "/vms", body)
+    emit(click.get_current_context(), data, data["vms"], VM_COLUMNS)
+
+
+@vm.command("list")
+@click.option("--pm", "pmid", type=int, help="Only VMs on this PM.")
+@click.option("--state", help="Only VMs in this state.")
+@json_option
+@pass_client
+def vm_list(client, pmid, state, as_json):
+    """List VMs."""
+    params = {k: v for k, v in (("pmid", pmid), ("state", state)) if v}
+    data = client.call("GET", "/vms", params=params)
+    emit(click.get_current_context(), data, data["vms"], VM_COLUMNS)
+
+
+@vm.command("show")
+@click.argument("vmid", type=int)
+@json_option
+@pass_client
+def vm_show(client, vmid, as_json):
+    """Show one VM with its live state."""
+    data = client.call("GET", f"/vms/{vmid}")
+    emit(click.get_current_context(), data, [data["vm"]], VM_COLUMNS + [("ERROR", "error")])
+
+
+@vm.command("destroy")
+@click.argument("vmid", type=int)
+@json_option
+@pass_client
+def vm_destroy(client, vmid, as_json):
+    """Destroy a VM: stop it, undefine it, delete its disk."""
+    client.call("DELETE", f"/vms/{vmid}")
+    emit(click.get_current_context(), {"vmid": vmid, "destroyed": True})
+    if not as_json:
+        click.echo(f"vm {vmid} destroyed")
+
+
+def _power(action, help_text):
+    @vm.command(action, help=help_text)
+    @click.argument("vmid", type=int)
+    @json_option
+    @pass_client
+    def command(client, vmid, as_json):
+        data = client.call("POST", f"/vms/{vmid}/actions", {"action": action})
+        emit(click.get_current_context(), data, [data["vm"]], VM_COLUMNS)
+    return command
+
+
+for _action, _help in (("start", "Start a stopped VM."), ("shutdown", "Ask the guest to shut down."),
+                       ("stop", "Force a VM off."), ("reboot", "Reboot a running VM."),
+                       ("pause", "Suspend a running VM."), ("resume", "Resume a paused VM.")):
+    _power(_action, _help)
+
+
+@vm.command("console")
+@click.argument("vmid", type=int)
+@click.option("--lines", type=click.IntRange(1, 10000), default=50, show_default=True)
+@json_option
+@pass_client
+def vm_console(client, vmid, lines, as_json):
+    """The last lines of a VM's serial console."""
+    data = client.call("GET", f"/vms/{vmid}/console", params={"lines": lines})
+    emit(click.get_current_context(), data)
+    if not as_json:
+        click.echo("\n".join(data["lines"]))
+
+
+@pm.command("list")
+@json_option
+@pass_client
+def pm_list(client, as_json):
+    """List PMs with free/capacity and state."""
+    data = client.call("GET", "/pms")
+    emit(click.get_current_context(), data, data["pms"], PM_COLUMNS)
+
+
+@pm.command("show")
+@click.argument("pmid", type=int)
+@json_option
+@pass_client
+def pm_show(client, pmid, as_json):
+    """Show one PM."""
+    data = client.call("GET", f"/pms/{pmid}")
+    emit(click.get_current_context(), data, [data["pm"]], PM_COLUMNS)
+
+
+@pm.command("add")
+@click.argument("address")
+@json_option
+@pass_client
+def pm_add(client, address, as_json):
+    """Add a host ([user@]address[:port]) at runtime and discover it."""
+    with _progress(f"adding and discovering {address}", as_json):
+        data = client.call("POST", "/pms", {"address": address})
+    emit(click.get_current_context(), data, [data["pm"]], PM_COLUMNS)
+
+
+@pm.command("discover")
+@click.argument("pmids", type=int, nargs=-1)
+@json_option
+@pass_client
+def pm_discover(client, pmids, as_json):
+    """Rediscover every PM (or those given)."""
+    body = {"pmids": list(pmids)} if pmids else {}
+    with _progress("discovering", as_json):
+        data = client.call("POST", "/pms/discover", body)
+    emit(click.get_current_context(), data, data["pms"], PM_COLUMNS)
+
+
+@image.command("list")
+@json_option
+@pass_client
+def image_list(client, as_json):
+    """List images."""
+    data = client.call("GET", "/images")
+    emit(click.get_current_context(), data, data["images"],
+         [("ID", "id"), ("NAME", "name"), ("FORMAT", "format"),
+          ("VIRTUAL MB", lambda i: i["virtual_size"] // 2**20), ("SOURCE", "source")])
+
+
+@itype.command("list")
+@json_option
+@pass_client
+def type_list(client, as_json):
+    """List instance types."""
+    data = client.call("GET", "/types")
+    emit(click.get_current_context(), data, data["types"],
+         [("TID", "tid"), ("CPU", "cpu"), ("RAM MB", "ram"), ("DISK GB", "disk")])
+
+
+@policy.command("show")
+@json_option
+@pass_client
+def policy_show(client, as_json):
+    """Show the active placement policy."""
+    data = client.call("GET", "/policy")
+    emit(click.get_current_context(), data)
+    if not as_json:
+        click.echo(f"{data['policy']}  (available: {', '.join(data['available'])})")
+
+
+@policy.command("set")
+@click.argument("name")
+@json_option
+@pass_client
+def policy_set(client, name, as_json):
+    """Change the active placement policy."""
+    data = client.call("PUT", "/policy", {"policy": name})
+    emit(click.get_current_context(), data)
+    if not as_json:
+        click.echo(f"placement policy is now {data['policy']}")
+
+
+class _progress:
+    """A spinner on stderr while a long call runs (not with --json or when not a terminal)."""
+
+    def __init__(self, label, quiet):
+        self.label, self.quiet = label, quiet
+
+    def __enter__(self):
+        if not self.quiet:
+            click.echo(f"{self.label} ...", err=True)
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+GROUPS = (vm, pm, image, itype, policy)
