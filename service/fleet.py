@@ -67,7 +67,7 @@ class Fleet:
         except ValueError as exc:
             from service.errors import ValidationError
 
-            raise ValidationError(f"host {spec!r}: {exc}", field="address") from None
+            raise ValidationError(f"address: {spec!r}: {exc}", field="address") from None
         row = self._row(entry)
         if settings:
             row["settings"].update(settings)

@@ -1,0 +1,68 @@
+"""An app whose PMs are libvirt's in-memory test driver (test:///default), for API tests."""
+
+import pytest
+
+from service import config as config_mod
+from service import context as context_mod
+from service.api import create_app
+
+TEST_PM = {"id": 0, "address": "test", "libvirt_uri": "test:///default"}
+GIB = 1024 ** 3
+
+
+def _clear_test_driver():
+    """test:///default lives as long as the process: remove what earlier tests left."""
+    import libvirt
+
+    conn = libvirt.open("test:///default")
+    for dom in conn.listAllDomains(0):
+        if dom.name().startswith("vmf-"):
+            if dom.isActive():
+                dom.destroy()
+            dom.undefine()
+    pool = conn.storagePoolLookupByName("default-pool")
+    for vol in pool.listAllVolumes(0):
+        if vol.name().startswith("vmf"):
+            vol.delete(0)
+
+
+def make_ctx(tmp_path, pms=3, capacity=(8, 8192, 40), policy="first_fit"):
+    _clear_test_driver()
+    cfg = config_mod.load(home=str(tmp_path), overrides={
+        "placement": {"policy": policy}, "libvirt": {"pool": "default-pool"},
+        "inventory": {"path": str(tmp_path / "inventory" / "hosts.yml")}})
+    ctx = context_mod.build(cfg)
+    for n in range(pms):
+        pmid = ctx.store.pms.add({"address": f"127.0.0.{n + 50}", "port": 22, "user": "root",
+                                  "libvirt_uri": "test:///default", "settings": {},
+                                  "state": "up", "reason": "", "domain_type": "qemu"})
+        ctx.store.pms.record_discovery(pmid, state="up", capacity=dict(
+            zip(("cpu", "ram_mb", "disk_gb"), capacity)))
+    image = tmp_path / "guest.img"
+    image.write_bytes(b"\0" * 1024 * 1024)
+    image_id = ctx.store.catalog.put_image({
+        "name": "guest", "source": str(image), "path": str(image), "format": "raw",
+        "virtual_size": 1024 * 1024, "size": 1024 * 1024, "sha256": "ab" * 32})
+    ctx.store.catalog.put_types([{"tid": 1, "cpu": 1, "ram_mb": 512, "disk_gb": 1},
+                                 {"tid": 2, "cpu": 2, "ram_mb": 1024, "disk_gb": 2},
+                                 {"tid": 3, "cpu": 4, "ram_mb": 2048, "disk_gb": 3}])
+    # the test driver cannot receive uploads: the base image is "already on the host".
+    # (test:///default keeps its state only while a connection is open: use ctx's own)
+    from service import filters
+
+    base = filters.module("vmfabric_names").vmfabric_base_volume_name(image_id, "ab" * 32)
+    ctx.hypervisors.create_overlay(TEST_PM, base, None, None, 1024 * 1024)
+    return ctx
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    context = make_ctx(tmp_path)
+    yield context
+    context.store.dispose()
+    _clear_test_driver()
+
+
+@pytest.fixture
+def client(ctx):
+    return create_app(ctx=ctx).test_client()
