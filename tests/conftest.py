@@ -91,3 +91,61 @@ def lab_ctx(lab, guest_image, tmp_path_factory):
                     lambda user, host: None)
     ctx.store.catalog.put_types(SPEC_TYPES)
     return ctx
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerProcess:
+    """`vmfabric serve` as a real process (gunicorn), in its own process group."""
+
+    def __init__(self, config_path, port, log_path):
+        self.config_path, self.port, self.log_path = config_path, port, log_path
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc = None
+
+    def start(self, timeout=60):
+        import signal  # noqa: F401
+        import sys
+        import time
+        import urllib.request
+
+        vmfabric = os.path.join(os.path.dirname(sys.executable), "vmfabric")
+        log = open(self.log_path, "a")
+        self.proc = subprocess.Popen([vmfabric, "serve", "--config", self.config_path,
+                                      "--port", str(self.port), "--bind", "127.0.0.1",
+                                      "--workers", "2"],
+                                     stdout=log, stderr=log, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/api/v1/health", timeout=2).read()
+                return self
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.2)
+        raise RuntimeError(f"server did not start; log:\n{open(self.log_path).read()[-3000:]}")
+
+    def kill(self, sig=None):
+        import signal
+
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, sig or signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=60)
+
+
+def write_config(cfg, path):
+    import yaml
+
+    with open(path, "w") as fh:
+        yaml.safe_dump(dict(cfg), fh)
+    return path

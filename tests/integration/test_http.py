@@ -1,0 +1,114 @@
+"""The real HTTP server (gunicorn) on the lab: seed calls end to end, concurrency, SIGKILL recovery."""
+
+import concurrent.futures
+import os
+import signal
+import time
+
+import pytest
+import requests
+
+from service.lab import daemons
+from tests.conftest import ServerProcess, free_port, lab_config, write_config
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture(scope="module")
+def server(lab, lab_ctx, tmp_path_factory):
+    """A server over lab_ctx's store (hosts, image and types already registered)."""
+    home = lab_ctx.config["home"]
+    path = write_config(lab_ctx.config, os.path.join(home, "server.yml"))
+    srv = ServerProcess(path, free_port(), os.path.join(home, "server.log")).start()
+    yield srv
+    srv.kill()
+
+
+def get(server, url):
+    response = requests.get(server.url + url, timeout=300)
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_each_type_end_to_end(server):
+    types = get(server, "/vm/types")["types"]
+    for itype in types:
+        before = {p: get(server, f"/pm/query?pmid={p}") for p in get(server, "/pm/list")["pmids"]}
+        vmid = get(server, f"/vm/create?name=e2e-{itype['tid']}&instance_type={itype['tid']}")["vmid"]
+        assert vmid > 0
+        vm = get(server, f"/vm/query?vmid={vmid}")
+        assert vm["instance_type"] == itype["tid"] and vm["name"] == f"e2e-{itype['tid']}"
+        pmid = vm["pmid"]
+        assert vmid in get(server, f"/pm/listvms?pmid={pmid}")["vmids"]
+        after = get(server, f"/pm/query?pmid={pmid}")
+        for key in ("cpu", "ram", "disk"):
+            assert before[pmid]["free"][key] - after["free"][key] == itype[key]
+        assert after["vms"] == before[pmid]["vms"] + 1
+        assert get(server, f"/vm/destroy?vmid={vmid}") == {"status": 1}
+        assert get(server, f"/pm/query?pmid={pmid}")["free"] == before[pmid]["free"]
+        assert get(server, f"/vm/query?vmid={vmid}") == 0
+
+
+def test_thirty_concurrent_creates_with_room_for_six(server, lab_ctx):
+    # each lab host advertises 8 CPUs: type 3 (4 CPUs) fits twice per host
+    with concurrent.futures.ThreadPoolExecutor(30) as pool:
+        results = list(pool.map(lambda n: get(server, f"/vm/create?name=c{n}&instance_type=3"),
+                                range(30)))
+    vmids = [r["vmid"] for r in results]
+    created = [v for v in vmids if v > 0]
+    try:
+        assert len(created) == 6 and vmids.count(0) == 24
+        for pm in lab_ctx.store.pms.list():
+            assert pm["used_cpu"] <= pm["cpu"] and pm["used_ram_mb"] <= pm["ram_mb"]
+    finally:
+        for vmid in created:
+            assert get(server, f"/vm/destroy?vmid={vmid}") == {"status": 1}
+
+
+def vmf_objects(lab):
+    """{host address: set of vmf-* domains and volumes} as the hosts themselves see them."""
+    found = {}
+    for host in lab.state.hosts:
+        virsh = ["virsh", "-q", "-c", "qemu:///system"]
+        anchor = host.pids["anchor"]
+        domains = daemons.in_host(anchor, virsh + ["list", "--all", "--name"]).split()
+        daemons.in_host(anchor, virsh + ["pool-refresh", "vmfabric"])
+        volumes = [line.split()[0] for line in
+                   daemons.in_host(anchor, virsh + ["vol-list", "vmfabric"]).splitlines() if line.strip()]
+        found[host.address] = {n for n in domains + volumes if n.startswith("vmf-")}
+    return found
+
+
+def test_sigkill_during_creates_loses_nothing(server, lab, lab_ctx):
+    reported = []
+
+    def create(n):
+        try:
+            vmid = requests.get(f"{server.url}/vm/create?name=k{n}&instance_type=1",
+                                timeout=120).json()["vmid"]
+            if vmid:
+                reported.append(vmid)
+        except requests.RequestException:
+            pass
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        futures = [pool.submit(create, n) for n in range(6)]
+        time.sleep(1.5)
+        server.kill(signal.SIGKILL)
+        concurrent.futures.wait(futures)
+    server.start()
+    try:
+        for vmid in reported:
+            vm = get(server, f"/vm/query?vmid={vmid}")
+            assert vm != 0 and vm["vmid"] == vmid
+        live = {vm["id"]: vm for vm in lab_ctx.store.vms.list() if vm["state"] != "failed"}
+        pms = {pm["address"]: pm["id"] for pm in lab_ctx.store.pms.list()}
+        for address, names in vmf_objects(lab).items():
+            for name in names:
+                vmid = int(name.split("-")[1].split(".")[0])
+                assert vmid in live and live[vmid]["pmid"] == pms[address], \
+                    f"{name} on {address} is unknown to the store"
+    finally:
+        for vm in lab_ctx.store.vms.list():
+            if vm["state"] != "failed":
+                get(server, f"/vm/destroy?vmid={vm['id']}")
