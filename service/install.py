@@ -123,7 +123,7 @@ def _demo(paths):
     from service.lab.lab import Lab
 
     say("demo: bringing up a 3-host lab")
-    state = Lab(paths.lab, tag="lab", report=say).up(hosts=3)
+    state = Lab(paths.lab, tag=os.environ.get("VMFABRIC_LAB_NAME", "lab"), report=say).up(hosts=3)
     say("demo: building the guest image")
     guest = image.build(os.path.join(paths.home, "images", image.IMAGE_NAME), report=say)
     os.makedirs(paths.demo, exist_ok=True)

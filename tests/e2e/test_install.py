@@ -1,0 +1,101 @@
+"""./install.sh as a new user runs it: the demo on a spare port, every seed endpoint over HTTP, --stop."""
+
+import os
+import subprocess
+
+import pytest
+import requests
+
+from service.paths import REPO_ROOT
+from tests.conftest import TEST_HOME, free_port
+
+pytestmark = pytest.mark.e2e
+INSTALL = os.path.join(REPO_ROOT, "install.sh")
+
+
+def install(*args, home, port, timeout=900):
+    env = dict(os.environ, VMFABRIC_HOME=home, VMFABRIC_PORT=str(port), VMFABRIC_LAB_NAME="e2e")
+    return subprocess.run([INSTALL, *args], cwd=REPO_ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    home = os.path.join(TEST_HOME, "e2e-home")
+    port = free_port()
+    install("--stop", home=home, port=port)  # an earlier run's leftovers
+    done = install(home=home, port=port)
+    assert done.returncode == 0, done.stdout + done.stderr
+    yield f"http://localhost:{port}", done
+    stopped = install("--stop", home=home, port=port)
+    assert stopped.returncode == 0, stopped.stderr
+    netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    assert "vmf-e2e-" not in netns
+
+
+def get(url):
+    response = requests.get(url, timeout=300)
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_demo_prints_the_url_and_the_hosts(demo):
+    url, done = demo
+    assert f"vmfabric is running at {url}" in done.stdout
+    assert done.stdout.count(" up ") == 3
+
+
+def test_every_seed_endpoint_over_http(demo):
+    url, _ = demo
+    assert get(f"{url}/pm/list") == {"pmids": [1, 2, 3]}
+    assert get(f"{url}/vm/types") == {"types": [
+        {"tid": 1, "cpu": 1, "ram": 512, "disk": 1}, {"tid": 2, "cpu": 2, "ram": 1024, "disk": 2},
+        {"tid": 3, "cpu": 4, "ram": 2048, "disk": 3}]}
+    images = get(f"{url}/image/list")["images"]
+    assert images == [{"id": 1, "name": "vmfabric-guest"}]
+    vmids = []
+    for tid in (1, 2, 3):
+        vmid = get(f"{url}/vm/create?name=demo-{tid}&instance_type={tid}")["vmid"]
+        assert vmid > 0
+        vmids.append(vmid)
+        vm = get(f"{url}/vm/query?vmid={vmid}")
+        assert vm["name"] == f"demo-{tid}" and vm["instance_type"] == tid
+        assert vmid in get(f"{url}/pm/listvms?pmid={vm['pmid']}")["vmids"]
+        pm = get(f"{url}/pm/query?pmid={vm['pmid']}")
+        assert set(pm) == {"pmid", "capacity", "free", "vms"} and pm["vms"] >= 1
+    assert get(f"{url}/vm/create?name=x&instance_type=1&image_id=1")["vmid"] > 0
+    assert get(f"{url}/vm/create?name=x&instance_type=77") == {"vmid": 0}
+    assert get(f"{url}/vm/query?vmid=abc") == 0
+    assert get(f"{url}/pm/query?pmid=42") == 0
+    assert get(f"{url}/no/such/url") == 0
+    for vmid in vmids:
+        assert get(f"{url}/vm/destroy?vmid={vmid}") == {"status": 1}
+        assert get(f"{url}/vm/query?vmid={vmid}") == 0
+
+
+def test_bad_input_names_file_and_line_and_starts_nothing(tmp_path):
+    home = str(tmp_path / "home")
+    port = free_port()
+    pm_file, image_file, types_file = (tmp_path / n for n in ("pms", "images", "types"))
+    pm_file.write_text("127.0.0.1\n127.0.0.300\n")
+    image_file.write_text("/nonexistent/disk.qcow2\n")
+    types_file.write_text('{"types": [{"cpu": 1, "ram": 512, "disk": 1}]}\n')
+    done = install(str(pm_file), str(image_file), str(types_file), home=home, port=port)
+    assert done.returncode != 0 and f"{pm_file}:2:" in done.stderr
+    pm_file.write_text("127.0.0.1\n")
+    done = install(str(pm_file), str(image_file), str(types_file), home=home, port=port)
+    assert done.returncode != 0 and f"{image_file}:1:" in done.stderr
+    image_file.write_text("relative.img\n")
+    done = install(str(pm_file), str(image_file), str(types_file), home=home, port=port)
+    assert done.returncode != 0 and f"{image_file}:1:" in done.stderr
+    good_image = tmp_path / "disk.img"
+    good_image.write_bytes(b"\0" * 4096)
+    image_file.write_text(f"{good_image}\n")
+    types_file.write_text('{"types": [{"cpu": 1, "ram": "lots", "disk": 1}]}\n')
+    done = install(str(pm_file), str(image_file), str(types_file), home=home, port=port)
+    assert done.returncode != 0 and f"{types_file}: entry 1" in done.stderr
+    done = install(str(pm_file), str(image_file), str(tmp_path / "missing"), home=home, port=port)
+    assert done.returncode != 0 and "missing" in done.stderr
+    assert not os.path.exists(os.path.join(home, "vmfabric.pid"))
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://localhost:{port}/pm/list", timeout=2)
