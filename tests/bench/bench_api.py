@@ -1,0 +1,109 @@
+"""Benchmark the REST server (gunicorn, 2 workers x 16 threads):
+
+  queries/s for /vm/query and /pm/query (wrk, 8 connections, 10 s), and create+destroy
+  pairs/s through the seed API against hosts whose libvirt URI is libvirt's test driver
+  (isolates vmfabric's own overhead: placement, claims, templates, store).
+
+    .venv/bin/python -m tests.bench.bench_api
+Needs `wrk` (Debian package wrk) for the query figures.
+"""
+
+import concurrent.futures
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+import requests
+
+from service import config as config_mod
+from service import context as context_mod
+from service import filters
+from tests.conftest import ServerProcess, free_port, write_config
+
+SHA = "cd" * 32
+NODE = """<node>
+  <cpu><nodes>1</nodes><sockets>1</sockets><cores>64</cores><threads>1</threads><mhz>2000</mhz></cpu>
+  <memory>268435456</memory>
+  <pool type='dir'>
+    <name>vmfabric</name>
+    <uuid>{uuid}</uuid>
+    <capacity>1099511627776</capacity><allocation>0</allocation><available>1099511627776</available>
+    <target><path>/vmfabric-pool</path></target>
+    <volume type='file'>
+      <name>{base}</name>
+      <capacity>1048576</capacity>
+      <target><path>/vmfabric-pool/{base}</path></target>
+    </volume>
+  </pool>
+</node>
+"""
+
+
+def setup(home, pms=3):
+    cfg = config_mod.load(home=home, overrides={
+        "placement": {"policy": "first_fit"},
+        "inventory": {"path": os.path.join(home, "hosts.yml")}})
+    ctx = context_mod.build(cfg)
+    image = os.path.join(home, "guest.img")
+    with open(image, "wb") as fh:
+        fh.write(b"\0" * 1048576)
+    image_id = ctx.store.catalog.put_image({
+        "name": "guest", "source": image, "path": image, "format": "raw",
+        "virtual_size": 1048576, "size": 1048576, "sha256": SHA})
+    ctx.store.catalog.put_types([{"tid": 1, "cpu": 1, "ram_mb": 512, "disk_gb": 1}])
+    base = filters.module("vmfabric_names").vmfabric_base_volume_name(image_id, SHA)
+    for n in range(pms):
+        node = os.path.join(home, f"node{n}.xml")
+        with open(node, "w") as fh:
+            fh.write(NODE.format(base=base, uuid=f"00000000-0000-0000-0000-{n:012d}"))
+        pmid = ctx.store.pms.add({"address": f"127.0.0.{100 + n}", "port": 22, "user": "root",
+                                  "libvirt_uri": f"test://{node}", "settings": {},
+                                  "state": "up", "reason": "", "domain_type": "qemu"})
+        ctx.store.pms.record_discovery(pmid, state="up", capacity={
+            "cpu": 100000, "ram_mb": 100000000, "disk_gb": 1000000})
+    ctx.store.dispose()
+    return cfg
+
+
+def wrk(url, seconds=10, connections=8):
+    out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", url],
+                         capture_output=True, text=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    latency = re.search(r"Latency\s+(\S+)", out).group(1)
+    return rate, latency
+
+
+def pairs(base_url, count=300, clients=8):
+    def one(n):
+        vmid = requests.get(f"{base_url}/vm/create?name=b{n}&instance_type=1", timeout=60).json()["vmid"]
+        assert vmid > 0
+        assert requests.get(f"{base_url}/vm/destroy?vmid={vmid}", timeout=60).json() == {"status": 1}
+
+    start = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        list(pool.map(one, range(count)))
+    return count / (time.perf_counter() - start)
+
+
+def main():
+    home = tempfile.mkdtemp(prefix="bench-api-")
+    cfg = setup(home)
+    server = ServerProcess(write_config(cfg, os.path.join(home, "vmfabric.yml")), free_port(),
+                           os.path.join(home, "server.log")).start()
+    try:
+        vmid = requests.get(f"{server.url}/vm/create?name=q&instance_type=1").json()["vmid"]
+        for path in (f"/vm/query?vmid={vmid}", "/pm/query?pmid=1"):
+            rate, latency = wrk(server.url + path)
+            print(f"GET {path}: {rate:,.0f} requests/s (avg latency {latency})")
+        print(f"create+destroy pairs (seed API, test driver hosts): "
+              f"{pairs(server.url):,.1f} pairs/s")
+    finally:
+        server.kill()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
