@@ -76,11 +76,15 @@ SPEC_TYPES = [{"tid": 1, "cpu": 1, "ram_mb": 512, "disk_gb": 1},
 @pytest.fixture(scope="session")
 def lab_ctx(lab, guest_image, tmp_path_factory):
     """A full service context on the lab: hosts discovered, guest image and types registered."""
+    home = str(tmp_path_factory.mktemp("ctx-home"))
+    return lab_context(lab, guest_image, home, policy="first_fit")
+
+
+def lab_context(lab, guest_image, home, policy):
+    """A service context on LAB with its hosts discovered, GUEST_IMAGE and the spec's types."""
     from service import context, images
 
-    home = str(tmp_path_factory.mktemp("ctx-home"))
-    cfg = lab_config(lab, home, placement={"policy": "first_fit"})
-    ctx = context.build(cfg)
+    ctx = context.build(lab_config(lab, home, placement={"policy": policy}))
     ctx.fleet.register_pm_file(lab.state.pm_file)
     ctx.fleet.discover()
     image_file = os.path.join(home, "image_file")

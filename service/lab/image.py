@@ -7,7 +7,6 @@ userspace in a few seconds under TCG.
 """
 
 import gzip
-import hashlib
 import os
 import re
 import shutil
@@ -161,11 +160,3 @@ def _fat_image(work, kernel, initrd):
     except CommandError as exc:
         raise LabError(f"building the guest filesystem failed: {exc}") from exc
     return raw
-
-
-def checksum(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -26,8 +26,10 @@ def _sqlite_tuning(engine):
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn):
-        immediate = conn.get_execution_options().get("vmfabric_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get("vmfabric_read"):
+            return  # one SELECT is atomic on its own: no BEGIN/COMMIT round for reads
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("vmfabric_write") else "BEGIN")
 
 
 class Store:
@@ -57,9 +59,9 @@ class Store:
 
     @contextlib.contextmanager
     def read(self):
-        with self.engine.connect() as conn:
-            with conn.begin():
-                yield conn
+        """A connection for reads; on SQLite each statement stands alone (autocommit)."""
+        with self.engine.connect().execution_options(vmfabric_read=True) as conn:
+            yield conn
 
     # ---- shared key/value state ------------------------------------------
     def get_kv(self, key, default=None, conn=None):
