@@ -7,6 +7,9 @@ import sqlalchemy as sa
 from service.errors import InventoryError, NotFound
 from service.store.schema import pms
 
+GET_PM = sa.select(pms).where(pms.c.id == sa.bindparam("pmid"))
+PMIDS = sa.select(pms.c.id).order_by(pms.c.id)
+
 
 class PmRepo:
     def __init__(self, store):
@@ -47,15 +50,14 @@ class PmRepo:
 
     def ids(self):
         with self.store.read() as conn:
-            return [r[0] for r in conn.execute(sa.select(pms.c.id).order_by(pms.c.id))]
+            return [r[0] for r in conn.execute(PMIDS)]
 
     def get(self, pmid, conn=None):
-        query = sa.select(pms).where(pms.c.id == pmid)
         if conn is None:
             with self.store.read() as c:
-                row = c.execute(query).first()
+                row = c.execute(GET_PM, {"pmid": pmid}).first()
         else:
-            row = conn.execute(query).first()
+            row = conn.execute(GET_PM, {"pmid": pmid}).first()
         if row is None:
             raise NotFound(f"no pm {pmid}")
         return dict(row._mapping)

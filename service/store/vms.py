@@ -15,6 +15,10 @@ from service.errors import NotFound, VmfabricError
 from service.store.schema import pms, vms
 
 RESOURCES = (("cpu", "used_cpu"), ("ram_mb", "used_ram_mb"), ("disk_gb", "used_disk_gb"))
+# hot reads are built once: SQLAlchemy then reuses their compiled form and cache key
+GET_VM = sa.select(vms).where(vms.c.id == sa.bindparam("vmid"))
+VMIDS_ON = (sa.select(vms.c.id).where(vms.c.pmid == sa.bindparam("pmid"), vms.c.state != "failed")
+            .order_by(vms.c.id))
 
 
 class ClaimLost(VmfabricError):
@@ -104,7 +108,7 @@ class VmRepo:
 
     @staticmethod
     def _get(conn, vmid):
-        row = conn.execute(sa.select(vms).where(vms.c.id == vmid)).first()
+        row = conn.execute(GET_VM, {"vmid": vmid}).first()
         if row is None:
             raise NotFound(f"no vm {vmid}")
         return dict(row._mapping)
@@ -124,6 +128,4 @@ class VmRepo:
 
     def ids_on(self, pmid):
         with self.store.read() as conn:
-            return [r[0] for r in conn.execute(
-                sa.select(vms.c.id).where(vms.c.pmid == pmid, vms.c.state != "failed")
-                .order_by(vms.c.id))]
+            return [r[0] for r in conn.execute(VMIDS_ON, {"pmid": pmid})]

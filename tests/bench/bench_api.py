@@ -96,6 +96,7 @@ def main():
     try:
         vmid = requests.get(f"{server.url}/vm/create?name=q&instance_type=1").json()["vmid"]
         for path in (f"/vm/query?vmid={vmid}", "/pm/query?pmid=1"):
+            wrk(server.url + path, seconds=3)  # warm-up: both workers connected and compiled
             rate, latency = wrk(server.url + path)
             print(f"GET {path}: {rate:,.0f} requests/s (avg latency {latency})")
         print(f"create+destroy pairs (seed API, test driver hosts): "
