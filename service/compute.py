@@ -80,7 +80,7 @@ class Compute:
             except VmfabricError as exc:
                 log.warning("vm %s: create on pm %s failed: %s", vmid, pm["id"], exc)
                 reasons.append(f"pm {pm['id']}: {exc}")
-                self._cleanup(pm, vmid)
+                self.cleanup(pm, vmid)
                 if "cannot connect" in str(exc):
                     self.store.pms.set_state(pm["id"], "down", str(exc))
                 tried.add(pm["id"])
@@ -130,7 +130,7 @@ class Compute:
         with self._locks_guard:
             return self._upload_locks.setdefault((pmid, image_id), threading.Lock())
 
-    def _cleanup(self, pm, vmid):
+    def cleanup(self, pm, vmid):
         """Remove whatever a create made on PM; errors here are logged, not raised."""
         for what, call in (("domain", lambda: self.hv.remove_domain(pm, names.vmfabric_domain_name(vmid))),
                            ("overlay", lambda: self.hv.delete_volume(pm, names.vmfabric_volume_name(vmid))),

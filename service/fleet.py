@@ -56,7 +56,7 @@ class Fleet:
         """Register every host of PATH (old pmids kept); returns (pms, new pmids)."""
         entries = pmfile.parse_file(path, default_user=self.config["ssh"]["user"])
         pms, added = self.store.pms.sync(entries, self._row)
-        self._record_keys([e for e in entries], pms)
+        self._record_keys(entries, pms)
         self.write_inventory()
         return pms, added
 
@@ -95,9 +95,9 @@ class Fleet:
             pms = [p for p in pms if p["id"] in set(pmids)]
         if not pms:
             return []
-        for pm in pms:  # a host unreachable when added gets its key scanned now
-            entry = pmfile.PmEntry(address=pm["address"], port=pm["port"], user=pm["user"])
-            hostkeys.record(self.config["ssh"]["known_hosts"], entry)
+        # a host unreachable when it was added gets its key scanned now
+        self._record_keys([pmfile.PmEntry(address=p["address"], port=p["port"], user=p["user"])
+                           for p in pms], pms)
         inventory = self.write_inventory()
         run = ansible_jobs.run_playbook(
             DISCOVER_PLAYBOOK, inventory,

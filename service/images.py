@@ -131,6 +131,16 @@ def fetch(entry, cache_dir, ssh_config):
 
 def register(catalog, image_file, cache_dir, ssh_config, record_host_key):
     """Inspect every image of IMAGE_FILE, then register them all (or none)."""
+    return store(catalog, inspect_all(image_file, cache_dir, ssh_config, record_host_key))
+
+
+def store(catalog, rows):
+    """Register inspected image ROWS; returns their ids."""
+    return [catalog.put_image(row) for row in rows]
+
+
+def inspect_all(image_file, cache_dir, ssh_config, record_host_key):
+    """Rows for every image of IMAGE_FILE (fetched and inspected); ConfigError names bad lines."""
     entries = parse_image_file(image_file)
     rows, errors = [], []
     for entry in entries:
@@ -146,4 +156,4 @@ def register(catalog, image_file, cache_dir, ssh_config, record_host_key):
             errors.append(f"{image_file}:{entry.line}: {entry.source}: {exc}")
     if errors:
         raise ConfigError("\n".join(errors))
-    return [catalog.put_image(row) for row in rows]
+    return rows

@@ -86,26 +86,22 @@ def install(paths, port, files):
         settings, ssh = None, _own_ssh_key(paths)
     else:
         pm_path, image_path, types_path, settings, ssh = _demo(paths)
-    # validate every input before touching the running system
+    # validate every input before touching the running server
     pmfile.parse_file(pm_path)
-    images.parse_image_file(image_path)
     types = typesfile.parse(types_path)
-    for entry in images.parse_image_file(image_path):
-        if not entry.remote:
-            try:
-                images.inspect(entry.source)
-            except ValueError as exc:
-                raise VmfabricError(f"{image_path}:{entry.line}: {entry.source}: {exc}") from None
-    config = _write_config(paths, port, settings, ssh)
-    stop(paths, quiet=True)
+    config, data = _config(paths, port, settings, ssh)
     ctx = context_mod.build(config)
+    ssh_config, _ = ctx.fleet.ssh_files()
+    image_rows = images.inspect_all(
+        image_path, os.path.join(paths.home, "images"), ssh_config,
+        lambda user, host: hostkeys.record(config["ssh"]["known_hosts"],
+                                           pmfile.PmEntry(address=host, user=user)))
+    stop(paths, quiet=True)
+    _save_config(paths, data)
     say("registering hosts and discovering them")
     ctx.fleet.register_pm_file(pm_path)
     pms = ctx.fleet.discover()
-    ssh_config, _ = ctx.fleet.ssh_files()
-    images.register(ctx.store.catalog, image_path, os.path.join(paths.home, "images"), ssh_config,
-                    lambda user, host: hostkeys.record(config["ssh"]["known_hosts"],
-                                                       pmfile.PmEntry(address=host, user=user)))
+    images.store(ctx.store.catalog, image_rows)
     ctx.store.catalog.put_types(types)
     ctx.store.dispose()
     url = start(paths, port)
@@ -150,8 +146,9 @@ def _own_ssh_key(paths):
     return {"private_key": key, "known_hosts": os.path.join(paths.home, "ssh", "known_hosts")}
 
 
-def _write_config(paths, port, settings, ssh):
-    """Update the config file (other settings an operator changed are kept)."""
+def _config(paths, port, settings, ssh):
+    """The configuration this install runs with: the existing file (settings an
+    operator changed are kept) updated with PORT, SETTINGS and SSH; validated."""
     data = {}
     if os.path.exists(paths.config):
         with open(paths.config) as fh:
@@ -160,11 +157,13 @@ def _write_config(paths, port, settings, ssh):
     data.setdefault("server", {})["port"] = port
     data.setdefault("inventory", {})["host_settings"] = settings
     data.setdefault("ssh", {}).update(ssh)
-    config = config_mod.load(overrides=data, home=paths.home)  # validates
+    return config_mod.load(overrides=data, home=paths.home), data
+
+
+def _save_config(paths, data):
     with open(paths.config, "w") as fh:
         fh.write("# vmfabric configuration (see README: Configuration)\n")
         yaml.safe_dump(data, fh, sort_keys=False)
-    return config
 
 
 def _vmfabric():

@@ -37,7 +37,7 @@ def reconcile(ctx):
                     ctx.store.vms.set_state(vmid, "running")
                     done["finished"].append(vmid)
                 else:
-                    ctx.compute._cleanup(pm, vmid)
+                    ctx.compute.cleanup(pm, vmid)
                     ctx.store.vms.fail(vmid, "interrupted while being created")
                     done["failed"].append(vmid)
             elif domain not in domains and vm["state"] != "missing":

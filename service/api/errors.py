@@ -45,12 +45,8 @@ def install(app):
     def _ours(exc):
         if not _is_v1():
             return jsonify(0)
-        if isinstance(exc, BadRequest):
-            return error_response(400, "bad_request", str(exc))
-        for kind, status, code in STATUS:
-            if isinstance(exc, kind):
-                return error_response(status, code, str(exc))
-        return error_response(400, "bad_request", str(exc))
+        status, code = next((s, c) for kind, s, c in STATUS if isinstance(exc, kind))
+        return error_response(status, code, str(exc))
 
     @app.errorhandler(HTTPException)
     def _http(exc):

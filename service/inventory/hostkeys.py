@@ -42,12 +42,13 @@ def record(known_hosts, entry, timeout=5):
 
 def explain_ssh_failure(message, address, known_hosts):
     """Turn OpenSSH's host-key complaints into a sentence that says what to do."""
-    if "HOST IDENTIFICATION HAS CHANGED" in message or "Host key verification failed" in message:
-        if "HOST IDENTIFICATION HAS CHANGED" in message or is_recorded(known_hosts, address):
-            return (f"SSH host key of {address} does not match the key recorded in "
-                    f"{known_hosts}: the host was reinstalled or someone is in the way; "
-                    f"if the change is expected, remove the old key with "
-                    f"`ssh-keygen -R {address} -f {known_hosts}` and rediscover")
-        return (f"no SSH host key recorded for {address} in {known_hosts} "
-                "(the host was unreachable when it was added); rediscover once it answers")
-    return message
+    changed = "HOST IDENTIFICATION HAS CHANGED" in message
+    if not changed and "Host key verification failed" not in message:
+        return message
+    if changed or is_recorded(known_hosts, address):
+        return (f"SSH host key of {address} does not match the key recorded in "
+                f"{known_hosts}: the host was reinstalled or someone is in the way; "
+                f"if the change is expected, remove the old key with "
+                f"`ssh-keygen -R {address} -f {known_hosts}` and rediscover")
+    return (f"no SSH host key recorded for {address} in {known_hosts} "
+            "(the host was unreachable when it was added); rediscover once it answers")

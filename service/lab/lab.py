@@ -114,11 +114,10 @@ class Lab:
     def down(self):
         preflight.check_root()
         self._teardown()
-        for name in ("lab.json",):
-            try:
-                os.unlink(os.path.join(self.dir, name))
-            except FileNotFoundError:
-                pass
+        try:
+            os.unlink(self.state.path)
+        except FileNotFoundError:
+            pass
 
     def _teardown(self):
         for host in self.state.hosts:

@@ -28,13 +28,13 @@ class Request:
 
 
 class HostTable:
-    def __init__(self, ids, cap, used, up, domain_types):
+    def __init__(self, ids, cap, used, up, domain_type):
+        """DOMAIN_TYPE: per host, its index in DOMAIN_TYPES (-1 for anything else)."""
         self.ids = np.asarray(ids, dtype=np.int64)
         self.cap = np.ascontiguousarray(np.asarray(cap, dtype=np.int64).reshape(3, -1))
         self.free = np.ascontiguousarray(self.cap - np.asarray(used, dtype=np.int64).reshape(3, -1))
         self.up = np.asarray(up, dtype=bool)
-        self.domain_type = np.asarray([DOMAIN_TYPES.index(d) if d in DOMAIN_TYPES else -1
-                                       for d in domain_types], dtype=np.int8)
+        self.domain_type = np.asarray(domain_type, dtype=np.int8)
         # 1/capacity, so normalising a leftover is a multiply (0 where capacity is 0)
         with np.errstate(divide="ignore"):
             self.inv_cap = np.where(self.cap > 0, 1.0 / np.maximum(self.cap, 1), 0.0)
@@ -49,26 +49,16 @@ class HostTable:
                 [r["used_disk_gb"] for r in rows]]
         return cls(ids=[r["id"] for r in rows], cap=cap, used=used,
                    up=[r["state"] == "up" for r in rows],
-                   domain_types=[r["domain_type"] for r in rows])
+                   domain_type=[DOMAIN_TYPES.index(r["domain_type"])
+                                if r["domain_type"] in DOMAIN_TYPES else -1 for r in rows])
 
     @classmethod
     def uniform(cls, n, size, domain_type="qemu"):
         """N identical empty hosts of SIZE (cpu, ram_mb, disk_gb), pmids 1..N."""
         cap = np.repeat(np.asarray(size, dtype=np.int64).reshape(3, 1), n, axis=1)
-        table = cls.__new__(cls)
-        table.ids = np.arange(1, n + 1, dtype=np.int64)
-        table.cap = np.ascontiguousarray(cap)
-        table.free = table.cap.copy()
-        table.up = np.ones(n, dtype=bool)
-        table.domain_type = np.full(n, DOMAIN_TYPES.index(domain_type), dtype=np.int8)
-        table.inv_cap = np.where(table.cap > 0, 1.0 / np.maximum(table.cap, 1), 0.0)
-        return table
-
-    def index_of(self, pmid):
-        i = int(np.searchsorted(self.ids, pmid))
-        if i >= len(self.ids) or self.ids[i] != pmid:
-            raise KeyError(pmid)
-        return i
+        return cls(ids=np.arange(1, n + 1), cap=cap, used=np.zeros_like(cap),
+                   up=np.ones(n, dtype=bool),
+                   domain_type=np.full(n, DOMAIN_TYPES.index(domain_type)))
 
     # the in-memory claim operations of `vmfabric simulate`
     def claim(self, i, vector):

@@ -57,13 +57,30 @@ class Scheduler:
         """Choose hosts for REQUESTS and record VM_ROWS with their claims, atomically.
 
         Returns the new vmids. Raises NoCapacity when no host (or, for a batch,
-        no combination) has room; a claim lost to a concurrent request makes it
-        try its next candidate, then decide again from fresh numbers.
+        no combination) has room.
+        """
+        def commit(pmids, state):
+            claims = [dict(row, pmid=pmid) for row, pmid in zip(vm_rows, pmids)]
+            return self.store.vms.create_with_claims(claims, kv_updates=state.changed)
+        return self._decide(requests, preference, exclude, commit)
+
+    def move(self, vmid, request, exclude):
+        """Move VMID's claim to the best host not in EXCLUDE (a create failed there)."""
+        def commit(pmids, state):
+            self.store.vms.move_claim(vmid, pmids[0], kv_updates=state.changed)
+            return pmids[0]
+        return self._decide([request], "pack", exclude, commit)
+
+    def _decide(self, requests, preference, exclude, commit):
+        """Rank from the store's numbers and COMMIT the best plan that still fits.
+
+        A claim lost to a concurrent request makes it try its next candidate,
+        then decide again from fresh numbers, ROUNDS times at most.
         """
         placer = Placer(self.policy_name)
         for _ in range(ROUNDS):
-            rows = [r for r in self.store.pms.list() if r["id"] not in exclude]
-            table = HostTable.from_pm_rows(rows)
+            table = HostTable.from_pm_rows([r for r in self.store.pms.list()
+                                            if r["id"] not in exclude])
             state = StoreState(self.store)
             if len(requests) == 1:
                 plans = [[int(i)] for i in placer.rank(table, requests[0], state, CANDIDATES)]
@@ -72,33 +89,13 @@ class Scheduler:
             if not plans:
                 break
             for plan in plans:
-                claims = [dict(row, pmid=int(table.ids[i])) for row, i in zip(vm_rows, plan)]
                 for i in plan:
                     placer.placed(table, i, state)
                 try:
-                    return self.store.vms.create_with_claims(claims, kv_updates=state.changed)
+                    return commit([int(table.ids[i]) for i in plan], state)
                 except ClaimLost:
                     state.changed.clear()
-                    continue
         raise NoCapacity(self._no_capacity_message(requests))
-
-    def move(self, vmid, request, exclude):
-        """Move VMID's claim to the best host not in EXCLUDE (a create failed there)."""
-        placer = Placer(self.policy_name)
-        for _ in range(ROUNDS):
-            rows = [r for r in self.store.pms.list() if r["id"] not in exclude]
-            table = HostTable.from_pm_rows(rows)
-            state = StoreState(self.store)
-            ranked = placer.rank(table, request, state, CANDIDATES)
-            if len(ranked) == 0:
-                break
-            for i in ranked:
-                try:
-                    self.store.vms.move_claim(vmid, int(table.ids[i]))
-                    return int(table.ids[i])
-                except ClaimLost:
-                    continue
-        raise NoCapacity(self._no_capacity_message([request]))
 
     def _no_capacity_message(self, requests):
         if len(requests) == 1:

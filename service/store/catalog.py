@@ -52,11 +52,6 @@ class Catalog:
             raise NotFound(f"no image {image_id}")
         return dict(row._mapping)
 
-    def image_source_by_sha(self, sha256):
-        with self.store.read() as conn:
-            return conn.execute(sa.select(images.c.source)
-                                .where(images.c.sha256 == sha256)).scalar()
-
     # ---- base images on hosts --------------------------------------------
     def host_image(self, pmid, image_id):
         with self.store.read() as conn:

@@ -69,9 +69,11 @@ class VmRepo:
                 self.store.set_kv(key, value, conn=conn)
         return vmids
 
-    def move_claim(self, vmid, new_pmid):
+    def move_claim(self, vmid, new_pmid, kv_updates=None):
         """Release VMID's claim and claim NEW_PMID instead, atomically."""
         with self.store.write() as conn:
+            for key, value in (kv_updates or {}).items():
+                self.store.set_kv(key, value, conn=conn)
             vm = self._get(conn, vmid)
             _unclaim(conn, vm)
             _claim(conn, new_pmid, vm)

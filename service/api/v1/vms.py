@@ -5,7 +5,6 @@ from flask import jsonify, request
 from service.api import ctx
 from service.api.v1 import blueprint, present
 from service.api.v1.validate import body, query_int
-from service.compute import ALLOWED_FROM
 
 
 @blueprint.post("/vms")
@@ -53,5 +52,3 @@ def vm_console(vmid):
     lines = query_int("lines", 50, 1, 10000)
     return jsonify(vmid=vmid, lines=ctx().compute.console(vmid, lines))
 
-
-ACTIONS = sorted(ALLOWED_FROM)
