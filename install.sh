@@ -34,10 +34,20 @@ install_debian_packages() {
   fi
 }
 
+# The distribution's Python, not whichever python3 comes first on PATH: Debian
+# builds it with profile-guided optimisation, and Ansible and the server run
+# about 1.5x faster on it than on an unoptimised build (see README, Performance).
+PYTHON="${VMFABRIC_PYTHON:-/usr/bin/python3}"
+
 install_venv() {
+  if [ -x .venv/bin/python ] && ! .venv/bin/python -c 'import sys; sys.exit(sys.base_prefix != sys.argv[1])' \
+       "$("$PYTHON" -c 'import sys; print(sys.base_prefix)')"; then
+    say "recreating .venv with $PYTHON"
+    rm -rf .venv
+  fi
   if [ ! -x .venv/bin/python ]; then
-    say "creating .venv"
-    python3 -m venv .venv
+    say "creating .venv with $PYTHON"
+    "$PYTHON" -m venv .venv
   fi
   local stamp=.venv/.vmfabric-installed
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then

@@ -21,7 +21,8 @@ class HostResult:
     host: str
     ok: bool = True
     reason: str = ""
-    facts: dict = dataclasses.field(default_factory=dict)  # set_fact results
+    # what the host's tasks reported: set_fact results and debug messages that are mappings
+    reported: dict = dataclasses.field(default_factory=dict)
     changed: int = 0
 
 
@@ -42,6 +43,8 @@ def run_playbook(name, inventory, *, work_dir, fact_cache, forks, extravars=None
         "ANSIBLE_FILTER_PLUGINS": FILTER_PLUGINS,
         "ANSIBLE_LOCAL_TEMP": os.path.join(work_dir, "tmp"),
         "ANSIBLE_NOCOLOR": "1",
+        # the service's inventory is always the generated YAML: skip loading the other parsers
+        "ANSIBLE_INVENTORY_ENABLED": "yaml",
         # ansible-runner turns host key checking off unless told otherwise; we never do
         "ANSIBLE_HOST_KEY_CHECKING": "True",
         # the ansible-playbook beside this interpreter (a .venv need not be active)
@@ -82,7 +85,9 @@ def _absorb(hosts, event):
     entry = hosts.setdefault(host, HostResult(host=host))
     res = data.get("res") or {}
     if kind == "runner_on_ok":
-        entry.facts.update(res.get("ansible_facts") or {})
+        entry.reported.update(res.get("ansible_facts") or {})
+        if isinstance(res.get("msg"), dict):
+            entry.reported.update(res["msg"])
         entry.changed += bool(res.get("changed"))
     elif kind in ("runner_on_unreachable", "runner_on_failed") and not data.get("ignore_errors"):
         entry.ok = False

@@ -120,12 +120,12 @@ class Fleet:
             reason = reason if len(reason) <= 1000 else "..." + reason[-1000:]
             self.store.pms.record_discovery(pm["id"], state="down", reason=reason)
         else:
-            capacity = result.facts.get("vmfabric_discovered")
+            capacity = result.reported.get("capacity")
             if not capacity:
                 self.store.pms.record_discovery(pm["id"], state="down",
                                                 reason="discovery reported no capacity")
                 return
             self.store.pms.record_discovery(
                 pm["id"], state="up", capacity=capacity,
-                domain_type=result.facts.get("vmfabric_discovered_domain_type"),
+                domain_type=result.reported.get("domain_type"),
                 facts={"raw": capacity.get("raw", {})})

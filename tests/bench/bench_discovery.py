@@ -35,7 +35,12 @@ def measure(lab, hosts, runs):
         fleet.discover()
         warm.append(time.perf_counter() - start)
         shutil.rmtree(home)
-    return statistics.median(cold), statistics.median(warm)
+    return cold, warm
+
+
+def spread(times):
+    return (f"median {statistics.median(times):.2f} s "
+            f"(range {min(times):.2f}-{max(times):.2f} s over {len(times)} runs)")
 
 
 def main():
@@ -50,8 +55,7 @@ def main():
             lab.up(hosts=n)
             print(f"lab up to {n} hosts: {time.perf_counter() - start:.2f} s")
             cold, warm = measure(lab, n, args.runs)
-            print(f"discovery of {n} hosts: cold {cold:.2f} s, warm {warm:.2f} s "
-                  f"(median of {args.runs})")
+            print(f"discovery of {n} hosts: cold {spread(cold)}, warm {spread(warm)}")
     finally:
         lab.down()
 
