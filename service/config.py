@@ -14,6 +14,9 @@ from service.errors import ConfigError
 from service.paths import INVENTORY_DIR
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
 def _home():
     return os.environ.get("VMFABRIC_HOME", "/var/lib/vmfabric")
 
@@ -25,7 +28,9 @@ def defaults(home=None):
         # SQLAlchemy URL; SQLite in WAL mode by default
         "database": f"sqlite:///{os.path.join(home, 'vmfabric.db')}",
         "server": {"bind": "0.0.0.0", "port": int(os.environ.get("VMFABRIC_PORT", "80")),
-                   "threads": 16},
+                   "threads": 16,
+                   # info: every change and failure; debug: every request, reads too
+                   "log_level": "info"},
         "inventory": {
             "path": os.path.join(INVENTORY_DIR, "hosts.yml"),
             # per-host settings keyed by address (the lab writes one)
@@ -119,5 +124,8 @@ def _check(data):
         if not isinstance(ratio, (int, float)) or ratio <= 0:
             raise ConfigError(f"placement.allocation_ratio.{resource}: must be a positive "
                               f"number, not {ratio!r}")
+    if data["server"]["log_level"] not in LOG_LEVELS:
+        raise ConfigError(f"server.log_level: {data['server']['log_level']!r} is not one of "
+                          f"{', '.join(LOG_LEVELS)}")
     if int(data["placement"]["max_attempts"]) < 1:
         raise ConfigError("placement.max_attempts: must be at least 1")

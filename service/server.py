@@ -31,7 +31,7 @@ class Server(BaseApplication):
             "graceful_timeout": 30,
             "accesslog": None,
             "errorlog": "-",
-            "loglevel": "info",
+            "loglevel": server["log_level"],
             "proc_name": "vmfabric",
         }
         for key, value in settings.items():
@@ -44,7 +44,7 @@ class Server(BaseApplication):
 
 
 def serve(config, workers=None):
-    logging.basicConfig(level=logging.INFO,
+    logging.basicConfig(level=config["server"]["log_level"].upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ctx = context_mod.build(config)
     reconcile.reconcile(ctx)

@@ -108,8 +108,10 @@ def free_port():
 class ServerProcess:
     """`vmfabric serve` as a real process (gunicorn), in its own process group."""
 
-    def __init__(self, config_path, port, log_path):
+    def __init__(self, config_path, port, log_path, workers=2):
+        """WORKERS: gunicorn worker processes (None: the server's own default)."""
         self.config_path, self.port, self.log_path = config_path, port, log_path
+        self.workers = workers
         self.url = f"http://127.0.0.1:{port}"
         self.proc = None
 
@@ -121,10 +123,11 @@ class ServerProcess:
 
         vmfabric = os.path.join(os.path.dirname(sys.executable), "vmfabric")
         log = open(self.log_path, "a")
-        self.proc = subprocess.Popen([vmfabric, "serve", "--config", self.config_path,
-                                      "--port", str(self.port), "--bind", "127.0.0.1",
-                                      "--workers", "2"],
-                                     stdout=log, stderr=log, start_new_session=True)
+        command = [vmfabric, "serve", "--config", self.config_path,
+                   "--port", str(self.port), "--bind", "127.0.0.1"]
+        if self.workers:
+            command += ["--workers", str(self.workers)]
+        self.proc = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:

@@ -1,9 +1,9 @@
 """The HTTP API: the seed endpoints (exactly as specified) and /api/v1 (JSON, OpenAPI)."""
 
 import logging
+import os
 import re
 import time
-import uuid
 
 from flask import Flask, g, request
 
@@ -11,7 +11,17 @@ from service import config as config_mod
 from service import context as context_mod
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# the seed API changes state with GET: these are logged like any other change
+MUTATING_GETS = frozenset({"seed.vm_create", "seed.vm_destroy"})
 log = logging.getLogger("vmfabric.api")
+
+
+def _log_level(response):
+    """Changes and failures at INFO; successful reads, thousands a second, at DEBUG."""
+    if (request.method in ("GET", "HEAD") and response.status_code < 400
+            and request.endpoint not in MUTATING_GETS):
+        return logging.DEBUG
+    return logging.INFO
 
 
 def create_app(config=None, ctx=None):
@@ -32,15 +42,16 @@ def create_app(config=None, ctx=None):
     @app.before_request
     def _request_id():
         given = request.headers.get("X-Request-Id", "")
-        g.request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        g.request_id = given if REQUEST_ID.match(given) else os.urandom(16).hex()
         g.started = time.perf_counter()
 
     @app.after_request
     def _echo_request_id(response):
         response.headers["X-Request-Id"] = g.get("request_id", "")
-        if log.isEnabledFor(logging.INFO):
-            log.info("%s %s %s %d %.1fms", g.get("request_id"), request.method, request.path,
-                     response.status_code, (time.perf_counter() - g.get("started", 0)) * 1000)
+        level = _log_level(response)
+        if log.isEnabledFor(level):
+            log.log(level, "%s %s %s %d %.1fms", g.get("request_id"), request.method, request.path,
+                    response.status_code, (time.perf_counter() - g.get("started", 0)) * 1000)
         return response
 
     return app

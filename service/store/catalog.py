@@ -6,9 +6,22 @@ from service.errors import NotFound
 from service.store.schema import host_images, images, types
 
 
+TYPES = sa.select(types).order_by(types.c.tid)
+TYPE = sa.select(types).where(types.c.tid == sa.bindparam("tid"))
+IMAGES = sa.select(images).order_by(images.c.id)
+IMAGE = sa.select(images).where(images.c.id == sa.bindparam("image_id"))
+HOST_IMAGE = sa.select(host_images).where(host_images.c.pmid == sa.bindparam("pmid"),
+                                          host_images.c.image_id == sa.bindparam("image_id"))
+
+
 class Catalog:
     def __init__(self, store):
         self.store = store
+        self._types = store.prepare(TYPES)
+        self._type = store.prepare(TYPE)
+        self._images = store.prepare(IMAGES)
+        self._image = store.prepare(IMAGE)
+        self._host_image = store.prepare(HOST_IMAGE)
 
     # ---- instance types --------------------------------------------------
     def put_types(self, rows):
@@ -20,15 +33,13 @@ class Catalog:
                     conn.execute(types.insert().values(**row))
 
     def types(self):
-        with self.store.read() as conn:
-            return [dict(r._mapping) for r in conn.execute(sa.select(types).order_by(types.c.tid))]
+        return self._types.mappings()
 
     def type(self, tid):
-        with self.store.read() as conn:
-            row = conn.execute(sa.select(types).where(types.c.tid == tid)).first()
+        row = self._type.first({"tid": tid})
         if row is None:
             raise NotFound(f"no instance type {tid}")
-        return dict(row._mapping)
+        return row
 
     # ---- images ----------------------------------------------------------
     def put_image(self, row):
@@ -42,22 +53,17 @@ class Catalog:
             return conn.execute(images.insert().values(**row)).inserted_primary_key[0]
 
     def images(self):
-        with self.store.read() as conn:
-            return [dict(r._mapping) for r in conn.execute(sa.select(images).order_by(images.c.id))]
+        return self._images.mappings()
 
     def image(self, image_id):
-        with self.store.read() as conn:
-            row = conn.execute(sa.select(images).where(images.c.id == image_id)).first()
+        row = self._image.first({"image_id": image_id})
         if row is None:
             raise NotFound(f"no image {image_id}")
-        return dict(row._mapping)
+        return row
 
     # ---- base images on hosts --------------------------------------------
     def host_image(self, pmid, image_id):
-        with self.store.read() as conn:
-            row = conn.execute(sa.select(host_images).where(
-                host_images.c.pmid == pmid, host_images.c.image_id == image_id)).first()
-        return dict(row._mapping) if row else None
+        return self._host_image.first({"pmid": pmid, "image_id": image_id})
 
     def record_host_image(self, pmid, image_id, volume, sha256):
         with self.store.write() as conn:

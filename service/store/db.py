@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from service.store import schema
 from service.store.catalog import Catalog
 from service.store.pms import PmRepo
+from service.store.prepared import PreparedRead, ReadConnections
 from service.store.vms import VmRepo
 
 
@@ -32,6 +33,11 @@ def _sqlite_tuning(engine):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("vmfabric_write") else "BEGIN")
 
 
+KV_VALUE = sa.select(schema.kv.c.value).where(schema.kv.c.key == sa.bindparam("key"))
+KV_UPDATE = schema.kv.update().where(schema.kv.c.key == sa.bindparam("by_key"))
+KV_INSERT = schema.kv.insert()
+
+
 class Store:
     def __init__(self, url):
         self.url = url
@@ -46,6 +52,9 @@ class Store:
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True)
         schema.metadata.create_all(self.engine)
+        self._read_connections = ReadConnections(self.engine)
+        self._kv_value = self.prepare(KV_VALUE)
+        self._kv_prefixed = {}
         self.pms = PmRepo(self)
         self.vms = VmRepo(self)
         self.catalog = Catalog(self)
@@ -57,6 +66,10 @@ class Store:
             with conn.begin():
                 yield conn
 
+    def prepare(self, statement):
+        """STATEMENT (one SELECT) ready to run many times without Core's per-call cost."""
+        return PreparedRead(statement, self._read_connections)
+
     @contextlib.contextmanager
     def read(self):
         """A connection for reads; on SQLite each statement stands alone (autocommit)."""
@@ -65,27 +78,30 @@ class Store:
 
     # ---- shared key/value state ------------------------------------------
     def get_kv(self, key, default=None, conn=None):
-        query = sa.select(schema.kv.c.value).where(schema.kv.c.key == key)
         if conn is not None:
-            value = conn.execute(query).scalar()
+            value = conn.execute(KV_VALUE, {"key": key}).scalar()
         else:
-            with self.read() as c:
-                value = c.execute(query).scalar()
+            values = self._kv_value.column({"key": key})
+            value = values[0] if values else None
         return default if value is None else value
 
     def set_kv(self, key, value, conn=None):
         if conn is None:
             with self.write() as c:
                 return self.set_kv(key, value, conn=c)
-        updated = conn.execute(schema.kv.update().where(schema.kv.c.key == key)
-                               .values(value=str(value)))
+        updated = conn.execute(KV_UPDATE, {"by_key": key, "value": str(value)})
         if updated.rowcount == 0:
-            conn.execute(schema.kv.insert().values(key=key, value=str(value)))
+            conn.execute(KV_INSERT, {"key": key, "value": str(value)})
 
     def kv_items(self, prefix):
-        query = sa.select(schema.kv).where(schema.kv.c.key.startswith(prefix, autoescape=True))
-        with self.read() as conn:
-            return {row.key: row.value for row in conn.execute(query)}
+        """Every key starting with PREFIX (a constant of the caller's; prepared once each)."""
+        prepared = self._kv_prefixed.get(prefix)
+        if prepared is None:
+            prepared = self._kv_prefixed[prefix] = self.prepare(
+                sa.select(schema.kv.c.key, schema.kv.c.value)
+                .where(schema.kv.c.key.startswith(prefix, autoescape=True)))
+        return dict(prepared.rows())
 
     def dispose(self):
+        self._read_connections.dispose()
         self.engine.dispose()

@@ -9,11 +9,17 @@ from service.store.schema import pms
 
 GET_PM = sa.select(pms).where(pms.c.id == sa.bindparam("pmid"))
 PMIDS = sa.select(pms.c.id).order_by(pms.c.id)
+ALL_PMS = sa.select(pms).order_by(pms.c.id)
+PMS_IN_STATE = ALL_PMS.where(pms.c.state == sa.bindparam("state"))
 
 
 class PmRepo:
     def __init__(self, store):
         self.store = store
+        self._get = store.prepare(GET_PM)
+        self._ids = store.prepare(PMIDS)
+        self._all = store.prepare(ALL_PMS)
+        self._in_state = store.prepare(PMS_IN_STATE)
 
     def sync(self, entries, make_row):
         """Register pm_file ENTRIES, keeping the pmid of every host already known.
@@ -42,25 +48,23 @@ class PmRepo:
             return conn.execute(pms.insert().values(**row)).inserted_primary_key[0]
 
     def list(self, state=None):
-        query = sa.select(pms).order_by(pms.c.id)
         if state:
-            query = query.where(pms.c.state == state)
-        with self.store.read() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+            return self._in_state.mappings({"state": state})
+        return self._all.mappings()
 
     def ids(self):
-        with self.store.read() as conn:
-            return [r[0] for r in conn.execute(PMIDS)]
+        return self._ids.column()
 
     def get(self, pmid, conn=None):
+        """PMID's row; inside a transaction when CONN is given (claims read their own writes)."""
         if conn is None:
-            with self.store.read() as c:
-                row = c.execute(GET_PM, {"pmid": pmid}).first()
+            row = self._get.first({"pmid": pmid})
         else:
             row = conn.execute(GET_PM, {"pmid": pmid}).first()
+            row = row and dict(row._mapping)
         if row is None:
             raise NotFound(f"no pm {pmid}")
-        return dict(row._mapping)
+        return row
 
     def record_discovery(self, pmid, *, state, reason="", capacity=None, domain_type=None,
                          facts=None):

@@ -15,38 +15,53 @@ from service.errors import NotFound, VmfabricError
 from service.store.schema import pms, vms
 
 RESOURCES = (("cpu", "used_cpu"), ("ram_mb", "used_ram_mb"), ("disk_gb", "used_disk_gb"))
-# hot reads are built once: SQLAlchemy then reuses their compiled form and cache key
+# The statements of every create and destroy are built once: SQLAlchemy then
+# reuses their compiled form and cache key instead of rebuilding both per call.
 GET_VM = sa.select(vms).where(vms.c.id == sa.bindparam("vmid"))
 VMIDS_ON = (sa.select(vms.c.id).where(vms.c.pmid == sa.bindparam("pmid"), vms.c.state != "failed")
             .order_by(vms.c.id))
+INSERT_VM = vms.insert()
+# the columns to set are the parameters given besides "by_id"
+UPDATE_VM = vms.update().where(vms.c.id == sa.bindparam("by_id"))
+DELETE_VM = vms.delete().where(vms.c.id == sa.bindparam("by_id"))
+# the guarded claim: matches only while the PM is up and has room for the demand
+CLAIM = (pms.update()
+         .where(pms.c.id == sa.bindparam("on_pmid"), pms.c.state == "up",
+                *[pms.c[used] + sa.bindparam(f"add_{cap}") <= pms.c[cap] for cap, used in RESOURCES])
+         .values(vm_count=pms.c.vm_count + 1,
+                 **{used: pms.c[used] + sa.bindparam(f"add_{cap}") for cap, used in RESOURCES}))
+UNCLAIM = (pms.update().where(pms.c.id == sa.bindparam("on_pmid"))
+           .values(vm_count=pms.c.vm_count - 1,
+                   **{used: pms.c[used] - sa.bindparam(f"add_{cap}") for cap, used in RESOURCES}))
 
 
 class ClaimLost(VmfabricError):
     """The chosen PM no longer has room (or is no longer up)."""
 
 
+def _demand(pmid, amounts):
+    return {"on_pmid": pmid, **{f"add_{cap}": amounts[cap] for cap, _ in RESOURCES}}
+
+
 def _claim(conn, pmid, demand):
-    guard = [pms.c.id == pmid, pms.c.state == "up"]
-    values = {"vm_count": pms.c.vm_count + 1}
-    for cap, used in RESOURCES:
-        guard.append(pms.c[used] + demand[cap] <= pms.c[cap])
-        values[used] = pms.c[used] + demand[cap]
-    if conn.execute(pms.update().where(*guard).values(**values)).rowcount != 1:
+    if conn.execute(CLAIM, _demand(pmid, demand)).rowcount != 1:
         raise ClaimLost(f"pm {pmid} has no room for {demand}")
 
 
 def _unclaim(conn, vm):
-    if vm["pmid"] is None:
-        return
-    values = {"vm_count": pms.c.vm_count - 1}
-    for cap, used in RESOURCES:
-        values[used] = pms.c[used] - vm[cap]
-    conn.execute(pms.update().where(pms.c.id == vm["pmid"]).values(**values))
+    if vm["pmid"] is not None:
+        conn.execute(UNCLAIM, _demand(vm["pmid"], vm))
+
+
+def _update(conn, vmid, **values):
+    return conn.execute(UPDATE_VM, {"by_id": vmid, **values})
 
 
 class VmRepo:
     def __init__(self, store):
         self.store = store
+        self._get_vm = store.prepare(GET_VM)
+        self._ids_on = store.prepare(VMIDS_ON)
 
     def create_with_claims(self, requests, kv_updates=None):
         """Record VMs and claim their PMs in one transaction; all or nothing.
@@ -61,9 +76,8 @@ class VmRepo:
                 _claim(conn, req["pmid"], req)
                 row = dict(req, state="creating", domain_name="", error="",
                            created_at=now, updated_at=now)
-                vmid = conn.execute(vms.insert().values(**row)).inserted_primary_key[0]
-                conn.execute(vms.update().where(vms.c.id == vmid)
-                             .values(domain_name=f"vmf-{vmid}"))
+                vmid = conn.execute(INSERT_VM, row).inserted_primary_key[0]
+                _update(conn, vmid, domain_name=f"vmf-{vmid}")
                 vmids.append(vmid)
             for key, value in (kv_updates or {}).items():
                 self.store.set_kv(key, value, conn=conn)
@@ -77,36 +91,34 @@ class VmRepo:
             vm = self._get(conn, vmid)
             _unclaim(conn, vm)
             _claim(conn, new_pmid, vm)
-            conn.execute(vms.update().where(vms.c.id == vmid)
-                         .values(pmid=new_pmid, state="creating", error="",
-                                 updated_at=time.time()))
+            _update(conn, vmid, pmid=new_pmid, state="creating", error="", updated_at=time.time())
 
     def fail(self, vmid, error):
         """Mark VMID failed and give its claim back."""
         with self.store.write() as conn:
             vm = self._get(conn, vmid)
             _unclaim(conn, vm)
-            conn.execute(vms.update().where(vms.c.id == vmid)
-                         .values(pmid=None, state="failed", error=error[:4000],
-                                 updated_at=time.time()))
+            _update(conn, vmid, pmid=None, state="failed", error=error[:4000],
+                    updated_at=time.time())
 
     def delete(self, vmid):
         """Remove VMID and give its claim back (destroy's last step)."""
         with self.store.write() as conn:
             vm = self._get(conn, vmid)
             _unclaim(conn, vm)
-            conn.execute(vms.delete().where(vms.c.id == vmid))
+            conn.execute(DELETE_VM, {"by_id": vmid})
 
     def set_state(self, vmid, state, error=""):
         with self.store.write() as conn:
-            done = conn.execute(vms.update().where(vms.c.id == vmid)
-                                .values(state=state, error=error, updated_at=time.time()))
+            done = _update(conn, vmid, state=state, error=error, updated_at=time.time())
             if done.rowcount != 1:
                 raise NotFound(f"no vm {vmid}")
 
     def get(self, vmid):
-        with self.store.read() as conn:
-            return self._get(conn, vmid)
+        vm = self._get_vm.first({"vmid": vmid})
+        if vm is None:
+            raise NotFound(f"no vm {vmid}")
+        return vm
 
     @staticmethod
     def _get(conn, vmid):
@@ -129,5 +141,4 @@ class VmRepo:
             return [dict(r._mapping) for r in conn.execute(query)]
 
     def ids_on(self, pmid):
-        with self.store.read() as conn:
-            return [r[0] for r in conn.execute(VMIDS_ON, {"pmid": pmid})]
+        return self._ids_on.column({"pmid": pmid})

@@ -1,13 +1,15 @@
-"""Benchmark the REST server (gunicorn, 2 workers x 16 threads):
+"""Benchmark the REST server as `vmfabric serve` runs it by default (gunicorn, 2 worker
+processes per core, 16 threads each):
 
-  queries/s for /vm/query and /pm/query (wrk, 8 connections, 10 s), and create+destroy
+  queries/s for /vm/query and /pm/query (wrk, 8 connections, 10 s each run), and create+destroy
   pairs/s through the seed API against hosts whose libvirt URI is libvirt's test driver
   (isolates vmfabric's own overhead: placement, claims, templates, store).
 
-    .venv/bin/python -m tests.bench.bench_api
+    .venv/bin/python -m tests.bench.bench_api [--runs 3]
 Needs `wrk` (Debian package wrk) for the query figures.
 """
 
+import argparse
 import concurrent.futures
 import os
 import re
@@ -21,6 +23,7 @@ import requests
 from service import config as config_mod
 from service import context as context_mod
 from service import filters
+from tests.bench.report import spread
 from tests.conftest import ServerProcess, free_port, write_config
 
 SHA = "cd" * 32
@@ -89,18 +92,22 @@ def pairs(base_url, count=300, clients=8):
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="bench-api-")
     cfg = setup(home)
     server = ServerProcess(write_config(cfg, os.path.join(home, "vmfabric.yml")), free_port(),
-                           os.path.join(home, "server.log")).start()
+                           os.path.join(home, "server.log"), workers=None).start()
     try:
         vmid = requests.get(f"{server.url}/vm/create?name=q&instance_type=1").json()["vmid"]
         for path in (f"/vm/query?vmid={vmid}", "/pm/query?pmid=1"):
-            wrk(server.url + path, seconds=3)  # warm-up: both workers connected and compiled
-            rate, latency = wrk(server.url + path)
-            print(f"GET {path}: {rate:,.0f} requests/s (avg latency {latency})")
+            wrk(server.url + path, seconds=3)  # warm-up: every worker connected and compiled
+            rates = [wrk(server.url + path)[0] for _ in range(args.runs)]
+            print(f"GET {path}: {spread(rates, 'requests/s', '{:,.0f}')}")
+        rates = [pairs(server.url) for _ in range(args.runs)]
         print(f"create+destroy pairs (seed API, test driver hosts): "
-              f"{pairs(server.url):,.1f} pairs/s")
+              f"{spread(rates, 'pairs/s', '{:,.1f}')}")
     finally:
         server.kill()
         shutil.rmtree(home, ignore_errors=True)

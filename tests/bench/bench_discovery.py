@@ -7,7 +7,6 @@ Needs root; brings up its own lab (name "b") and takes it down at the end.
 import argparse
 import os
 import shutil
-import statistics
 import tempfile
 import time
 
@@ -15,6 +14,7 @@ from service import config as config_mod
 from service.fleet import Fleet
 from service.lab.lab import Lab
 from service.store import Store
+from tests.bench.report import spread
 
 
 def measure(lab, hosts, runs):
@@ -38,11 +38,6 @@ def measure(lab, hosts, runs):
     return cold, warm
 
 
-def spread(times):
-    return (f"median {statistics.median(times):.2f} s "
-            f"(range {min(times):.2f}-{max(times):.2f} s over {len(times)} runs)")
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--hosts", type=int, nargs="+", default=[3, 10])
@@ -55,7 +50,7 @@ def main():
             lab.up(hosts=n)
             print(f"lab up to {n} hosts: {time.perf_counter() - start:.2f} s")
             cold, warm = measure(lab, n, args.runs)
-            print(f"discovery of {n} hosts: cold {spread(cold)}, warm {spread(warm)}")
+            print(f"discovery of {n} hosts: cold {spread(cold, 's')}, warm {spread(warm, 's')}")
     finally:
         lab.down()
 

@@ -1,5 +1,7 @@
 """Every seed endpoint, including each invalid case, answering exactly what the specification says."""
 
+import logging
+
 import pytest
 
 
@@ -101,3 +103,20 @@ def test_request_id_is_echoed(client):
     response = client.get("/pm/list", headers={"X-Request-Id": "bad id; <script>"})
     assert response.headers["X-Request-Id"] != "bad id; <script>"
     assert len(response.headers["X-Request-Id"]) == 32
+
+
+def test_changes_and_failures_are_logged_at_info_reads_at_debug(client, caplog):
+    caplog.set_level(logging.DEBUG, logger="vmfabric.api")
+
+    def level_of(request_id):
+        return [r.levelname for r in caplog.records if r.getMessage().startswith(request_id + " ")]
+
+    vmid = client.get("/vm/create?name=logged&instance_type=1",
+                      headers={"X-Request-Id": "c1"}).get_json()["vmid"]
+    client.get(f"/vm/query?vmid={vmid}", headers={"X-Request-Id": "q1"})
+    client.get("/api/v1/vms/999999", headers={"X-Request-Id": "n1"})
+    client.get(f"/vm/destroy?vmid={vmid}", headers={"X-Request-Id": "d1"})
+    assert level_of("c1") == ["INFO"]
+    assert level_of("q1") == ["DEBUG"]
+    assert level_of("n1") == ["INFO"]  # a 404
+    assert level_of("d1") == ["INFO"]
