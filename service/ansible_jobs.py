@@ -34,8 +34,10 @@ class PlaybookRun:
     stdout: str
 
 
-def run_playbook(name, inventory, *, work_dir, fact_cache, forks, extravars=None, timeout=600):
-    """Run playbooks/NAME against INVENTORY and collect what each host reported."""
+def run_playbook(name, inventory, *, work_dir, fact_cache, forks, extravars=None, limit=None,
+                 timeout=600):
+    """Run playbooks/NAME against INVENTORY (only the hosts LIMIT names, if given) and
+    collect what each host reported."""
     os.makedirs(work_dir, exist_ok=True)
     private = tempfile.mkdtemp(prefix="run-", dir=work_dir)
     envvars = {
@@ -58,6 +60,7 @@ def run_playbook(name, inventory, *, work_dir, fact_cache, forks, extravars=None
             envvars=envvars,
             extravars=extravars or {},
             forks=max(1, forks),
+            limit=",".join(limit) if limit else None,
             # an absolute path: the runner keeps its cache there, not in the artifacts
             fact_cache=os.path.abspath(fact_cache),
             fact_cache_type="jsonfile",

@@ -5,6 +5,7 @@ import dataclasses
 from service.compute import Compute
 from service.fleet import Fleet
 from service.hypervisor import Hypervisors
+from service.jobs import Jobs
 from service.placement.scheduler import Scheduler
 from service.store import Store
 
@@ -17,6 +18,7 @@ class Context:
     scheduler: Scheduler
     hypervisors: Hypervisors
     compute: Compute
+    jobs: Jobs
 
 
 def build(config):
@@ -26,4 +28,4 @@ def build(config):
     scheduler = Scheduler(config, store)
     hypervisors = Hypervisors(ssh_wrapper, config["libvirt"]["pool"])
     compute = Compute(config, store, scheduler, hypervisors)
-    return Context(config, store, fleet, scheduler, hypervisors, compute)
+    return Context(config, store, fleet, scheduler, hypervisors, compute, Jobs(store, fleet))

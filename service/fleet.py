@@ -104,6 +104,7 @@ class Fleet:
             work_dir=os.path.join(self.config["state_dir"], "ansible"),
             fact_cache=self.config.fact_cache,
             forks=min(len(pms), 50),
+            limit=[f"pm{p['id']}" for p in pms] if pmids is not None else None,
             timeout=self.config["discovery"]["timeout"],
         )
         for pm in pms:

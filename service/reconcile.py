@@ -3,7 +3,8 @@
 After a crash (even SIGKILL in the middle of creates): a VM still 'creating'
 is finished if its domain runs, otherwise cleaned up and marked failed; a VM
 whose domain was removed by hand is marked 'missing'; domains and volumes
-named like ours that the store does not know are removed.
+named like ours that the store does not know are removed; a job still
+'running' (its thread died with the server) is marked failed.
 """
 
 import logging
@@ -17,7 +18,9 @@ OURS = re.compile(r"^vmf-(\d+)(\.qcow2|\.console\.log)?$")
 
 def reconcile(ctx):
     """Returns a summary dict of what was done."""
-    done = {"finished": [], "failed": [], "missing": [], "orphans_removed": [], "unreachable": []}
+    done = {"finished": [], "failed": [], "missing": [], "orphans_removed": [], "unreachable": [],
+            "jobs_interrupted": ctx.store.jobs.interrupt_running(
+                "interrupted: the server stopped while the job ran; start it again")}
     vms = {vm["id"]: vm for vm in ctx.store.vms.list()}
     for pm in ctx.store.pms.list():
         if pm["state"] != "up":

@@ -1,9 +1,12 @@
 """`vmfabric vm|pm|image|type|policy ...`: clients of /api/v1."""
 
+import time
+
 import click
 
 from service.cli.client import Client, pass_client
 from service.cli.output import emit
+from service.errors import VmfabricError
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 VM_COLUMNS = [("VMID", "id"), ("NAME", lambda v: v["name"][:40]), ("TYPE", "instance_type"),
@@ -145,14 +148,24 @@ def pm_add(client, address, as_json):
 
 @pm.command("discover")
 @click.argument("pmids", type=int, nargs=-1)
+@click.option("--poll", type=click.FloatRange(0.1, 60), default=0.5, show_default=True,
+              help="Seconds between looks at the job.")
 @json_option
 @pass_client
-def pm_discover(client, pmids, as_json):
-    """Rediscover every PM (or those given)."""
+def pm_discover(client, pmids, poll, as_json):
+    """Rediscover every PM (or those given) and wait until the job ends."""
     body = {"pmids": list(pmids)} if pmids else {}
     with _progress("discovering", as_json):
-        data = client.call("POST", "/pms/discover", body)
-    emit(click.get_current_context(), data, data["pms"], PM_COLUMNS)
+        job = client.call("POST", "/pms/discover", body)["job"]
+        while job["state"] == "running":
+            time.sleep(poll)
+            job = client.call("GET", f"/jobs/{job['id']}")["job"]
+    if job["state"] == "failed":
+        raise VmfabricError(f"discovery job {job['id']} failed: {job['error']}")
+    data = client.call("GET", "/pms")
+    shown = set(job["params"].get("pmids") or [p["id"] for p in data["pms"]])
+    emit(click.get_current_context(), dict(data, job=job),
+         [p for p in data["pms"] if p["id"] in shown], PM_COLUMNS)
 
 
 @image.command("list")

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from service.store import schema
 from service.store.catalog import Catalog
+from service.store.jobs import JobRepo
 from service.store.pms import PmRepo
 from service.store.prepared import PreparedRead, ReadConnections
 from service.store.vms import VmRepo
@@ -58,6 +59,7 @@ class Store:
         self.pms = PmRepo(self)
         self.vms = VmRepo(self)
         self.catalog = Catalog(self)
+        self.jobs = JobRepo(self)
 
     @contextlib.contextmanager
     def write(self):

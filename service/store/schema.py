@@ -90,3 +90,19 @@ kv = sa.Table(
     sa.Column("key", sa.String(128), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
+
+# work that outlives the request that started it (rediscovery); polled at /api/v1/jobs/{id}
+jobs = sa.Table(
+    "jobs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    # running -> succeeded | failed
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("params", sa.JSON, nullable=False, default=dict),
+    sa.Column("result", sa.JSON, nullable=False, default=dict),
+    sa.Column("error", sa.Text, nullable=False, default=""),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("finished_at", sa.Float),
+    sqlite_autoincrement=True,
+)
+sa.Index("ix_jobs_kind_state", jobs.c.kind, jobs.c.state)

@@ -1,13 +1,19 @@
-"""The real HTTP server (gunicorn) on the lab: seed calls end to end, concurrency, SIGKILL recovery."""
+"""The real HTTP server (gunicorn) on the lab: seed calls end to end, concurrency, SIGKILL
+recovery, rediscovery as a job."""
 
 import concurrent.futures
+import json
 import os
 import signal
+import subprocess
+import sys
 import time
 
+import jsonschema
 import pytest
 import requests
 
+from service.api.v1.openapi import DOCUMENT
 from service.lab import daemons
 from tests.conftest import ServerProcess, free_port, lab_config, write_config
 
@@ -112,3 +118,34 @@ def test_sigkill_during_creates_loses_nothing(server, lab, lab_ctx):
         for vm in lab_ctx.store.vms.list():
             if vm["state"] != "failed":
                 get(server, f"/vm/destroy?vmid={vm['id']}")
+
+
+def test_rediscovery_is_a_job_to_poll(server, lab_ctx):
+    response = requests.post(server.url + "/api/v1/pms/discover", json={}, timeout=60)
+    assert response.status_code == 202
+    job = response.json()["job"]
+    assert response.headers["Location"] == f"/api/v1/jobs/{job['id']}"
+    assert job["kind"] == "discover" and job["state"] == "running"
+    deadline = time.monotonic() + 120
+    while job["state"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        job = requests.get(server.url + response.headers["Location"], timeout=60).json()["job"]
+    assert job["state"] == "succeeded", job
+    jsonschema.validate({"job": job}, dict(DOCUMENT["components"]["schemas"]["JobOne"],
+                                           components=DOCUMENT["components"]))
+    pmids = sorted(pm["id"] for pm in lab_ctx.store.pms.list())
+    assert sorted(pm["id"] for pm in job["result"]["pms"]) == pmids
+    assert {pm["state"] for pm in job["result"]["pms"]} == {"up"}
+    assert job["finished_at"] >= job["created_at"]
+
+    # the CLI starts the same job for one host and waits for it
+    vmfabric = os.path.join(os.path.dirname(sys.executable), "vmfabric")
+    cli = subprocess.run([vmfabric, "--url", server.url, "pm", "discover", str(pmids[0]), "--json"],
+                         capture_output=True, text=True, timeout=180)
+    assert cli.returncode == 0, cli.stderr
+    out = json.loads(cli.stdout)
+    assert out["job"]["state"] == "succeeded" and out["job"]["params"] == {"pmids": [pmids[0]]}
+    assert [pm["id"] for pm in out["job"]["result"]["pms"]] == [pmids[0]]
+
+    missing = requests.post(server.url + "/api/v1/pms/discover", json={"pmids": [9999]}, timeout=60)
+    assert missing.status_code == 404 and "9999" in missing.json()["error"]["message"]

@@ -9,7 +9,9 @@ from service.placement.policies import POLICIES
 
 
 def _obj(properties, required=None, extra=False):
-    return {"type": "object", "properties": properties, "required": required or list(properties),
+    """An object schema; every property is required unless REQUIRED lists which (may be [])."""
+    return {"type": "object", "properties": properties,
+            "required": list(properties) if required is None else required,
             "additionalProperties": extra}
 
 
@@ -51,7 +53,13 @@ SCHEMAS = {
     "PmOne": _obj({"pm": {"$ref": "#/components/schemas/Pm"}}),
     "PmAdd": _obj({"address": {"type": "string", "minLength": 1, "maxLength": 300},
                    "settings": SETTINGS}, required=["address"]),
-    "Discover": _obj({"pmids": {"type": "array", "items": POS}}, required=[]),
+    "Discover": _obj({"pmids": {"type": "array", "items": POS, "uniqueItems": True}},
+                     required=[]),
+    "Job": _obj({"id": POS, "kind": {"enum": ["discover"]},
+                 "state": {"enum": ["running", "succeeded", "failed"]},
+                 "params": {"type": "object"}, "result": {"type": "object"}, "error": STR,
+                 "created_at": NUM, "finished_at": {"type": ["number", "null"]}}),
+    "JobOne": _obj({"job": {"$ref": "#/components/schemas/Job"}}),
     "Image": _obj({"id": POS, "name": STR, "source": STR, "format": {"enum": ["raw", "qcow2"]},
                    "virtual_size": INT, "size": INT, "sha256": STR}),
     "ImageList": _obj({"images": {"type": "array", "items": {"$ref": "#/components/schemas/Image"}}}),
@@ -134,8 +142,16 @@ PATHS = {
         "get": {"summary": "Show a PM", "responses": {"200": _json("PmOne"), **_errors("404")}},
     },
     "/pms/discover": {
-        "post": {"summary": "Rediscover all PMs (or those listed)", "requestBody": _body("Discover"),
-                 "responses": {"200": _json("PmList"), **_errors("400", "422")}},
+        "post": {"summary": "Rediscover all PMs (or those listed) in the background; poll the "
+                            "job at Location (a discovery already running is returned instead)",
+                 "requestBody": _body("Discover"),
+                 "responses": {"202": _json("JobOne", "Accepted: the job runs"),
+                               **_errors("400", "404", "422")}},
+    },
+    "/jobs/{job_id}": {
+        "parameters": [_id("job_id")],
+        "get": {"summary": "A job's state and, when finished, its result or error",
+                "responses": {"200": _json("JobOne"), **_errors("404")}},
     },
     "/images": {"get": {"summary": "List images", "responses": {"200": _json("ImageList")}}},
     "/types": {"get": {"summary": "List instance types", "responses": {"200": _json("TypeList")}}},

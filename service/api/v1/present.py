@@ -31,3 +31,9 @@ def image(row):
 
 def itype(row):
     return {"tid": row["tid"], "cpu": row["cpu"], "ram": row["ram_mb"], "disk": row["disk_gb"]}
+
+
+def job(row):
+    return {"id": row["id"], "kind": row["kind"], "state": row["state"],
+            "params": row["params"], "result": row["result"], "error": row["error"],
+            "created_at": row["created_at"], "finished_at": row["finished_at"]}

@@ -148,3 +148,13 @@ def test_unknown_v1_url_is_a_json_404(client):
     assert response.get_json()["error"]["code"] == "not_found"
     response = client.patch("/api/v1/vms")
     assert response.status_code == 405
+
+
+def test_optional_fields_may_be_left_out():
+    from service.api.v1.openapi import SCHEMAS
+    from service.api.v1.validate import check
+
+    check({}, SCHEMAS["Discover"])
+    check({"address": "10.0.0.9", "settings": {"vmfabric_capacity": {"cpu": 4}}}, SCHEMAS["PmAdd"])
+    with pytest.raises(Exception, match="pmids"):
+        check({"pmids": [1, 1]}, SCHEMAS["Discover"])
