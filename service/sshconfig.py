@@ -11,6 +11,8 @@ import os
 import stat
 import tempfile
 
+from service.util import write_atomically
+
 CONFIG = """\
 # written by vmfabric: host keys are verified against {known_hosts}
 Host *
@@ -52,10 +54,7 @@ def _write_if_changed(path, text):
                 return
     except FileNotFoundError:
         pass
-    tmp = path + ".tmp"
-    with open(tmp, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    write_atomically(path, text)
 
 
 def control_dir(config_path):

@@ -1,6 +1,8 @@
 """Small helpers for running commands with errors that say what failed."""
 
+import os
 import subprocess
+import tempfile
 
 from service.errors import VmfabricError
 
@@ -38,3 +40,20 @@ def tail(path, lines=15):
             return "".join(fh.readlines()[-lines:])
     except OSError:
         return f"(no log at {path})"
+
+
+def write_atomically(path, text):
+    """Replace PATH with TEXT in one step; concurrent writers each use their own temporary file."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
