@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 
+from service import linefile
 from service.errors import ConfigError
 from service.util import CommandError, run
 
@@ -38,34 +39,19 @@ class ImageLine:
 
 
 def parse_image_file(path):
-    try:
-        with open(path, encoding="utf-8") as fh:
-            lines = fh.read().splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read image_file: {exc}") from exc
-    entries, errors, seen = [], [], {}
-    for number, raw in enumerate(lines, start=1):
-        text = raw.strip()
-        if not text or text.startswith("#"):
-            continue
-        match = REMOTE_RE.match(text)
-        if match:
-            entry = ImageLine(text, number, (match["user"], match["host"].strip("[]"), match["path"]))
-        elif text.startswith("/"):
-            entry = ImageLine(os.path.normpath(text), number, None)
-        else:
-            errors.append(f"{path}:{number}: {text!r} is neither a full path nor user@host:/path")
-            continue
-        if entry.source in seen:
-            errors.append(f"{path}:{number}: duplicate image (first on line {seen[entry.source]})")
-            continue
-        seen[entry.source] = number
-        entries.append(entry)
-    if errors:
-        raise ConfigError("\n".join(errors))
-    if not entries:
-        raise ConfigError(f"{path}: no images (the file is empty or only comments)")
-    return entries
+    return linefile.parse(linefile.read(path, "image_file", ConfigError), path, _image_line,
+                          key=lambda entry: entry.source, duplicate="duplicate image",
+                          empty="no images (the file is empty or only comments)",
+                          error=ConfigError, inline_comments=False)
+
+
+def _image_line(text, number):
+    match = REMOTE_RE.match(text)
+    if match:
+        return ImageLine(text, number, (match["user"], match["host"].strip("[]"), match["path"]))
+    if text.startswith("/"):
+        return ImageLine(os.path.normpath(text), number, None)
+    raise ValueError(f"{text!r} is neither a full path nor user@host:/path")
 
 
 def detect_format(path):

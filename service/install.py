@@ -25,7 +25,7 @@ from service import images, typesfile
 from service.errors import VmfabricError
 from service.inventory import hostkeys, pmfile
 from service.paths import REPO_ROOT
-from service.util import run
+from service.util import run, write_atomically
 
 SPEC_TYPES = '{"types": [{"tid": 1, "cpu": 1, "ram": 512, "disk": 1},\n' \
              '           {"tid": 2, "cpu": 2, "ram": 1024, "disk": 2},\n' \
@@ -161,9 +161,8 @@ def _config(paths, port, settings, ssh):
 
 
 def _save_config(paths, data):
-    with open(paths.config, "w") as fh:
-        fh.write("# vmfabric configuration (see README: Configuration)\n")
-        yaml.safe_dump(data, fh, sort_keys=False)
+    write_atomically(paths.config, "# vmfabric configuration (see README: Configuration)\n"
+                     + yaml.safe_dump(data, sort_keys=False))
 
 
 def _vmfabric():
@@ -176,7 +175,8 @@ def start(paths, port):
         with open("/etc/systemd/system/vmfabric.service", "w") as fh:
             fh.write(UNIT.format(home=paths.home, vmfabric=_vmfabric(), config=paths.config))
         run(["systemctl", "daemon-reload"])
-        run(["systemctl", "enable", "--now", "vmfabric.service"])
+        # restart, not start: a second install must pick up the new configuration
+        run(["systemctl", "enable", "vmfabric.service"])
         run(["systemctl", "restart", "vmfabric.service"])
     else:
         log = open(paths.log, "a")

@@ -8,18 +8,14 @@ import json
 
 import yaml
 
+from service import linefile
 from service.errors import ConfigError
 
 FIELDS = ("cpu", "ram", "disk")
 
 
 def parse(path):
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read types_file: {exc}") from exc
-    data = _load(text, path)
+    data = _load(linefile.read(path, "types_file", ConfigError), path)
     if isinstance(data, dict):
         data = data.get("types")
     if not isinstance(data, list) or not data:

@@ -116,7 +116,6 @@ class ServerProcess:
         self.proc = None
 
     def start(self, timeout=60):
-        import signal  # noqa: F401
         import sys
         import time
         import urllib.request

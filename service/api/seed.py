@@ -87,33 +87,24 @@ def pm_list():
     return jsonify(pmids=ctx().store.pms.ids())
 
 
+def _pmid(in_path):
+    """The pmid of /pm/<pmid>/... (the older revision's form) or of ?pmid=."""
+    return positive_int(in_path) if in_path is not None else _arg("pmid")
+
+
 @blueprint.route("/pm/listvms")
-def pm_listvms():
-    return _listvms(_arg("pmid"))
-
-
-@blueprint.route("/pm/<pmid>/listvms")
-def pm_listvms_path(pmid):
-    return _listvms(positive_int(pmid))
-
-
-def _listvms(pmid):
+@blueprint.route("/pm/<in_path>/listvms")
+def pm_listvms(in_path=None):
+    pmid = _pmid(in_path)
     if pmid is None or pmid not in ctx().store.pms.ids():
         return zero()
     return jsonify(vmids=ctx().store.vms.ids_on(pmid))
 
 
 @blueprint.route("/pm/query")
-def pm_query():
-    return _pm_query(_arg("pmid"))
-
-
-@blueprint.route("/pm/<pmid>")
-def pm_query_path(pmid):
-    return _pm_query(positive_int(pmid))
-
-
-def _pm_query(pmid):
+@blueprint.route("/pm/<in_path>")
+def pm_query(in_path=None):
+    pmid = _pmid(in_path)
     if pmid is None:
         return zero()
     try:

@@ -9,6 +9,7 @@ import dataclasses
 import ipaddress
 import re
 
+from service import linefile
 from service.errors import InventoryError
 
 HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
@@ -94,34 +95,14 @@ def _host(text):
 
 
 def parse_text(text, source="<pm_file>", default_user=DEFAULT_USER):
-    entries, errors, seen = [], [], {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        body = raw.split("#", 1)[0].strip()
-        if not body:
-            continue
-        try:
-            entry = parse_line(body, default_user)
-        except ValueError as exc:
-            errors.append(f"{source}:{number}: {exc}")
-            continue
-        entry = dataclasses.replace(entry, line=number)
-        if entry.key in seen:
-            errors.append(f"{source}:{number}: duplicate host {body!r} "
-                          f"(first on line {seen[entry.key]})")
-            continue
-        seen[entry.key] = number
-        entries.append(entry)
-    if errors:
-        raise InventoryError("\n".join(errors))
-    if not entries:
-        raise InventoryError(f"{source}: no hosts (the file is empty or only comments)")
-    return entries
+    return linefile.parse(
+        text, source,
+        lambda body, number: dataclasses.replace(parse_line(body, default_user), line=number),
+        key=lambda entry: entry.key, duplicate="duplicate host {text}",
+        empty="no hosts (the file is empty or only comments)", error=InventoryError,
+        inline_comments=True)
 
 
 def parse_file(path, default_user=DEFAULT_USER):
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InventoryError(f"{path}: cannot read pm_file: {exc}") from exc
-    return parse_text(text, source=path, default_user=default_user)
+    return parse_text(linefile.read(path, "pm_file", InventoryError), source=path,
+                      default_user=default_user)

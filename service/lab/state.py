@@ -13,6 +13,7 @@ import re
 import zlib
 
 from service.errors import LabError
+from service.util import write_atomically
 
 TAG_RE = re.compile(r"^[a-z][a-z0-9]{0,3}$")
 FIRST_HOST_OCTET = 11
@@ -124,11 +125,7 @@ class LabState:
         return os.path.join(self.dir, "ssh_config")
 
     def save(self):
-        data = dataclasses.asdict(self)
-        tmp = self.path + ".tmp"
-        with open(tmp, "w") as fh:
-            json.dump(data, fh, indent=2)
-        os.replace(tmp, self.path)
+        write_atomically(self.path, json.dumps(dataclasses.asdict(self), indent=2))
 
     @classmethod
     def load(cls, lab_dir):

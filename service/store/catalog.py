@@ -2,7 +2,6 @@
 
 import sqlalchemy as sa
 
-from service.errors import NotFound
 from service.store.schema import host_images, images, types
 
 
@@ -36,10 +35,7 @@ class Catalog:
         return self._types.mappings()
 
     def type(self, tid):
-        row = self._type.first({"tid": tid})
-        if row is None:
-            raise NotFound(f"no instance type {tid}")
-        return row
+        return self._type.one({"tid": tid}, f"no instance type {tid}")
 
     # ---- images ----------------------------------------------------------
     def put_image(self, row):
@@ -56,10 +52,7 @@ class Catalog:
         return self._images.mappings()
 
     def image(self, image_id):
-        row = self._image.first({"image_id": image_id})
-        if row is None:
-            raise NotFound(f"no image {image_id}")
-        return row
+        return self._image.one({"image_id": image_id}, f"no image {image_id}")
 
     # ---- base images on hosts --------------------------------------------
     def host_image(self, pmid, image_id):

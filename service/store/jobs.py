@@ -9,7 +9,6 @@ import time
 
 import sqlalchemy as sa
 
-from service.errors import NotFound
 from service.store.schema import jobs
 
 GET_JOB = sa.select(jobs).where(jobs.c.id == sa.bindparam("job_id"))
@@ -36,10 +35,7 @@ class JobRepo:
         return self.get(job_id), True
 
     def get(self, job_id):
-        job = self._get.first({"job_id": job_id})
-        if job is None:
-            raise NotFound(f"no job {job_id}")
-        return job
+        return self._get.one({"job_id": job_id}, f"no job {job_id}")
 
     def succeed(self, job_id, result):
         self._finish(job_id, state="succeeded", result=result)

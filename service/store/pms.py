@@ -58,13 +58,11 @@ class PmRepo:
     def get(self, pmid, conn=None):
         """PMID's row; inside a transaction when CONN is given (claims read their own writes)."""
         if conn is None:
-            row = self._get.first({"pmid": pmid})
-        else:
-            row = conn.execute(GET_PM, {"pmid": pmid}).first()
-            row = row and dict(row._mapping)
+            return self._get.one({"pmid": pmid}, f"no pm {pmid}")
+        row = conn.execute(GET_PM, {"pmid": pmid}).first()
         if row is None:
             raise NotFound(f"no pm {pmid}")
-        return row
+        return dict(row._mapping)
 
     def record_discovery(self, pmid, *, state, reason="", capacity=None, domain_type=None,
                          facts=None):

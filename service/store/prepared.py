@@ -12,6 +12,8 @@ Only single SELECT statements belong here; writes keep going through Core
 transactions.
 """
 
+from service.errors import NotFound
+
 class ReadConnections:
     """DBAPI connections for prepared reads, taken out of the engine's pool.
 
@@ -109,6 +111,13 @@ class PreparedRead:
         """The first row as a dict, or None."""
         rows = self.mappings(params)
         return rows[0] if rows else None
+
+    def one(self, params, missing):
+        """The first row as a dict; NotFound with the message MISSING when there is none."""
+        row = self.first(params)
+        if row is None:
+            raise NotFound(missing)
+        return row
 
     def column(self, params=None):
         """The first column of every row."""

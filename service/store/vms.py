@@ -115,10 +115,7 @@ class VmRepo:
                 raise NotFound(f"no vm {vmid}")
 
     def get(self, vmid):
-        vm = self._get_vm.first({"vmid": vmid})
-        if vm is None:
-            raise NotFound(f"no vm {vmid}")
-        return vm
+        return self._get_vm.one({"vmid": vmid}, f"no vm {vmid}")
 
     @staticmethod
     def _get(conn, vmid):

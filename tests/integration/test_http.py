@@ -15,7 +15,7 @@ import requests
 
 from service.api.v1.openapi import DOCUMENT
 from service.lab import daemons
-from tests.conftest import ServerProcess, free_port, lab_config, write_config
+from tests.conftest import ServerProcess, free_port, write_config
 
 pytestmark = pytest.mark.lab
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from service.store import Store
 from service.store.pms import GET_PM
 from service.store.schema import pms, vms
-from service.store.vms import GET_VM, VMIDS_ON
+from service.store.vms import GET_VM
 
 
 @pytest.fixture
