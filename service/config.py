@@ -6,28 +6,29 @@ with the key's full name.
 """
 
 import copy
+import logging
 import os
 
 import yaml
 
+from service import defaults as env_defaults
 from service.errors import ConfigError
 from service.paths import INVENTORY_DIR
 
-
+log = logging.getLogger("vmfabric.config")
 LOG_LEVELS = ("debug", "info", "warning", "error")
-
-
-def _home():
-    return os.environ.get("VMFABRIC_HOME", "/var/lib/vmfabric")
+# settings of earlier releases that no longer mean anything: accepted and ignored
+RETIRED = {"discovery.fact_cache_timeout": "the fact cache's lifetime is ansible.cfg's "
+                                           "fact_caching_timeout"}
 
 
 def defaults(home=None):
-    home = home or _home()
+    home = home or env_defaults.home()
     return {
         "home": home,
         # SQLAlchemy URL; SQLite in WAL mode by default
         "database": f"sqlite:///{os.path.join(home, 'vmfabric.db')}",
-        "server": {"bind": "0.0.0.0", "port": int(os.environ.get("VMFABRIC_PORT", "80")),
+        "server": {"bind": "0.0.0.0", "port": env_defaults.port(),
                    "threads": 16,
                    # info: every change and failure; debug: every request, reads too
                    "log_level": "info"},
@@ -41,14 +42,26 @@ def defaults(home=None):
             "private_key": os.path.join(home, "ssh", "id_ed25519"),
             "known_hosts": os.path.join(home, "ssh", "known_hosts"),
         },
-        "discovery": {"fact_cache_timeout": 86400, "timeout": 120},
+        # seconds a whole discovery run may take
+        "discovery": {"timeout": 120},
         "placement": {
             "policy": "best_fit",
             "allocation_ratio": {"cpu": 1.0, "ram": 1.0, "disk": 1.0},
             # hosts a create is tried on before the VM is reported failed
             "max_attempts": 3,
         },
-        "libvirt": {"pool": "vmfabric", "pool_path": "/var/lib/libvirt/images"},
+        "libvirt": {
+            # the storage pool on every host (made on first use if a host lacks it)
+            "pool": "vmfabric", "pool_path": "/var/lib/libvirt/images",
+            # seconds any one libvirt call may take before the host counts as unreachable
+            "call_timeout": 30,
+            # keepalive probes: every N seconds, the peer is dead after COUNT unanswered
+            "keepalive_interval": 5, "keepalive_count": 3,
+        },
+        # the periodic sync: every interval seconds one process (of all servers on this
+        # store) reads every host's domains; processes beat every heartbeat seconds and
+        # are dead (their work taken over) after dead_after seconds of silence
+        "sync": {"interval": 30, "host_timeout": 10, "heartbeat": 5, "dead_after": 20},
         "state_dir": os.path.join(home, "state"),
     }
 
@@ -62,12 +75,16 @@ class Config(dict):
 
     @property
     def fact_cache(self):
-        return os.path.join(self["state_dir"], "facts")
+        """Ansible's fact cache: beside the inventory, where ansible.cfg points operators too."""
+        return os.path.join(os.path.dirname(os.path.abspath(self["inventory"]["path"])), ".facts")
 
 
 def _merge(base, override, prefix=""):
     for key, value in override.items():
         name = f"{prefix}{key}"
+        if name in RETIRED:
+            log.warning("setting %s is no longer used (%s); remove it", name, RETIRED[name])
+            continue
         if key not in base:
             raise ConfigError(f"unknown setting {name!r}; known: {', '.join(sorted(base))}")
         current = base[key]
@@ -129,3 +146,12 @@ def _check(data):
                           f"{', '.join(LOG_LEVELS)}")
     if int(data["placement"]["max_attempts"]) < 1:
         raise ConfigError("placement.max_attempts: must be at least 1")
+    for section, keys in (("sync", ("interval", "host_timeout", "heartbeat", "dead_after")),
+                          ("libvirt", ("call_timeout", "keepalive_interval", "keepalive_count"))):
+        for key in keys:
+            if not data[section][key] > 0:
+                raise ConfigError(f"{section}.{key}: must be a positive number of seconds, "
+                                  f"not {data[section][key]!r}")
+    if data["sync"]["dead_after"] < 2 * data["sync"]["heartbeat"]:
+        raise ConfigError("sync.dead_after: must be at least twice sync.heartbeat, or a live "
+                          "process could be taken for dead")

@@ -7,6 +7,7 @@ from service.fleet import Fleet
 from service.hypervisor import Hypervisors
 from service.jobs import Jobs
 from service.placement.scheduler import Scheduler
+from service.process import Process
 from service.store import Store
 
 
@@ -14,18 +15,40 @@ from service.store import Store
 class Context:
     config: dict
     store: Store
+    process: Process
     fleet: Fleet
     scheduler: Scheduler
     hypervisors: Hypervisors
     compute: Compute
     jobs: Jobs
+    sync: object = None
+
+    def start(self, sync_loop=False):
+        """Beat this process's heartbeat (and run the periodic sync loop, for a server)."""
+        self.process.start()
+        if sync_loop:
+            from service.sync.loop import SyncLoop
+
+            self.sync = SyncLoop(self).start()
+        return self
+
+    def close(self):
+        """Stop the background threads and let go of every connection."""
+        if self.sync is not None:
+            self.sync.stop()
+        self.process.stop()
+        self.hypervisors.close()
+        self.store.dispose()
 
 
-def build(config):
+def build(config, keepalive=True):
+    """The context for CONFIG; KEEPALIVE=False for a process that will fork (see Hypervisors)."""
     store = Store(config["database"])
+    process = Process(store, config["sync"]["heartbeat"], config["sync"]["dead_after"])
     fleet = Fleet(config, store)
     _, ssh_wrapper = fleet.ssh_files()
     scheduler = Scheduler(config, store)
-    hypervisors = Hypervisors(ssh_wrapper, config["libvirt"]["pool"])
-    compute = Compute(config, store, scheduler, hypervisors)
-    return Context(config, store, fleet, scheduler, hypervisors, compute, Jobs(store, fleet))
+    hypervisors = Hypervisors(ssh_wrapper, config["libvirt"], keepalive=keepalive)
+    compute = Compute(config, store, scheduler, hypervisors, process)
+    jobs = Jobs(store, fleet, process, config)
+    return Context(config, store, process, fleet, scheduler, hypervisors, compute, jobs)

@@ -8,9 +8,10 @@ import os
 
 import yaml
 
-from service import ansible_jobs, sshconfig
-from service.errors import ConfigError
+from service import ansible_jobs, diagnose, sshconfig
+from service.errors import ConfigError, Conflict, ValidationError
 from service.inventory import generate, hostkeys, pmfile
+from service.util import run
 
 DISCOVER_PLAYBOOK = "discover.yml"
 
@@ -65,8 +66,6 @@ class Fleet:
         try:
             entry = pmfile.parse_line(spec, default_user=self.config["ssh"]["user"])
         except ValueError as exc:
-            from service.errors import ValidationError
-
             raise ValidationError(f"address: {spec!r}: {exc}", field="address") from None
         row = self._row(entry)
         if settings:
@@ -77,10 +76,37 @@ class Fleet:
         return self.store.pms.get(pmid)
 
     def _record_keys(self, entries, pms):
-        local = {(p["address"], p["port"]) for p in pms if not p["libvirt_uri"].startswith("qemu+ssh")}
+        local = {(pm.address, pm.port) for pm in pms if not pm.libvirt_uri.startswith("qemu+ssh")}
         for entry in entries:
             if (entry.address, entry.port) not in local:
                 hostkeys.record(self.config["ssh"]["known_hosts"], entry)
+
+    # ---- host keys ---------------------------------------------------------
+    def host_keys(self, pmid):
+        """{'recorded': [fingerprint ...], 'offered': [...]} for PMID: what vmfabric trusts, what
+        the host presents now. An operator compares 'offered' with the host's own keys."""
+        pm = self.store.pms.get(pmid)
+        entry = _entry(pm)
+        known_hosts = self.config["ssh"]["known_hosts"]
+        recorded = []
+        if hostkeys.is_recorded(known_hosts, entry.ssh_target):
+            found = run(["ssh-keygen", "-F", entry.ssh_target, "-f", known_hosts], check=False)
+            recorded = hostkeys.fingerprints([l for l in found.splitlines()
+                                              if l and not l.startswith("#")])
+        return {"recorded": recorded, "offered": hostkeys.fingerprints(hostkeys.scan(entry))}
+
+    def rekey(self, pmid, fingerprint):
+        """Trust the keys PMID presents now, if one of them has FINGERPRINT (the operator checked it)."""
+        pm = self.store.pms.get(pmid)
+        entry = _entry(pm)
+        lines = hostkeys.scan(entry)
+        if not lines:
+            raise Conflict(f"{pm.label}: its sshd does not answer; nothing to accept")
+        if fingerprint not in hostkeys.fingerprints(lines):
+            raise Conflict(f"{pm.label}: the host does not present a key with fingerprint "
+                           f"{fingerprint}; nothing changed")
+        hostkeys.replace(self.config["ssh"]["known_hosts"], entry, lines)
+        return pm
 
     def write_inventory(self):
         config_file, _ = self.ssh_files()
@@ -92,41 +118,41 @@ class Fleet:
         """Run the discovery playbook and record each host up (with capacity) or down."""
         pms = self.store.pms.list()
         if pmids is not None:
-            pms = [p for p in pms if p["id"] in set(pmids)]
+            pms = [pm for pm in pms if pm.id in set(pmids)]
         if not pms:
             return []
         # a host unreachable when it was added gets its key scanned now
-        self._record_keys([pmfile.PmEntry(address=p["address"], port=p["port"], user=p["user"])
-                           for p in pms], pms)
+        self._record_keys([_entry(pm) for pm in pms], pms)
         inventory = self.write_inventory()
         run = ansible_jobs.run_playbook(
             DISCOVER_PLAYBOOK, inventory,
             work_dir=os.path.join(self.config["state_dir"], "ansible"),
             fact_cache=self.config.fact_cache,
             forks=min(len(pms), 50),
-            limit=[f"pm{p['id']}" for p in pms] if pmids is not None else None,
+            limit=[f"pm{pm.id}" for pm in pms] if pmids is not None else None,
             timeout=self.config["discovery"]["timeout"],
         )
         for pm in pms:
-            self._record(pm, run.hosts.get(f"pm{pm['id']}"))
+            self._record(pm, run.hosts.get(f"pm{pm.id}"))
         return self.store.pms.list()
 
     def _record(self, pm, result):
-        known_hosts = self.config["ssh"]["known_hosts"]
         if result is None:
-            self.store.pms.record_discovery(pm["id"], state="down",
-                                            reason="no result from discovery")
+            self.store.pms.record_discovery(pm.id, state="down", reason="no result from discovery")
         elif not result.ok:
-            reason = hostkeys.explain_ssh_failure(result.reason, pm["address"], known_hosts)
-            reason = reason if len(reason) <= 1000 else "..." + reason[-1000:]
-            self.store.pms.record_discovery(pm["id"], state="down", reason=reason)
+            self.store.pms.record_discovery(pm.id, state="down",
+                                            reason=diagnose.explain(result.reason, pm.id))
         else:
             capacity = result.reported.get("capacity")
             if not capacity:
-                self.store.pms.record_discovery(pm["id"], state="down",
+                self.store.pms.record_discovery(pm.id, state="down",
                                                 reason="discovery reported no capacity")
                 return
             self.store.pms.record_discovery(
-                pm["id"], state="up", capacity=capacity,
+                pm.id, state="up", capacity=capacity,
                 domain_type=result.reported.get("domain_type"),
                 facts={"raw": capacity.get("raw", {})})
+
+
+def _entry(pm):
+    return pmfile.PmEntry(address=pm.address, port=pm.port, user=pm.user)

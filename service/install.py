@@ -21,7 +21,7 @@ import yaml
 
 from service import config as config_mod
 from service import context as context_mod
-from service import images, typesfile
+from service import defaults, images, typesfile
 from service.errors import VmfabricError
 from service.inventory import hostkeys, pmfile
 from service.paths import REPO_ROOT
@@ -63,10 +63,9 @@ def main(argv=None):
     parser.add_argument("files", nargs="*", metavar="pm_file image_file types_file")
     parser.add_argument("--stop", action="store_true")
     args = parser.parse_args(argv)
-    home = os.environ.get("VMFABRIC_HOME", "/var/lib/vmfabric")
-    port = int(os.environ.get("VMFABRIC_PORT", "80"))
-    paths = Paths(home)
     try:
+        home, port = defaults.home(), defaults.port()
+        paths = Paths(home)
         if args.stop:
             stop(paths)
             return 0
@@ -103,23 +102,23 @@ def install(paths, port, files):
     pms = ctx.fleet.discover()
     images.store(ctx.store.catalog, image_rows)
     ctx.store.catalog.put_types(types)
-    ctx.store.dispose()
+    ctx.close()
     url = start(paths, port)
     print(f"vmfabric is running at {url}  (log: {paths.log})")
     print(f"{'PMID':5} {'ADDRESS':40} {'STATE':6} {'CPU':>5} {'RAM MB':>8} {'DISK GB':>8}")
     for pm in pms:
-        print(f"{pm['id']:<5} {pm['address'] + ':' + str(pm['port']):40} {pm['state']:6} "
-              f"{pm['cpu']:>5} {pm['ram_mb']:>8} {pm['disk_gb']:>8}"
-              + (f"  {pm['reason'][:120]}" if pm["state"] != "up" else ""))
+        print(f"{pm.id:<5} {pm.address + ':' + str(pm.port):40} {pm.state:6} "
+              f"{pm.cpu:>5} {pm.ram_mb:>8} {pm.disk_gb:>8}"
+              + (f"  {pm.reason[:120]}" if pm.state != "up" else ""))
 
 
 def _demo(paths):
     """A 3-host lab, the lab's guest image and the specification's three types."""
-    from service.lab import image
-    from service.lab.lab import Lab
+    from vmfabric_lab import image
+    from vmfabric_lab.lab import Lab
 
     say("demo: bringing up a 3-host lab")
-    state = Lab(paths.lab, tag=os.environ.get("VMFABRIC_LAB_NAME", "lab"), report=say).up(hosts=3)
+    state = Lab(paths.lab, tag=os.environ.get("VMFABRIC_LAB_NAME"), report=say).up(hosts=3)
     say("demo: building the guest image")
     guest = image.build(os.path.join(paths.home, "images", image.IMAGE_NAME), report=say)
     os.makedirs(paths.demo, exist_ok=True)
@@ -217,7 +216,7 @@ def stop(paths, quiet=False):
     if not quiet:
         demo_lab = os.path.join(paths.demo, "lab")
         if os.path.exists(demo_lab):
-            from service.lab.lab import Lab
+            from vmfabric_lab.lab import Lab
 
             with open(demo_lab) as fh:
                 Lab(fh.read().strip()).down()

@@ -1,7 +1,9 @@
 """`vmfabric serve`: the API under gunicorn (several worker processes, threads in each).
 
 Start-up reconciliation runs once, in the master, before workers are forked;
-each worker then builds its own context (store engine, libvirt connections).
+the master then lets go of every connection and thread, so nothing it held is
+shared with a child. Each worker builds its own context, beats its heartbeat
+and runs a sync loop, of which only the one holding the 'sync' lease works.
 """
 
 import logging
@@ -10,7 +12,7 @@ import os
 from gunicorn.app.base import BaseApplication
 
 from service import context as context_mod
-from service import reconcile
+from service.sync import startup
 
 
 class Server(BaseApplication):
@@ -33,20 +35,33 @@ class Server(BaseApplication):
             "errorlog": "-",
             "loglevel": server["log_level"],
             "proc_name": "vmfabric",
+            "worker_exit": _worker_exit,
         }
         for key, value in settings.items():
             self.cfg.set(key, value)
 
     def load(self):
+        """Runs in each worker: its own context, heartbeat and sync loop."""
         from service.api import create_app
 
-        return create_app(self.vmfabric_config)
+        app = create_app(self.vmfabric_config)
+        app.config["VMFABRIC"].start(sync_loop=True)
+        return app
+
+
+def _worker_exit(_server, worker):
+    app = getattr(worker, "wsgi", None)
+    ctx = getattr(app, "config", {}).get("VMFABRIC") if app is not None else None
+    if ctx is not None:
+        ctx.close()
 
 
 def serve(config, workers=None):
     logging.basicConfig(level=config["server"]["log_level"].upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ctx = context_mod.build(config)
-    reconcile.reconcile(ctx)
-    ctx.store.dispose()
+    ctx = context_mod.build(config, keepalive=False).start()
+    try:
+        startup.reconcile(ctx)
+    finally:
+        ctx.close()
     Server(config, workers).run()

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 import jinja2
 
-from service import filters
+from service import jinja_filters, naming
 from service.errors import ValidationError
 from service.paths import TEMPLATES
 
@@ -30,20 +30,25 @@ def environment():
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    env.filters.update(filters.all_filters())
+    env.filters.update(jinja_filters.ALL)
     return env
 
 
-def check_vm_name(name):
-    """The user's VM name: any printable text up to NAME_MAX characters."""
+def check_vm_name(name, field="name"):
+    """A VM's name as it will be used: any printable text up to NAME_MAX characters.
+
+    A batch's members are checked with the suffix they get (``web-12``), so a
+    name that only fits without it is refused before anything is claimed.
+    """
     if not isinstance(name, str) or not name.strip():
-        raise ValidationError("name: must be a non-empty string", field="name")
+        raise ValidationError(f"{field}: must be a non-empty string", field=field)
     if len(name) > NAME_MAX:
-        raise ValidationError(f"name: at most {NAME_MAX} characters, got {len(name)}", field="name")
+        raise ValidationError(f"{field}: at most {NAME_MAX} characters (a cluster member's "
+                              f"-N suffix included), got {len(name)}", field=field)
     bad = FORBIDDEN.search(name)
     if bad:
-        raise ValidationError(f"name: control character U+{ord(bad.group()):04X} at position "
-                              f"{bad.start()} is not allowed", field="name")
+        raise ValidationError(f"{field}: control character U+{ord(bad.group()):04X} at position "
+                              f"{bad.start()} is not allowed", field=field)
     return name
 
 
@@ -64,7 +69,7 @@ def _check_domain(xml, vmid, name):
     """Parse the rendered XML back: one <name>, ours, and the user's text intact."""
     root = ET.fromstring(xml)
     names = root.findall("name")
-    expected = filters.module("vmfabric_names").vmfabric_domain_name(vmid)
+    expected = naming.domain(vmid)
     if root.tag != "domain" or len(names) != 1 or names[0].text != expected:
         raise ValueError(f"rendered domain XML for vm {vmid} is malformed")
     meta = root.find(f"metadata/{{{METADATA_NS}}}vm/{{{METADATA_NS}}}name")
@@ -79,4 +84,12 @@ def render_volume(*, name, capacity, fmt, backing_path=None, backing_format=None
     root = ET.fromstring(xml)
     if root.findtext("name") != name:
         raise ValueError(f"rendered volume XML for {name!r} is malformed")
+    return xml
+
+
+def render_pool(*, name, path):
+    xml = environment().get_template("pool.xml.j2").render(name=name, path=path)
+    root = ET.fromstring(xml)
+    if root.findtext("name") != name or root.findtext("target/path") != path:
+        raise ValueError(f"rendered pool XML for {name!r} is malformed")
     return xml

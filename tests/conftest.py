@@ -7,7 +7,6 @@ import pytest
 
 TEST_HOME = os.environ.get("VMFABRIC_TEST_HOME", "/var/tmp/vmfabric-test")
 LAB_DIR = os.path.join(TEST_HOME, "lab")
-LAB_TAG = "t"
 
 
 def _need_root():
@@ -18,10 +17,10 @@ def _need_root():
 @pytest.fixture(scope="session")
 def lab():
     """A 3-host lab, brought up once for the session and torn down at its end."""
-    from service.lab.lab import Lab
+    from vmfabric_lab.lab import Lab
 
     _need_root()
-    the_lab = Lab(LAB_DIR, tag=LAB_TAG)
+    the_lab = Lab(LAB_DIR)
     the_lab.up(hosts=3)
     yield the_lab
     the_lab.down()
@@ -29,7 +28,7 @@ def lab():
 
 @pytest.fixture(scope="session")
 def guest_image():
-    from service.lab import image
+    from vmfabric_lab import image
 
     return image.build(os.path.join(TEST_HOME, "images", image.IMAGE_NAME))
 
@@ -77,14 +76,16 @@ SPEC_TYPES = [{"tid": 1, "cpu": 1, "ram_mb": 512, "disk_gb": 1},
 def lab_ctx(lab, guest_image, tmp_path_factory):
     """A full service context on the lab: hosts discovered, guest image and types registered."""
     home = str(tmp_path_factory.mktemp("ctx-home"))
-    return lab_context(lab, guest_image, home, policy="first_fit")
+    ctx = lab_context(lab, guest_image, home, policy="first_fit")
+    yield ctx
+    ctx.close()
 
 
 def lab_context(lab, guest_image, home, policy):
     """A service context on LAB with its hosts discovered, GUEST_IMAGE and the spec's types."""
     from service import context, images
 
-    ctx = context.build(lab_config(lab, home, placement={"policy": policy}))
+    ctx = context.build(lab_config(lab, home, placement={"policy": policy})).start()
     ctx.fleet.register_pm_file(lab.state.pm_file)
     ctx.fleet.discover()
     image_file = os.path.join(home, "image_file")

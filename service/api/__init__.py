@@ -9,6 +9,7 @@ from flask import Flask, g, request
 
 from service import config as config_mod
 from service import context as context_mod
+from service.api import errors, seed, v1
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # the seed API changes state with GET: these are logged like any other change
@@ -33,8 +34,6 @@ def create_app(config=None, ctx=None):
     app.url_map.strict_slashes = False
     app.json.sort_keys = False
 
-    from service.api import errors, seed, v1
-
     app.register_blueprint(seed.blueprint)
     app.register_blueprint(v1.blueprint, url_prefix="/api/v1")
     errors.install(app)
@@ -56,9 +55,3 @@ def create_app(config=None, ctx=None):
 
     return app
 
-
-def ctx():
-    """The service context of the running app."""
-    from flask import current_app
-
-    return current_app.config["VMFABRIC"]

@@ -8,7 +8,7 @@ import logging
 
 from flask import Blueprint, jsonify, request
 
-from service.api import ctx
+from service.api.context import ctx
 from service.errors import VmfabricError
 
 blueprint = Blueprint("seed", __name__)
@@ -37,7 +37,7 @@ def _live_vm(vmid):
         vm = ctx().store.vms.get(vmid)
     except VmfabricError:
         return None
-    return vm if vm["state"] != "failed" else None
+    return vm if vm.state not in ("failed", "deleting") else None
 
 
 @blueprint.route("/vm/create")
@@ -52,7 +52,7 @@ def vm_create():
     except VmfabricError as exc:
         log.info("seed create %r type %s failed: %s", name, tid, exc)
         return jsonify(vmid=0)
-    return jsonify(vmid=vm["id"])
+    return jsonify(vmid=vm.id)
 
 
 @blueprint.route("/vm/query")
@@ -60,7 +60,7 @@ def vm_query():
     vm = _live_vm(_arg("vmid"))
     if vm is None:
         return zero()
-    return jsonify(vmid=vm["id"], name=vm["name"], instance_type=vm["tid"], pmid=vm["pmid"])
+    return jsonify(vmid=vm.id, name=vm.name, instance_type=vm.tid, pmid=vm.pmid)
 
 
 @blueprint.route("/vm/destroy")
@@ -69,9 +69,9 @@ def vm_destroy():
     if vm is None:
         return jsonify(status=0)
     try:
-        ctx().compute.destroy(vm["id"])
+        ctx().compute.destroy(vm.id)
     except VmfabricError as exc:
-        log.info("seed destroy %s failed: %s", vm["id"], exc)
+        log.info("seed destroy %s failed: %s", vm.id, exc)
         return jsonify(status=0)
     return jsonify(status=1)
 
@@ -111,13 +111,8 @@ def pm_query(in_path=None):
         pm = ctx().store.pms.get(pmid)
     except VmfabricError:
         return zero()
-    return jsonify(
-        pmid=pm["id"],
-        capacity={"cpu": pm["cpu"], "ram": pm["ram_mb"], "disk": pm["disk_gb"]},
-        free={"cpu": pm["cpu"] - pm["used_cpu"], "ram": pm["ram_mb"] - pm["used_ram_mb"],
-              "disk": pm["disk_gb"] - pm["used_disk_gb"]},
-        vms=pm["vm_count"],
-    )
+    return jsonify(pmid=pm.id, capacity=pm.capacity.as_api(), free=pm.free.as_api(),
+                   vms=pm.vm_count)
 
 
 @blueprint.route("/image/list")

@@ -1,15 +1,11 @@
 """The HTTP client behind the CLI: one place that talks to /api/v1 and turns errors into reasons."""
 
-import os
+import time
 
 import click
 import requests
 
 from service.errors import VmfabricError
-
-
-def default_url():
-    return os.environ.get("VMFABRIC_URL") or f"http://localhost:{os.environ.get('VMFABRIC_PORT', '80')}"
 
 
 class Client:
@@ -19,6 +15,7 @@ class Client:
         self.session = requests.Session()
 
     def call(self, method, path, body=None, params=None):
+        """The JSON answer of METHOD /api/v1PATH ({} for 204); VmfabricError with the reason."""
         try:
             response = self.session.request(method, f"{self.url}/api/v1{path}", json=body,
                                             params=params, timeout=self.timeout)
@@ -37,6 +34,15 @@ class Client:
             error = data.get("error", {}) if isinstance(data, dict) else {}
             raise VmfabricError(error.get("message") or f"HTTP {response.status_code}")
         return data
+
+    def wait_job(self, job, poll=0.5):
+        """JOB once it has ended; VmfabricError with its error if it failed."""
+        while job["state"] in ("queued", "running"):
+            time.sleep(poll)
+            job = self.call("GET", f"/jobs/{job['id']}")["job"]
+        if job["state"] == "failed":
+            raise VmfabricError(f"{job['kind']} job {job['id']} failed: {job['error']}")
+        return job
 
 
 pass_client = click.make_pass_decorator(Client)

@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from service.cli.client import default_url
+from service import defaults
 from service.errors import VmfabricError
 
 
@@ -21,7 +21,7 @@ class Group(click.Group):
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="vmfabric")
-@click.option("--url", envvar="VMFABRIC_URL", default=default_url,
+@click.option("--url", envvar="VMFABRIC_URL", default=defaults.url,
               show_default="$VMFABRIC_URL or http://localhost:$VMFABRIC_PORT (80)",
               help="The vmfabric server the vm/pm/image/type/policy commands talk to.")
 @click.pass_context
@@ -31,11 +31,17 @@ def cli(ctx, url):
 
 
 def _register():
-    from service.cli import lab, serve, simulate
+    from service.cli import db, serve, simulate
 
-    cli.add_command(lab.lab)
+    try:
+        from vmfabric_lab.cli import lab  # the test and demo tool; a server never imports it
+    except ImportError:
+        lab = None
+    if lab is not None:
+        cli.add_command(lab)
     cli.add_command(simulate.simulate)
     cli.add_command(serve.serve)
+    cli.add_command(db.db)
     from service.cli import resources
 
     for group in resources.GROUPS:

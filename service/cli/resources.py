@@ -1,7 +1,5 @@
 """`vmfabric vm|pm|image|type|policy ...`: clients of /api/v1."""
 
-import time
-
 import click
 
 from service.cli.client import Client, pass_client
@@ -80,10 +78,12 @@ def vm_show(client, vmid, as_json):
 @pass_client
 def vm_destroy(client, vmid, as_json):
     """Destroy a VM: stop it, undefine it, delete its disk."""
-    client.call("DELETE", f"/vms/{vmid}")
-    emit(click.get_current_context(), {"vmid": vmid, "destroyed": True})
+    data = client.call("DELETE", f"/vms/{vmid}")
+    pending = "vm" in data
+    emit(click.get_current_context(), {"vmid": vmid, "destroyed": not pending, **data})
     if not as_json:
-        click.echo(f"vm {vmid} destroyed")
+        click.echo(f"vm {vmid}: its host does not answer; it is deleting and goes when the "
+                   f"host is back ({data['vm']['error']})" if pending else f"vm {vmid} destroyed")
 
 
 def _power(action, help_text):
@@ -143,7 +143,9 @@ def pm_add(client, address, as_json):
     """Add a host ([user@]address[:port]) at runtime and discover it."""
     with _progress(f"adding and discovering {address}", as_json):
         data = client.call("POST", "/pms", {"address": address})
-    emit(click.get_current_context(), data, [data["pm"]], PM_COLUMNS)
+        job = client.wait_job(data["job"])
+    pm = client.call("GET", f"/pms/{data['pm']['id']}")["pm"]
+    emit(click.get_current_context(), {"pm": pm, "job": job}, [pm], PM_COLUMNS)
 
 
 @pm.command("discover")
@@ -156,16 +158,37 @@ def pm_discover(client, pmids, poll, as_json):
     """Rediscover every PM (or those given) and wait until the job ends."""
     body = {"pmids": list(pmids)} if pmids else {}
     with _progress("discovering", as_json):
-        job = client.call("POST", "/pms/discover", body)["job"]
-        while job["state"] == "running":
-            time.sleep(poll)
-            job = client.call("GET", f"/jobs/{job['id']}")["job"]
-    if job["state"] == "failed":
-        raise VmfabricError(f"discovery job {job['id']} failed: {job['error']}")
+        job = client.wait_job(client.call("POST", "/pms/discover", body)["job"], poll)
     data = client.call("GET", "/pms")
     shown = set(job["params"].get("pmids") or [p["id"] for p in data["pms"]])
     emit(click.get_current_context(), dict(data, job=job),
          [p for p in data["pms"] if p["id"] in shown], PM_COLUMNS)
+
+
+@pm.command("rekey")
+@click.argument("pmid", type=int)
+@click.option("--fingerprint", help="Accept the key with this SHA256 fingerprint without asking "
+              "(you compared it with the host's own: ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub).")
+@json_option
+@pass_client
+def pm_rekey(client, pmid, fingerprint, as_json):
+    """Accept a host's new SSH host key after you have checked it, then rediscover the host."""
+    keys = client.call("GET", f"/pms/{pmid}/hostkeys")
+    if not keys["offered"]:
+        raise VmfabricError(f"pm {pmid} does not answer on SSH; nothing to accept")
+    if fingerprint is None:
+        click.echo(f"pm {pmid}: recorded keys: {', '.join(keys['recorded']) or 'none'}", err=True)
+        click.echo(f"pm {pmid}: the host presents: {', '.join(keys['offered'])}", err=True)
+        click.echo("Compare with the host's own (on its console: ssh-keygen -lf "
+                   "/etc/ssh/ssh_host_ed25519_key.pub).", err=True)
+        fingerprint = keys["offered"][0]
+        if not click.confirm(f"Trust {fingerprint} for pm {pmid}?", err=True):
+            raise VmfabricError("nothing changed")
+    with _progress(f"accepting the key and rediscovering pm {pmid}", as_json):
+        job = client.wait_job(client.call("POST", f"/pms/{pmid}/rekey",
+                                          {"fingerprint": fingerprint})["job"])
+    pm = client.call("GET", f"/pms/{pmid}")["pm"]
+    emit(click.get_current_context(), {"pm": pm, "job": job}, [pm], PM_COLUMNS)
 
 
 @image.command("list")

@@ -11,32 +11,41 @@ from service.inventory.pmfile import PmEntry
 
 
 def default_libvirt_uri(entry: PmEntry):
+    """qemu+ssh to the host as the pm_file's user (a plain-TCP transport is never used)."""
     return f"qemu+ssh://{entry.user}@{entry.uri_host}:{entry.port}/system"
 
 
-def host_vars(pm, config, ssh_config):
-    variables = {
-        "pmid": pm["id"],
-        "ansible_host": pm["address"],
-        "ansible_port": pm["port"],
-        "ansible_user": pm["user"],
+def group_vars(config, ssh_config):
+    """What every host shares, from vmfabric's configuration (its one source)."""
+    return {
         "ansible_ssh_private_key_file": config["ssh"]["private_key"],
         # every SSH connection verifies the host key recorded by vmfabric
         "ansible_ssh_common_args": f"-F {ssh_config}",
         "ansible_control_path_dir": sshconfig.control_dir(ssh_config),
-        "vmfabric_libvirt_uri": pm["libvirt_uri"],
-        "vmfabric_allocation_ratio": dict(config["placement"]["allocation_ratio"]),
+        "vmfabric_pool_name": config["libvirt"]["pool"],
         "vmfabric_pool_path": config["libvirt"]["pool_path"],
+        "vmfabric_allocation_ratio": dict(config["placement"]["allocation_ratio"]),
     }
-    # per-host settings (capacity, domain type, ratios ...) win over the defaults above
-    variables.update(pm.get("settings") or {})
-    variables["pmid"] = pm["id"]
+
+
+def host_vars(pm):
+    variables = {
+        "pmid": pm.id,
+        "ansible_host": pm.address,
+        "ansible_port": pm.port,
+        "ansible_user": pm.user,
+        "vmfabric_libvirt_uri": pm.libvirt_uri,
+    }
+    # per-host settings (capacity, domain type, ratios ...) win over the group's
+    variables.update(pm.settings or {})
+    variables["pmid"] = pm.id
     return variables
 
 
 def render(pms, config, ssh_config):
-    hosts = {f"pm{pm['id']}": host_vars(pm, config, ssh_config) for pm in pms}
-    return {"all": {"children": {"hypervisors": {"hosts": hosts}}}}
+    hosts = {f"pm{pm.id}": host_vars(pm) for pm in pms}
+    return {"all": {"children": {"hypervisors": {"hosts": hosts,
+                                                 "vars": group_vars(config, ssh_config)}}}}
 
 
 def write(path, pms, config, ssh_config):

@@ -1,11 +1,11 @@
-"""The placement decision: filters, then the policy; single requests and all-or-nothing batches."""
+"""The placement decision: host constraints, then the policy; single requests and all-or-nothing batches."""
 
 import copy
 
 import numpy as np
 
 from service.errors import NoCapacity, ValidationError
-from service.placement import filters as host_filters
+from service.placement import constraints
 from service.placement.policies import best_fit, get_policy, worst_fit
 
 PREFERENCES = ("pack", "spread")
@@ -21,7 +21,7 @@ class Placer:
 
     def rank(self, table, request, state, k=1):
         """At most K table rows that can take REQUEST, best first."""
-        mask = host_filters.passing(table, request)
+        mask = constraints.passing(table, request)
         return self.policy.order(table, mask, request, state, k)
 
     def placed(self, table, i, state):
@@ -31,8 +31,8 @@ class Placer:
         """Rows for every request of a batch (a cluster), chosen together.
 
         All or nothing: NoCapacity unless every request fits at once. 'pack'
-        puts them on as few hosts as possible; 'spread' on distinct hosts where
-        it can. Works on a copy of TABLE's free capacity.
+        puts them on as few hosts as possible; 'spread' on distinct hosts, one
+        request per host, or not at all. Works on a copy of TABLE's free capacity.
         """
         if preference not in PREFERENCES:
             raise ValidationError(f"preference {preference!r}: use one of {', '.join(PREFERENCES)}",
@@ -46,11 +46,14 @@ class Placer:
         chosen = [None] * len(requests)
         for j in order:
             request = requests[j]
-            mask = host_filters.passing(scratch, request)
-            if preference == "spread" and (mask & ~used).any():
+            mask = constraints.passing(scratch, request)
+            if preference == "spread":
                 mask &= ~used
             best = chooser.order(scratch, mask, request, state, 1)
             if len(best) == 0:
+                if preference == "spread":
+                    raise NoCapacity(f"spread needs {len(requests)} distinct hosts with room; "
+                                     f"only {int(used.sum())} could be found")
                 raise NoCapacity(f"no room for all {len(requests)} VMs of the batch "
                                  f"(VM {j + 1} needs {request.vector})")
             i = int(best[0])

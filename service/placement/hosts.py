@@ -1,7 +1,7 @@
-"""HostTable: the hosts as columns of numbers, so filters and policies run vectorised.
+"""HostTable: the hosts as columns of numbers, so constraints and policies run vectorised.
 
 Rows are kept in pmid order. ``free`` and ``cap`` are arrays of shape (3, n)
-(cpu, ram_mb, disk_gb), each resource contiguous in memory, so a filter over
+(cpu, ram_mb, disk_gb), each resource contiguous in memory, so a constraint over
 100,000 hosts is a handful of SIMD comparisons rather than a Python loop.
 """
 
@@ -43,14 +43,15 @@ class HostTable:
         return len(self.ids)
 
     @classmethod
-    def from_pm_rows(cls, rows):
-        cap = [[r["cpu"] for r in rows], [r["ram_mb"] for r in rows], [r["disk_gb"] for r in rows]]
-        used = [[r["used_cpu"] for r in rows], [r["used_ram_mb"] for r in rows],
-                [r["used_disk_gb"] for r in rows]]
-        return cls(ids=[r["id"] for r in rows], cap=cap, used=used,
-                   up=[r["state"] == "up" for r in rows],
-                   domain_type=[DOMAIN_TYPES.index(r["domain_type"])
-                                if r["domain_type"] in DOMAIN_TYPES else -1 for r in rows])
+    def from_pms(cls, pms):
+        """The table of PMS (store records)."""
+        cap = [[pm.cpu for pm in pms], [pm.ram_mb for pm in pms], [pm.disk_gb for pm in pms]]
+        used = [[pm.used_cpu for pm in pms], [pm.used_ram_mb for pm in pms],
+                [pm.used_disk_gb for pm in pms]]
+        return cls(ids=[pm.id for pm in pms], cap=cap, used=used,
+                   up=[pm.state == "up" for pm in pms],
+                   domain_type=[DOMAIN_TYPES.index(pm.domain_type)
+                                if pm.domain_type in DOMAIN_TYPES else -1 for pm in pms])
 
     @classmethod
     def uniform(cls, n, size, domain_type="qemu"):

@@ -53,15 +53,15 @@ class Scheduler:
         self.store.set_kv(POLICY_KEY, name)
         return name
 
-    def claim(self, vm_rows, requests, preference="pack", exclude=()):
+    def claim(self, vm_rows, requests, preference="pack", exclude=(), owner=None):
         """Choose hosts for REQUESTS and record VM_ROWS with their claims, atomically.
 
-        Returns the new vmids. Raises NoCapacity when no host (or, for a batch,
-        no combination) has room.
+        The VMs are 'creating', owned by process OWNER. Returns the new vmids.
+        Raises NoCapacity when no host (or, for a batch, no combination) has room.
         """
         def commit(pmids, state):
             claims = [dict(row, pmid=pmid) for row, pmid in zip(vm_rows, pmids)]
-            return self.store.vms.create_with_claims(claims, kv_updates=state.changed)
+            return self.store.vms.create_with_claims(claims, owner=owner, kv_updates=state.changed)
         return self._decide(requests, preference, exclude, commit)
 
     def move(self, vmid, request, exclude):
@@ -79,8 +79,7 @@ class Scheduler:
         """
         placer = Placer(self.policy_name)
         for _ in range(ROUNDS):
-            table = HostTable.from_pm_rows([r for r in self.store.pms.list()
-                                            if r["id"] not in exclude])
+            table = HostTable.from_pms([pm for pm in self.store.pms.list() if pm.id not in exclude])
             state = StoreState(self.store)
             if len(requests) == 1:
                 plans = [[int(i)] for i in placer.rank(table, requests[0], state, CANDIDATES)]

@@ -1,6 +1,6 @@
 """`vmfabric simulate`: replay arrivals and departures through the service's placement code.
 
-The same filters and policy classes decide; the store is in memory (the
+The same constraints and policy classes decide; the store is in memory (the
 HostTable itself, whose claim() is the in-memory guarded update).
 """
 

@@ -5,9 +5,10 @@ import os
 
 import sqlalchemy as sa
 
-from service.store import schema
+from service.store import migrate, schema
 from service.store.catalog import Catalog
 from service.store.jobs import JobRepo
+from service.store.leases import LeaseRepo, ProcessRepo
 from service.store.pms import PmRepo
 from service.store.prepared import PreparedRead, ReadConnections
 from service.store.vms import VmRepo
@@ -52,7 +53,7 @@ class Store:
             _sqlite_tuning(self.engine)
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True)
-        schema.metadata.create_all(self.engine)
+        migrate.upgrade(self.engine)
         self._read_connections = ReadConnections(self.engine)
         self._kv_value = self.prepare(KV_VALUE)
         self._kv_prefixed = {}
@@ -60,6 +61,8 @@ class Store:
         self.vms = VmRepo(self)
         self.catalog = Catalog(self)
         self.jobs = JobRepo(self)
+        self.processes = ProcessRepo(self)
+        self.leases = LeaseRepo(self)
 
     @contextlib.contextmanager
     def write(self):

@@ -1,8 +1,9 @@
 """Jobs: work that continues after the request that started it has been answered.
 
-At most one job of a kind runs at a time, across every server process: a
-second request for the same work gets the job already running (decided in
-one write transaction, so two processes cannot both start one).
+A job is queued, then running, then succeeded or failed. It is owned by the
+server process that runs it; a job whose process died is failed by the sync
+loop of another. A request for work an open job already covers gets that job
+(decided in one write transaction, so two processes cannot both start one).
 """
 
 import time
@@ -11,11 +12,11 @@ import sqlalchemy as sa
 
 from service.store.schema import jobs
 
+OPEN = ("queued", "running")
 GET_JOB = sa.select(jobs).where(jobs.c.id == sa.bindparam("job_id"))
-RUNNING_OF_KIND = (sa.select(jobs).where(jobs.c.kind == sa.bindparam("of_kind"),
-                                         jobs.c.state == "running")
-                   .order_by(jobs.c.id).limit(1))
-UPDATE_JOB = jobs.update().where(jobs.c.id == sa.bindparam("by_id"), jobs.c.state == "running")
+OPEN_OF_KIND = (sa.select(jobs).where(jobs.c.kind == sa.bindparam("of_kind"), jobs.c.state.in_(OPEN))
+                .order_by(jobs.c.id))
+UPDATE_OPEN = jobs.update().where(jobs.c.id == sa.bindparam("by_id"), jobs.c.state.in_(OPEN))
 
 
 class JobRepo:
@@ -23,19 +24,26 @@ class JobRepo:
         self.store = store
         self._get = store.prepare(GET_JOB)
 
-    def start(self, kind, params):
-        """(job, True) for a new running job of KIND, or (the one already running, False)."""
+    def start(self, kind, params, owner, covered_by=lambda open_params: True):
+        """(job, True) for a new queued job of KIND, or (an open one that covers it, False).
+
+        COVERED_BY(params of an open job) says whether that job does this work too.
+        """
         with self.store.write() as conn:
-            running = conn.execute(RUNNING_OF_KIND, {"of_kind": kind}).first()
-            if running is not None:
-                return dict(running._mapping), False
+            for row in conn.execute(OPEN_OF_KIND, {"of_kind": kind}):
+                if covered_by(row.params):
+                    return dict(row._mapping), False
             job_id = conn.execute(jobs.insert().values(
-                kind=kind, state="running", params=params, result={}, error="",
+                kind=kind, state="queued", params=params, result={}, error="", owner=owner,
                 created_at=time.time())).inserted_primary_key[0]
         return self.get(job_id), True
 
     def get(self, job_id):
         return self._get.one({"job_id": job_id}, f"no job {job_id}")
+
+    def running(self, job_id):
+        with self.store.write() as conn:
+            conn.execute(UPDATE_OPEN, {"by_id": job_id, "state": "running"})
 
     def succeed(self, job_id, result):
         self._finish(job_id, state="succeeded", result=result)
@@ -45,13 +53,15 @@ class JobRepo:
 
     def _finish(self, job_id, **values):
         with self.store.write() as conn:
-            conn.execute(UPDATE_JOB, {"by_id": job_id, "finished_at": time.time(), **values})
+            conn.execute(UPDATE_OPEN, {"by_id": job_id, "finished_at": time.time(), **values})
 
-    def interrupt_running(self, reason):
-        """Mark every running job failed with REASON (the server that ran it is gone)."""
+    def fail_orphans(self, live_owners, reason):
+        """Fail every open job whose owner is not among LIVE_OWNERS; returns their ids."""
         with self.store.write() as conn:
-            ids = [r.id for r in conn.execute(sa.select(jobs.c.id).where(jobs.c.state == "running"))]
+            ids = [r.id for r in conn.execute(sa.select(jobs.c.id, jobs.c.owner)
+                                              .where(jobs.c.state.in_(OPEN)))
+                   if r.owner not in live_owners]
             for job_id in ids:
-                conn.execute(UPDATE_JOB, {"by_id": job_id, "state": "failed", "error": reason,
-                                          "finished_at": time.time()})
+                conn.execute(UPDATE_OPEN, {"by_id": job_id, "state": "failed", "error": reason,
+                                           "finished_at": time.time()})
         return ids

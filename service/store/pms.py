@@ -5,6 +5,7 @@ import time
 import sqlalchemy as sa
 
 from service.errors import InventoryError, NotFound
+from service.store.records import Pm
 from service.store.schema import pms
 
 GET_PM = sa.select(pms).where(pms.c.id == sa.bindparam("pmid"))
@@ -48,9 +49,8 @@ class PmRepo:
             return conn.execute(pms.insert().values(**row)).inserted_primary_key[0]
 
     def list(self, state=None):
-        if state:
-            return self._in_state.mappings({"state": state})
-        return self._all.mappings()
+        rows = self._in_state.mappings({"state": state}) if state else self._all.mappings()
+        return [Pm.from_row(row) for row in rows]
 
     def ids(self):
         return self._ids.column()
@@ -58,11 +58,11 @@ class PmRepo:
     def get(self, pmid, conn=None):
         """PMID's row; inside a transaction when CONN is given (claims read their own writes)."""
         if conn is None:
-            return self._get.one({"pmid": pmid}, f"no pm {pmid}")
+            return Pm.from_row(self._get.one({"pmid": pmid}, f"no pm {pmid}"))
         row = conn.execute(GET_PM, {"pmid": pmid}).first()
         if row is None:
             raise NotFound(f"no pm {pmid}")
-        return dict(row._mapping)
+        return Pm.from_row(row._mapping)
 
     def record_discovery(self, pmid, *, state, reason="", capacity=None, domain_type=None,
                          facts=None):
@@ -80,3 +80,15 @@ class PmRepo:
     def set_state(self, pmid, state, reason=""):
         with self.store.write() as conn:
             conn.execute(pms.update().where(pms.c.id == pmid).values(state=state, reason=reason))
+
+    def record_check(self, pmid, *, state, reason, unknown_domains=None):
+        """What the periodic sync found: the host's state and the vmf-* domains no VM owns.
+
+        Only a host that was up or down changes (a host never discovered stays new).
+        """
+        values = {"state": state, "reason": reason, "checked_at": time.time()}
+        if unknown_domains is not None:
+            values["unknown_domains"] = sorted(unknown_domains)
+        with self.store.write() as conn:
+            conn.execute(pms.update().where(pms.c.id == pmid, pms.c.state.in_(("up", "down")))
+                         .values(**values))

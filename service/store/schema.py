@@ -1,4 +1,8 @@
-"""Tables of the store (SQLAlchemy Core, so a PostgreSQL URL works as well as SQLite)."""
+"""Tables of the store (SQLAlchemy Core, so a PostgreSQL URL works as well as SQLite).
+
+This is the schema at the newest migration (service/store/migrations): a change
+here comes with a migration that makes it on an existing store.
+"""
 
 import sqlalchemy as sa
 
@@ -27,6 +31,9 @@ pms = sa.Table(
     sa.Column("vm_count", sa.Integer, nullable=False, default=0),
     sa.Column("facts", sa.JSON, nullable=False, default=dict),
     sa.Column("discovered_at", sa.Float),
+    # the periodic sync's last look at the host, and vmf-* domains no VM owns
+    sa.Column("checked_at", sa.Float),
+    sa.Column("unknown_domains", sa.JSON, nullable=False, default=list),
     sa.UniqueConstraint("address", "port", name="uq_pm_address_port"),
     sa.CheckConstraint("used_cpu >= 0 AND used_ram_mb >= 0 AND used_disk_gb >= 0",
                        name="ck_pm_used_nonnegative"),
@@ -61,7 +68,7 @@ vms = sa.Table(
     sa.Column("tid", sa.Integer, nullable=False),
     sa.Column("image_id", sa.Integer, nullable=False),
     sa.Column("pmid", sa.Integer, sa.ForeignKey("pms.id"), nullable=True),
-    # creating -> running | shutoff | paused ; failed ; deleting
+    # creating -> running | shutoff | paused | crashed | missing ; failed ; deleting
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("domain_name", sa.String(64), nullable=False, default=""),
     # the claim: what this VM holds on pmid
@@ -71,9 +78,14 @@ vms = sa.Table(
     sa.Column("error", sa.Text, nullable=False, default=""),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
+    # when the state was last confirmed, by the request that set it or the sync
+    sa.Column("state_at", sa.Float),
+    # the server process working on the VM while it is creating or deleting
+    sa.Column("owner", sa.String(32)),
     sqlite_autoincrement=True,
 )
 sa.Index("ix_vms_pmid", vms.c.pmid)
+sa.Index("ix_vms_state", vms.c.state)
 
 # base images already copied to a host's pool
 host_images = sa.Table(
@@ -96,13 +108,33 @@ jobs = sa.Table(
     "jobs", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("kind", sa.String(32), nullable=False),
-    # running -> succeeded | failed
+    # queued -> running -> succeeded | failed
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("params", sa.JSON, nullable=False, default=dict),
     sa.Column("result", sa.JSON, nullable=False, default=dict),
     sa.Column("error", sa.Text, nullable=False, default=""),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("finished_at", sa.Float),
+    # the server process running the job; another fails it when that process is gone
+    sa.Column("owner", sa.String(32)),
     sqlite_autoincrement=True,
 )
 sa.Index("ix_jobs_kind_state", jobs.c.kind, jobs.c.state)
+
+# every server process, with a heartbeat: work it owns is taken over when it stops beating
+processes = sa.Table(
+    "processes", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("hostname", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.Float, nullable=False),
+    sa.Column("heartbeat_at", sa.Float, nullable=False),
+)
+
+# named leases (the sync loop, discovery): held by one live process at a time
+leases = sa.Table(
+    "leases", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("owner", sa.String(32)),
+    sa.Column("acquired_at", sa.Float),
+)

@@ -5,13 +5,19 @@ the PM's used_* counters. Both change in one transaction, through a guarded
 UPDATE that only matches while the PM is up and has room: if another request
 (thread or process) took the room first, zero rows match and ClaimLost is
 raised, so capacity is never overcommitted.
+
+A VM in a transitional state (creating, deleting) has an owner: the server
+process doing the work. Changing state is a guarded UPDATE too, so two
+requests cannot both start destroying one VM.
 """
 
 import time
 
 import sqlalchemy as sa
 
-from service.errors import NotFound, VmfabricError
+from service import naming
+from service.errors import Conflict, NotFound, VmfabricError
+from service.store.records import TRANSITIONAL, Vm
 from service.store.schema import pms, vms
 
 RESOURCES = (("cpu", "used_cpu"), ("ram_mb", "used_ram_mb"), ("disk_gb", "used_disk_gb"))
@@ -33,6 +39,15 @@ CLAIM = (pms.update()
 UNCLAIM = (pms.update().where(pms.c.id == sa.bindparam("on_pmid"))
            .values(vm_count=pms.c.vm_count - 1,
                    **{used: pms.c[used] - sa.bindparam(f"add_{cap}") for cap, used in RESOURCES}))
+# what the sync saw on a host; a VM some request is working on, or whose state a
+# request set after the host was read, is left as it is
+OBSERVED = (vms.update()
+            .where(vms.c.id == sa.bindparam("by_id"), vms.c.pmid == sa.bindparam("on_pmid"),
+                   # (inequalities, not NOT IN: an IN list cannot be part of an executemany)
+                   *[vms.c.state != state for state in sorted(TRANSITIONAL | {"failed"})],
+                   sa.or_(vms.c.state_at.is_(None), vms.c.state_at <= sa.bindparam("read_at")))
+            .values(state=sa.bindparam("seen"), error=sa.bindparam("why"),
+                    state_at=sa.bindparam("at")))
 
 
 class ClaimLost(VmfabricError):
@@ -49,8 +64,9 @@ def _claim(conn, pmid, demand):
 
 
 def _unclaim(conn, vm):
-    if vm["pmid"] is not None:
-        conn.execute(UNCLAIM, _demand(vm["pmid"], vm))
+    if vm.pmid is not None:
+        conn.execute(UNCLAIM, _demand(vm.pmid, {"cpu": vm.cpu, "ram_mb": vm.ram_mb,
+                                                "disk_gb": vm.disk_gb}))
 
 
 def _update(conn, vmid, **values):
@@ -63,21 +79,22 @@ class VmRepo:
         self._get_vm = store.prepare(GET_VM)
         self._ids_on = store.prepare(VMIDS_ON)
 
-    def create_with_claims(self, requests, kv_updates=None):
+    def create_with_claims(self, requests, owner=None, kv_updates=None):
         """Record VMs and claim their PMs in one transaction; all or nothing.
 
         REQUESTS: dicts with name, tid, image_id, pmid, cpu, ram_mb, disk_gb.
-        Returns the new vmids in order; raises ClaimLost if any claim fails.
+        The VMs are 'creating', owned by OWNER. Returns the new vmids in order;
+        raises ClaimLost if any claim fails.
         """
         now = time.time()
         vmids = []
         with self.store.write() as conn:
             for req in requests:
                 _claim(conn, req["pmid"], req)
-                row = dict(req, state="creating", domain_name="", error="",
-                           created_at=now, updated_at=now)
+                row = dict(req, state="creating", domain_name="", error="", owner=owner,
+                           created_at=now, updated_at=now, state_at=now)
                 vmid = conn.execute(INSERT_VM, row).inserted_primary_key[0]
-                _update(conn, vmid, domain_name=f"vmf-{vmid}")
+                _update(conn, vmid, domain_name=naming.domain(vmid))
                 vmids.append(vmid)
             for key, value in (kv_updates or {}).items():
                 self.store.set_kv(key, value, conn=conn)
@@ -90,16 +107,17 @@ class VmRepo:
                 self.store.set_kv(key, value, conn=conn)
             vm = self._get(conn, vmid)
             _unclaim(conn, vm)
-            _claim(conn, new_pmid, vm)
+            _claim(conn, new_pmid, {"cpu": vm.cpu, "ram_mb": vm.ram_mb, "disk_gb": vm.disk_gb})
             _update(conn, vmid, pmid=new_pmid, state="creating", error="", updated_at=time.time())
 
     def fail(self, vmid, error):
         """Mark VMID failed and give its claim back."""
+        now = time.time()
         with self.store.write() as conn:
             vm = self._get(conn, vmid)
             _unclaim(conn, vm)
-            _update(conn, vmid, pmid=None, state="failed", error=error[:4000],
-                    updated_at=time.time())
+            _update(conn, vmid, pmid=None, state="failed", error=error[:4000], owner=None,
+                    updated_at=now, state_at=now)
 
     def delete(self, vmid):
         """Remove VMID and give its claim back (destroy's last step)."""
@@ -108,21 +126,62 @@ class VmRepo:
             _unclaim(conn, vm)
             conn.execute(DELETE_VM, {"by_id": vmid})
 
-    def set_state(self, vmid, state, error=""):
+    def set_state(self, vmid, state, error="", owner=None):
+        """Set VMID's state (confirmed now); OWNER holds it while the state is transitional."""
+        now = time.time()
         with self.store.write() as conn:
-            done = _update(conn, vmid, state=state, error=error, updated_at=time.time())
+            done = _update(conn, vmid, state=state, error=error, updated_at=now, state_at=now,
+                           owner=owner if state in TRANSITIONAL else None)
             if done.rowcount != 1:
                 raise NotFound(f"no vm {vmid}")
 
+    def begin(self, vmid, state, owner, refuse=TRANSITIONAL):
+        """Move VMID into transitional STATE, owned by OWNER, unless it is in a state of REFUSE.
+
+        A guarded UPDATE: of two requests racing to start work on one VM, one
+        wins and the other gets Conflict. Returns the VM as it was before.
+        """
+        with self.store.write() as conn:
+            vm = self._get(conn, vmid)
+            if vm.state in refuse:
+                raise Conflict(f"vm {vmid} is {vm.state}")
+            now = time.time()
+            done = conn.execute(
+                vms.update().where(vms.c.id == vmid, vms.c.state == vm.state)
+                .values(state=state, owner=owner, updated_at=now, state_at=now))
+            if done.rowcount != 1:
+                raise Conflict(f"vm {vmid} changed state while {state} was starting")
+        return vm
+
+    def record_observed(self, pmid, observations, read_at):
+        """The sync read these VMs' states on PMID at READ_AT: {vmid: (state, reason)}.
+
+        A VM in a transitional state, or whose state was set after READ_AT, is left alone.
+        """
+        if not observations:
+            return
+        now = time.time()
+        with self.store.write() as conn:
+            conn.execute(OBSERVED, [{"by_id": vmid, "on_pmid": pmid, "seen": state, "why": why,
+                                     "at": now, "read_at": read_at}
+                                    for vmid, (state, why) in observations.items()])
+
+    def orphaned_work(self, live_owners):
+        """VMs in a transitional state whose owner is not among LIVE_OWNERS."""
+        with self.store.read() as conn:
+            rows = conn.execute(sa.select(vms).where(vms.c.state.in_(sorted(TRANSITIONAL)))
+                                .order_by(vms.c.id))
+            return [Vm.from_row(r._mapping) for r in rows if r.owner not in live_owners]
+
     def get(self, vmid):
-        return self._get_vm.one({"vmid": vmid}, f"no vm {vmid}")
+        return Vm.from_row(self._get_vm.one({"vmid": vmid}, f"no vm {vmid}"))
 
     @staticmethod
     def _get(conn, vmid):
         row = conn.execute(GET_VM, {"vmid": vmid}).first()
         if row is None:
             raise NotFound(f"no vm {vmid}")
-        return dict(row._mapping)
+        return Vm.from_row(row._mapping)
 
     def list(self, pmid=None, state=None, name=None, limit=None, offset=0):
         query = sa.select(vms).order_by(vms.c.id)
@@ -135,7 +194,7 @@ class VmRepo:
         if limit is not None:
             query = query.limit(limit).offset(offset)
         with self.store.read() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+            return [Vm.from_row(r._mapping) for r in conn.execute(query)]
 
     def ids_on(self, pmid):
         return self._ids_on.column({"pmid": pmid})

@@ -22,7 +22,7 @@ import requests
 
 from service import config as config_mod
 from service import context as context_mod
-from service import filters
+from service import naming
 from tests.bench.report import spread
 from tests.conftest import ServerProcess, free_port, write_config
 
@@ -57,7 +57,7 @@ def setup(home, pms=3):
         "name": "guest", "source": image, "path": image, "format": "raw",
         "virtual_size": 1048576, "size": 1048576, "sha256": SHA})
     ctx.store.catalog.put_types([{"tid": 1, "cpu": 1, "ram_mb": 512, "disk_gb": 1}])
-    base = filters.module("vmfabric_names").vmfabric_base_volume_name(image_id, SHA)
+    base = naming.base_image(image_id, SHA)
     for n in range(pms):
         node = os.path.join(home, f"node{n}.xml")
         with open(node, "w") as fh:

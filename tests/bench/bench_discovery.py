@@ -12,7 +12,7 @@ import time
 
 from service import config as config_mod
 from service.fleet import Fleet
-from service.lab.lab import Lab
+from vmfabric_lab.lab import Lab
 from service.store import Store
 from tests.bench.report import spread
 
@@ -43,7 +43,7 @@ def main():
     parser.add_argument("--hosts", type=int, nargs="+", default=[3, 10])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    lab = Lab(os.path.join(tempfile.gettempdir(), "vmfabric-bench-lab"), tag="b")
+    lab = Lab(os.path.join(tempfile.gettempdir(), "vmfabric-bench-lab"))
     try:
         for n in sorted(args.hosts):
             start = time.perf_counter()

@@ -16,16 +16,16 @@ import time
 
 import requests
 
-from service.lab import image as guest_image
-from service.lab.image import GUEST_MARKER
-from service.lab.lab import Lab
+from vmfabric_lab import image as guest_image
+from vmfabric_lab.image import GUEST_MARKER
+from vmfabric_lab.lab import Lab
 from tests.conftest import ServerProcess, free_port, lab_context, write_config
 
 
 def lab_up_times(runs, hosts):
     times = []
     for _ in range(runs):
-        lab = Lab(os.path.join(tempfile.gettempdir(), f"vmfabric-bench-up-{hosts}"), tag="bu")
+        lab = Lab(os.path.join(tempfile.gettempdir(), f"vmfabric-bench-up-{hosts}"))
         start = time.perf_counter()
         lab.up(hosts=hosts)
         times.append(time.perf_counter() - start)
@@ -39,7 +39,7 @@ def percentile(values, q):
 
 
 def guests(creates):
-    lab = Lab(os.path.join(tempfile.gettempdir(), "vmfabric-bench-guests"), tag="bg")
+    lab = Lab(os.path.join(tempfile.gettempdir(), "vmfabric-bench-guests"))
     lab.up(hosts=3)
     home = tempfile.mkdtemp(prefix="bench-lab-")
     try:

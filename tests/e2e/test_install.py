@@ -1,6 +1,8 @@
 """./install.sh as a new user runs it: the demo on a spare port, every seed endpoint over HTTP, --stop."""
 
+import json
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -14,7 +16,7 @@ INSTALL = os.path.join(REPO_ROOT, "install.sh")
 
 
 def install(*args, home, port, timeout=900):
-    env = dict(os.environ, VMFABRIC_HOME=home, VMFABRIC_PORT=str(port), VMFABRIC_LAB_NAME="e2e")
+    env = dict(os.environ, VMFABRIC_HOME=home, VMFABRIC_PORT=str(port))
     return subprocess.run([INSTALL, *args], cwd=REPO_ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
@@ -23,14 +25,17 @@ def install(*args, home, port, timeout=900):
 def demo():
     home = os.path.join(TEST_HOME, "e2e-home")
     port = free_port()
-    install("--stop", home=home, port=port)  # an earlier run's leftovers
+    install("--stop", home=home, port=port)  # an earlier run's server and lab, if any
+    shutil.rmtree(home, ignore_errors=True)  # and its state: this is a first install
     done = install(home=home, port=port)
     assert done.returncode == 0, done.stdout + done.stderr
     yield f"http://localhost:{port}", done
+    lab_dir = os.path.join(home, "lab")
+    tag = json.load(open(os.path.join(lab_dir, "lab.json")))["tag"]
     stopped = install("--stop", home=home, port=port)
     assert stopped.returncode == 0, stopped.stderr
     netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    assert "vmf-e2e-" not in netns
+    assert f"vmf-{tag}-h" not in netns
 
 
 def get(url):

@@ -6,14 +6,14 @@ import time
 import pytest
 
 from service.errors import Conflict, NotFound
-from service.lab import daemons
-from service.lab.image import GUEST_MARKER
+from vmfabric_lab import daemons
+from vmfabric_lab.image import GUEST_MARKER
 
 pytestmark = pytest.mark.lab
 
 
 def host_of(lab, pm):
-    return next(h for h in lab.state.hosts if h.address == pm["address"])
+    return next(h for h in lab.state.hosts if h.address == pm.address)
 
 
 def domains_on(lab, host):
@@ -38,40 +38,40 @@ def wait_for_marker(ctx, vmid, timeout=60):
 
 def test_create_console_power_destroy(lab, lab_ctx):
     vm = lab_ctx.compute.create("web </name> & 'one'", 1)[0]
-    pm = lab_ctx.store.pms.get(vm["pmid"])
+    pm = lab_ctx.store.pms.get(vm.pmid)
     host = host_of(lab, pm)
-    domain = f"vmf-{vm['id']}"
-    assert vm["state"] == "running"
+    domain = f"vmf-{vm.id}"
+    assert vm.state == "running"
     # on the chosen host only
     for other in lab.state.hosts:
         assert (domain in domains_on(lab, other)) == (other is host)
-    wait_for_marker(lab_ctx, vm["id"])
-    assert lab_ctx.compute.power(vm["id"], "pause")["state"] == "paused"
+    wait_for_marker(lab_ctx, vm.id)
+    assert lab_ctx.compute.power(vm.id, "pause").state == "paused"
     with pytest.raises(Conflict, match="paused; reboot needs it running"):
-        lab_ctx.compute.power(vm["id"], "reboot")
-    assert lab_ctx.compute.power(vm["id"], "resume")["state"] == "running"
-    assert lab_ctx.compute.power(vm["id"], "stop")["state"] == "shutoff"
-    assert lab_ctx.compute.power(vm["id"], "start")["state"] == "running"
-    assert f"vmf-{vm['id']}.qcow2" in files_in_pool(lab, host)
-    lab_ctx.compute.destroy(vm["id"])
+        lab_ctx.compute.power(vm.id, "reboot")
+    assert lab_ctx.compute.power(vm.id, "resume").state == "running"
+    assert lab_ctx.compute.power(vm.id, "stop").state == "shutoff"
+    assert lab_ctx.compute.power(vm.id, "start").state == "running"
+    assert f"vmf-{vm.id}.qcow2" in files_in_pool(lab, host)
+    lab_ctx.compute.destroy(vm.id)
     assert domain not in domains_on(lab, host)
-    leftovers = [f for f in files_in_pool(lab, host) if f.startswith(f"vmf-{vm['id']}.")]
+    leftovers = [f for f in files_in_pool(lab, host) if f.startswith(f"vmf-{vm.id}.")]
     assert leftovers == []
     with pytest.raises(NotFound):
-        lab_ctx.store.vms.get(vm["id"])
-    assert lab_ctx.store.pms.get(pm["id"])["used_cpu"] == 0
+        lab_ctx.store.vms.get(vm.id)
+    assert lab_ctx.store.pms.get(pm.id).used_cpu == 0
 
 
 def test_destroy_after_the_domain_was_removed_by_hand(lab, lab_ctx):
     vm = lab_ctx.compute.create("removed-by-hand", 1)[0]
-    host = host_of(lab, lab_ctx.store.pms.get(vm["pmid"]))
+    host = host_of(lab, lab_ctx.store.pms.get(vm.pmid))
     anchor = host.pids["anchor"]
     virsh = ["virsh", "-q", "-c", "qemu:///system"]
-    daemons.in_host(anchor, virsh + ["destroy", f"vmf-{vm['id']}"])
-    daemons.in_host(anchor, virsh + ["undefine", f"vmf-{vm['id']}"])
-    lab_ctx.compute.destroy(vm["id"])
-    assert lab_ctx.store.pms.get(vm["pmid"])["vm_count"] == 0
-    assert not [f for f in files_in_pool(lab, host) if f.startswith(f"vmf-{vm['id']}.")]
+    daemons.in_host(anchor, virsh + ["destroy", f"vmf-{vm.id}"])
+    daemons.in_host(anchor, virsh + ["undefine", f"vmf-{vm.id}"])
+    lab_ctx.compute.destroy(vm.id)
+    assert lab_ctx.store.pms.get(vm.pmid).vm_count == 0
+    assert not [f for f in files_in_pool(lab, host) if f.startswith(f"vmf-{vm.id}.")]
 
 
 def test_create_moves_to_another_host_when_libvirtd_is_down(lab, lab_ctx):
@@ -81,17 +81,17 @@ def test_create_moves_to_another_host_when_libvirtd_is_down(lab, lab_ctx):
     lab.fail(host1.address, "libvirtd")
     try:
         vm = lab_ctx.compute.create("survivor", 1)[0]
-        assert vm["pmid"] != 1 and vm["state"] == "running"
-        assert lab_ctx.store.pms.get(1)["vm_count"] == 0
-        assert lab_ctx.store.pms.get(1)["used_cpu"] == 0
-        wait_for_marker(lab_ctx, vm["id"])
+        assert vm.pmid != 1 and vm.state == "running"
+        assert lab_ctx.store.pms.get(1).vm_count == 0
+        assert lab_ctx.store.pms.get(1).used_cpu == 0
+        wait_for_marker(lab_ctx, vm.id)
     finally:
         lab.heal(host1.address)
-    assert f"vmf-{vm['id']}" not in domains_on(lab, host1)
-    assert not [f for f in files_in_pool(lab, host1) if f.startswith(f"vmf-{vm['id']}.")]
-    lab_ctx.compute.destroy(vm["id"])
+    assert f"vmf-{vm.id}" not in domains_on(lab, host1)
+    assert not [f for f in files_in_pool(lab, host1) if f.startswith(f"vmf-{vm.id}.")]
+    lab_ctx.compute.destroy(vm.id)
     lab_ctx.fleet.discover()
-    assert lab_ctx.store.pms.get(1)["state"] == "up"
+    assert lab_ctx.store.pms.get(1).state == "up"
 
 
 def test_a_vm_fails_with_the_reason_after_max_attempts(lab, lab_ctx):
@@ -103,9 +103,9 @@ def test_a_vm_fails_with_the_reason_after_max_attempts(lab, lab_ctx):
         with pytest.raises(HypervisorError, match="failed on 3 host"):
             lab_ctx.compute.create("doomed", 1)
         failed = lab_ctx.store.vms.list(state="failed")
-        assert failed and failed[-1]["name"] == "doomed" and failed[-1]["pmid"] is None
-        assert "cannot connect" in failed[-1]["error"]
-        assert all(p["used_cpu"] == 0 for p in lab_ctx.store.pms.list())
+        assert failed and failed[-1].name == "doomed" and failed[-1].pmid is None
+        assert "libvirtd is not running" in failed[-1].error
+        assert all(p.used_cpu == 0 for p in lab_ctx.store.pms.list())
     finally:
         for host in lab.state.hosts:
             lab.heal(host.address)

@@ -1,6 +1,7 @@
 """Discovery on the lab: capacities, a failed host reported down and back, the operator's view."""
 
 import os
+import re
 import subprocess
 
 import pytest
@@ -13,15 +14,15 @@ pytestmark = pytest.mark.lab
 
 def test_every_lab_host_is_up_with_its_advertised_capacity(lab, lab_fleet):
     pms = lab_fleet.store.pms.list()
-    assert [p["id"] for p in pms] == [1, 2, 3]
+    assert [p.id for p in pms] == [1, 2, 3]
     for pm, host in zip(pms, lab.state.hosts):
-        assert pm["address"] == host.address
-        assert pm["state"] == "up", pm["reason"]
-        assert (pm["cpu"], pm["ram_mb"], pm["disk_gb"]) == (
+        assert pm.address == host.address
+        assert pm.state == "up", pm.reason
+        assert (pm.cpu, pm.ram_mb, pm.disk_gb) == (
             host.capacity["cpu"], host.capacity["ram_mb"], host.capacity["disk_gb"])
-        assert pm["domain_type"] == "qemu"
+        assert pm.domain_type == "qemu"
         # the facts were really gathered from the host
-        assert pm["facts"]["raw"]["cpu"] == host.capacity["cpu"]
+        assert pm.facts["raw"]["cpu"] == host.capacity["cpu"]
 
 
 def test_allocation_ratio_applies(lab, tmp_path):
@@ -33,25 +34,25 @@ def test_allocation_ratio_applies(lab, tmp_path):
     fleet = Fleet(cfg, Store(cfg["database"]))
     fleet.register_pm_file(lab.state.pm_file)
     pm = fleet.discover()[0]
-    assert (pm["cpu"], pm["ram_mb"]) == (16, int(8192 * 1.5))
+    assert (pm.cpu, pm.ram_mb) == (16, int(8192 * 1.5))
 
 
 def test_failed_host_is_down_with_a_reason_and_returns_after_heal(lab, lab_fleet):
     host = lab.state.hosts[2]
     lab.fail(host.address, "libvirtd")
     try:
-        pm = next(p for p in lab_fleet.discover() if p["address"] == host.address)
-        assert pm["state"] == "down"
-        assert "libvirt" in pm["reason"]
-        others = [p for p in lab_fleet.store.pms.list() if p["address"] != host.address]
-        assert all(p["state"] == "up" for p in others)
+        pm = next(p for p in lab_fleet.discover() if p.address == host.address)
+        assert pm.state == "down"
+        assert "libvirt" in pm.reason
+        others = [p for p in lab_fleet.store.pms.list() if p.address != host.address]
+        assert all(p.state == "up" for p in others)
         lab.fail(host.address, "link")
-        pm = next(p for p in lab_fleet.discover() if p["address"] == host.address)
-        assert pm["state"] == "down" and "unreachable" in pm["reason"]
+        pm = next(p for p in lab_fleet.discover() if p.address == host.address)
+        assert pm.state == "down" and "unreachable" in pm.reason
     finally:
         lab.heal(host.address)
-    pm = next(p for p in lab_fleet.discover() if p["address"] == host.address)
-    assert pm["state"] == "up", pm["reason"]
+    pm = next(p for p in lab_fleet.discover() if p.address == host.address)
+    assert pm.state == "up", pm.reason
 
 
 def test_changed_host_key_fails_discovery_of_that_host_clearly(lab, tmp_path):
@@ -69,10 +70,13 @@ def test_changed_host_key_fails_discovery_of_that_host_clearly(lab, tmp_path):
     cfg = lab_config(lab, str(tmp_path / "home"), ssh={"known_hosts": str(known)})
     fleet = Fleet(cfg, Store(cfg["database"]))
     fleet.register_pm_file(lab.state.pm_file)
-    pms = {p["address"]: p for p in fleet.discover()}
-    assert pms[h1]["state"] == "down"
-    assert "does not match the key recorded" in pms[h1]["reason"]
-    assert pms[h2]["state"] == "up"
+    pms = {p.address: p for p in fleet.discover()}
+    assert pms[h1].state == "down"
+    # one line that says what happened and what to run; never OpenSSH's banner
+    reason = pms[h1].reason
+    assert "host key has changed" in reason and f"vmfabric pm rekey {pms[h1].id}" in reason
+    assert "\n" not in reason and "@@@" not in reason and "IDENTIFICATION" not in reason
+    assert pms[h2].state == "up"
 
 
 def test_a_host_added_to_the_pm_file_keeps_the_old_pmids(lab, tmp_path):
@@ -86,13 +90,13 @@ def test_a_host_added_to_the_pm_file_keeps_the_old_pmids(lab, tmp_path):
     addresses = [h.address for h in lab.state.hosts]
     first_two.write_text("\n".join(addresses[:2]) + "\n")
     fleet.register_pm_file(str(first_two))
-    assert [p["state"] for p in fleet.discover()] == ["up", "up"]
+    assert [p.state for p in fleet.discover()] == ["up", "up"]
     first_two.write_text("\n".join([addresses[2]] + addresses[:2]) + "\n")
     _, added = fleet.register_pm_file(str(first_two))
     assert added == [3]
     pms = fleet.discover([3])
-    assert {p["id"]: p["address"] for p in pms} == {1: addresses[0], 2: addresses[1], 3: addresses[2]}
-    assert all(p["state"] == "up" for p in pms)
+    assert {p.id: p.address for p in pms} == {1: addresses[0], 2: addresses[1], 3: addresses[2]}
+    assert all(p.state == "up" for p in pms)
 
 
 def _ansible(cmd, inventory):
@@ -117,27 +121,31 @@ def test_operators_use_the_inventory_unmodified(lab, lab_fleet):
                     inventory)
     assert play.returncode == 0, play.stdout[-2000:]
     for pm in lab_fleet.store.pms.list():
-        assert (f"pm{pm['id']} {pm['address']}: {pm['cpu']} CPU, {pm['ram_mb']} MB RAM, "
-                f"{pm['disk_gb']} GB disk") in " ".join(play.stdout.split())
+        assert (f"pm{pm.id} {pm.address}: {pm.cpu} CPU, {pm.ram_mb} MB RAM, "
+                f"{pm.disk_gb} GB disk") in " ".join(play.stdout.split())
 
 
-def test_prepare_hosts_is_idempotent(lab, lab_fleet):
+def test_prepare_hosts_puts_the_pool_back_and_then_changes_nothing(lab, lab_fleet):
     inventory = lab_fleet.config["inventory"]["path"]
     playbook = os.path.join(REPO_ROOT, "playbooks", "prepare_hosts.yml")
     host = lab.state.hosts[0]
-    # take the pool away from one host: the first run must put it back
-    from service.lab import daemons
+    virsh = ["virsh", "-q", "-c", "qemu:///system"]
+    from vmfabric_lab import daemons
 
     anchor = host.pids["anchor"]
-    daemons.in_host(anchor, ["virsh", "-q", "-c", "qemu:///system", "pool-destroy", "vmfabric"])
-    daemons.in_host(anchor, ["virsh", "-q", "-c", "qemu:///system", "pool-undefine", "vmfabric"])
+    # take the pool away from one host: the first run must put it back
+    daemons.in_host(anchor, virsh + ["pool-destroy", "vmfabric"], check=False)
+    daemons.in_host(anchor, virsh + ["pool-undefine", "vmfabric"], check=False)
     first = _ansible(["ansible-playbook", playbook], inventory)
     assert first.returncode == 0, first.stdout[-3000:]
-    assert "pm1                        : ok=" in first.stdout
-    assert "changed=3" in first.stdout.split("pm1")[-1].splitlines()[0]
+    for task in ("Define the vmfabric storage pool", "Start the storage pool",
+                 "Autostart the storage pool"):
+        section = first.stdout.split(f"TASK [{task}")[1].split("TASK [")[0]
+        assert "changed: [pm1]" in section, section
+    info = daemons.in_host(anchor, virsh + ["pool-info", "vmfabric"])
+    assert re.search(r"State:\s+running", info) and re.search(r"Autostart:\s+yes", info)
+    # whatever the first run had to do on this machine, a second run has nothing left to do
     second = _ansible(["ansible-playbook", playbook], inventory)
     assert second.returncode == 0, second.stdout[-3000:]
     recap = second.stdout.split("PLAY RECAP")[-1]
-    assert recap.count("changed=0") == 3, recap
-    info = daemons.in_host(anchor, ["virsh", "-q", "-c", "qemu:///system", "pool-info", "vmfabric"])
-    assert "running" in info
+    assert recap.count("changed=0") == 3 and "failed=0" in recap, recap

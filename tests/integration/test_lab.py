@@ -1,14 +1,16 @@
 """The lab: real sshd and libvirtd per host, isolation, faults, guest boot, clean teardown."""
 
+import json
 import os
 import subprocess
 import time
 
 import pytest
 
-from service.lab import daemons
-from service.lab.image import GUEST_MARKER
-from service.lab.lab import Lab
+from vmfabric_lab import daemons
+from vmfabric_lab.image import GUEST_MARKER
+from vmfabric_lab.lab import Lab
+from vmfabric_lab.state import LabState
 from tests.conftest import TEST_HOME, host_ssh
 
 pytestmark = pytest.mark.lab
@@ -68,12 +70,6 @@ def test_each_host_has_its_own_libvirtd(lab, tmp_path):
         assert name not in virsh(lab, h2, "list", "--all", "--name").stdout.split()
     finally:
         virsh(lab, h1, "undefine", name)
-
-
-def test_each_host_has_an_image_pool(lab):
-    for host in lab.state.hosts:
-        out = virsh(lab, host, "pool-info", daemons.POOL_NAME).stdout
-        assert "running" in out
 
 
 def test_guest_image_boots_and_prints_the_marker(lab, guest_image):
@@ -138,24 +134,69 @@ def test_up_repairs_a_killed_daemon(lab):
     assert host_ssh(lab, host, "true").returncode == 0
 
 
-def _leftovers(tag):
-    ns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    links = subprocess.run(["ip", "-br", "link"], capture_output=True, text=True).stdout
-    prefix_ns, prefix_link = f"vmf-{tag}-", f"vmf{tag}h"
-    return ([l for l in ns.splitlines() if l.startswith(prefix_ns)]
-            + [l for l in links.splitlines() if l.startswith(prefix_link)
-               or l.startswith(f"vmfbr{tag} ")])
+def _leftovers(lab_dir):
+    """Interfaces and namespaces that carry LAB_DIR as their owner."""
+    from vmfabric_lab import netns
+
+    owner = netns.owner_alias(lab_dir)
+    found = [link["ifname"] for link in netns.list_links() if link.get("ifalias") == owner]
+    for ns in netns.list_netns():
+        inside = json.loads(subprocess.run(["ip", "-n", ns, "-j", "link", "show"],
+                                           capture_output=True, text=True).stdout or "[]")
+        found += [ns for link in inside if link.get("ifalias") == owner]
+    return found
 
 
 def test_down_leaves_nothing_behind(tmp_path):
     lab_dir = os.path.join(TEST_HOME, "lab-down")
-    the_lab = Lab(lab_dir, tag="td")
+    the_lab = Lab(lab_dir)
     state = the_lab.up(hosts=2)
     pids = [p for h in state.hosts for p in h.pids.values()]
     assert all(daemons.pid_alive(p) for p in pids)
-    assert _leftovers("td")
+    assert _leftovers(lab_dir)
     the_lab.down()
     assert not any(daemons.pid_alive(p) for p in pids)
-    assert _leftovers("td") == []
+    assert _leftovers(lab_dir) == []
     with open("/proc/mounts") as fh:
         assert lab_dir not in fh.read()
+
+
+def test_a_second_lab_never_touches_the_first(lab, guest_image):
+    """Two labs in two directories at once: the second takes its own names and subnet, and
+    its up and down leave the first's hosts, guests and known_hosts as they were."""
+    from service.errors import LabError
+
+    host = lab.state.hosts[0]
+    disk = os.path.join(lab.state.host_dir(host.index), "lib-libvirt", "images", "iso-guest.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", guest_image,
+                    disk], check=True)
+    xml = DOMAIN_XML.format(name="iso-guest", log="/var/log/libvirt/qemu/iso-guest-serial.log",
+                            disk=DISK.format(path="/var/lib/libvirt/images/iso-guest.qcow2"))
+    anchor = host.pids["anchor"]
+    daemons.in_host(anchor, ["sh", "-c", f"echo \"{xml}\" > /run/iso.xml && "
+                             "virsh -q -c qemu:///system create /run/iso.xml"])
+    known_hosts = open(lab.state.known_hosts).read()
+    pids = {h.index: dict(h.pids) for h in LabState.load(lab.dir).hosts}
+    other_dir = os.path.join(TEST_HOME, "lab-other")
+    Lab(other_dir).down()  # an earlier run's leftovers of that lab, if any
+    try:
+        with pytest.raises(LabError, match=f"in use by the lab in {lab.dir}"):
+            Lab(other_dir, tag=lab.state.tag).up(hosts=1)
+        with pytest.raises(LabError, match=f"in use by the lab in {lab.dir}"):
+            Lab(other_dir, subnet=lab.state.subnet).up(hosts=1)
+        other = Lab(other_dir)
+        state = other.up(hosts=2)
+        assert state.tag != lab.state.tag and state.subnet != lab.state.subnet
+        assert {h.address for h in state.hosts}.isdisjoint(h.address for h in lab.state.hosts)
+        other.down()
+        for each in lab.state.hosts:
+            assert host_ssh(lab, each, "true").returncode == 0
+        assert "iso-guest" in virsh(lab, host, "list", "--name").stdout.split()
+        assert open(lab.state.known_hosts).read() == known_hosts
+        assert {h.index: h.pids for h in LabState.load(lab.dir).hosts} == pids
+        assert all(daemons.pid_alive(pid) for each in pids.values() for pid in each.values())
+    finally:
+        Lab(other_dir).down()
+        daemons.in_host(anchor, ["virsh", "-q", "-c", "qemu:///system", "destroy", "iso-guest"],
+                        check=False)
+        os.unlink(disk)

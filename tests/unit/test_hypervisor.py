@@ -4,16 +4,25 @@ import uuid
 
 import pytest
 
+from service import config as config_mod
 from service import templates
 from service.errors import Conflict, HypervisorError, NotFound
-from service.hypervisor import Hypervisors, connection_uri
+from service.hypervisor import Hypervisors, Unreachable
+from service.hypervisor.connections import connection_uri
+from tests.records import pm_record
 
-PM = {"id": 1, "address": "test", "libvirt_uri": "test:///default"}
+PM = pm_record(1)
+
+
+def libvirt_settings(**overrides):
+    return {**config_mod.defaults("/nonexistent")["libvirt"], "pool": "default-pool", **overrides}
 
 
 @pytest.fixture
 def hv():
-    return Hypervisors("/nonexistent/ssh", "default-pool")
+    hypervisors = Hypervisors("/nonexistent/ssh", libvirt_settings())
+    yield hypervisors
+    hypervisors.close()
 
 
 def domain_xml(vmid):
@@ -27,54 +36,86 @@ def fresh_vmid():
 
 
 def test_ssh_uris_go_through_the_verifying_wrapper():
-    pm = {"libvirt_uri": "qemu+ssh://root@10.0.0.1:22/system"}
+    pm = pm_record(libvirt_uri="qemu+ssh://root@10.0.0.1:22/system")
     uri = connection_uri(pm, "/var/lib/vmfabric/state/ssh/ssh")
     assert uri == ("qemu+ssh://root@10.0.0.1:22/system?command=%2Fvar%2Flib%2Fvmfabric%2F"
                    "state%2Fssh%2Fssh&no_tty=1")
     assert "no_verify" not in uri
-    assert connection_uri({"libvirt_uri": "qemu:///system"}, "/x") == "qemu:///system"
+    assert connection_uri(pm_record(libvirt_uri="qemu:///system"), "/x") == "qemu:///system"
 
 
 def test_define_start_power_and_remove(hv):
     vmid = fresh_vmid()
-    name = hv.define_and_start(PM, domain_xml(vmid))
+    name = hv.domains.define_and_start(PM, domain_xml(vmid))
     assert name == f"vmf-{vmid}"
-    assert hv.domain_state(PM, name) == "running"
-    hv.power(PM, name, "pause")
-    assert hv.domain_state(PM, name) == "paused"
-    hv.power(PM, name, "resume")
-    hv.power(PM, name, "stop")
-    assert hv.domain_state(PM, name) == "shutoff"
+    assert hv.domains.state(PM, name) == "running"
+    assert hv.domains.states(PM)[name] == "running"
+    hv.domains.power(PM, name, "pause")
+    assert hv.domains.state(PM, name) == "paused"
+    assert hv.domains.states(PM)[name] == "paused"
+    hv.domains.power(PM, name, "resume")
+    hv.domains.power(PM, name, "stop")
+    assert hv.domains.state(PM, name) == "shutoff"
     # the test driver says "internal error", QEMU's says "operation invalid" (Conflict)
     with pytest.raises((Conflict, HypervisorError), match="not running"):
-        hv.power(PM, name, "pause")
-    assert hv.remove_domain(PM, name) is True
-    assert hv.remove_domain(PM, name) is False  # idempotent
+        hv.domains.power(PM, name, "pause")
+    assert hv.domains.remove(PM, name) is True
+    assert hv.domains.remove(PM, name) is False  # idempotent
     with pytest.raises(NotFound, match=f"pm 1 .*{name}"):
-        hv.domain_state(PM, name)
+        hv.domains.state(PM, name)
 
 
 def test_volumes_overlay_and_delete(hv):
     base = f"base-{fresh_vmid()}"
-    path = hv.create_overlay(PM, base, None, None, 1 << 20)  # plain volume: no backing
-    assert hv.volume_path(PM, base) == path
-    assert base in hv.volume_names(PM)
-    assert hv.delete_volume(PM, base) is True
-    assert hv.delete_volume(PM, base) is False
+    path = hv.storage.create_overlay(PM, base, None, None, 1 << 20)  # plain volume: no backing
+    assert hv.storage.volume_path(PM, base) == path
+    assert base in hv.storage.volume_names(PM)
+    assert hv.storage.delete_volume(PM, base) is True
+    assert hv.storage.delete_volume(PM, base) is False
     with pytest.raises(NotFound):
-        hv.volume_path(PM, base)
+        hv.storage.volume_path(PM, base)
 
 
 def test_a_bad_uri_is_a_clear_error(hv):
     from service.errors import HypervisorError
 
-    bad = {"id": 9, "address": "nowhere", "libvirt_uri": "test:///nonexistent/file.xml"}
-    with pytest.raises(HypervisorError, match="pm 9 \\(nowhere\\): cannot connect to libvirt"):
-        hv.domain_names(bad)
+    bad = pm_record(9, "nowhere", "test:///nonexistent/file.xml")
+    with pytest.raises(Unreachable, match="pm 9 \\(nowhere\\): cannot connect to libvirt"):
+        hv.domains.states(bad)
 
 
 def test_the_connection_is_cached(hv):
-    hv.domain_names(PM)
-    first = hv._conns[(1, "test:///default")]
-    hv.domain_names(PM)
-    assert hv._conns[(1, "test:///default")] is first
+    hv.domains.states(PM)
+    first = hv.connections._conns[(1, "test:///default")]
+    hv.domains.states(PM)
+    assert hv.connections._conns[(1, "test:///default")] is first
+
+
+def test_a_call_that_does_not_answer_in_time_is_abandoned(hv):
+    import threading
+    import time
+
+    release = threading.Event()
+    started = time.monotonic()
+    with pytest.raises(Unreachable, match="pm 1 \\(test\\): wait: no answer within 0.3 s"):
+        hv.connections.run(PM, "wait", lambda conn: release.wait(5), timeout=0.3)
+    assert time.monotonic() - started < 2
+    release.set()
+    assert (1, "test:///default") not in hv.connections._conns  # closed: the next call reconnects
+    assert hv.domains.states(PM) is not None
+
+
+def test_a_missing_pool_is_made_on_first_use():
+    hypervisors = Hypervisors("/nonexistent/ssh", libvirt_settings(pool=f"vmf-unit-{fresh_vmid()}",
+                                                                   pool_path="/unit-pool"))
+    try:
+        path = hypervisors.storage.pool_path_on(PM)
+        assert path == "/unit-pool"
+        assert hypervisors.connections.run(
+            PM, "check", lambda conn: conn.storagePoolLookupByName(
+                hypervisors.storage.pool_name).isActive()) == 1
+    finally:
+        hypervisors.connections.run(PM, "remove the pool", lambda conn: (
+            conn.storagePoolLookupByName(hypervisors.storage.pool_name).destroy(),
+            conn.storagePoolLookupByName(hypervisors.storage.pool_name).undefine()))
+        hypervisors.close()

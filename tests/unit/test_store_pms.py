@@ -22,12 +22,12 @@ def test_pmids_follow_file_order_and_survive_a_reread_with_a_new_host(tmp_path, 
     cfg, fleet = make_fleet(tmp_path)
     pms, added = fleet.register_pm_file(write(tmp_path, "127.0.0.21\n127.0.0.22\n127.0.0.23\n"))
     assert added == [1, 2, 3]
-    assert [p["address"] for p in pms] == ["127.0.0.21", "127.0.0.22", "127.0.0.23"]
+    assert [p.address for p in pms] == ["127.0.0.21", "127.0.0.22", "127.0.0.23"]
     # a new host inserted in the middle of the file gets the next pmid, old ones stay
     pms, added = fleet.register_pm_file(
         write(tmp_path, "127.0.0.21\n127.0.0.24\n127.0.0.22\n127.0.0.23\n"))
     assert added == [4]
-    assert {p["address"]: p["id"] for p in pms} == {
+    assert {p.address: p.id for p in pms} == {
         "127.0.0.21": 1, "127.0.0.22": 2, "127.0.0.23": 3, "127.0.0.24": 4}
     # a restart (new Store on the same database file) keeps them
     again = Fleet(cfg, Store(cfg["database"]))
@@ -53,9 +53,12 @@ def test_inventory_carries_the_host_variables(tmp_path, monkeypatch):
     fleet.register_pm_file(write(tmp_path, "ops@127.0.0.21:2222\n[::1]:2200\n"))
     inventory = yaml.safe_load(open(cfg["inventory"]["path"]))
     hosts = inventory["all"]["children"]["hypervisors"]["hosts"]
+    shared = inventory["all"]["children"]["hypervisors"]["vars"]
     assert hosts["pm1"]["ansible_host"] == "127.0.0.21"
     assert hosts["pm1"]["ansible_port"] == 2222
     assert hosts["pm1"]["ansible_user"] == "ops"
     assert hosts["pm1"]["vmfabric_libvirt_uri"] == "qemu+ssh://ops@127.0.0.21:2222/system"
     assert hosts["pm2"]["vmfabric_libvirt_uri"] == "qemu+ssh://root@[::1]:2200/system"
-    assert "-F " in hosts["pm1"]["ansible_ssh_common_args"]
+    assert "-F " in shared["ansible_ssh_common_args"]
+    # the pool is named once, in vmfabric's configuration
+    assert shared["vmfabric_pool_name"] == cfg["libvirt"]["pool"]

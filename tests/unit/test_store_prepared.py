@@ -62,10 +62,10 @@ def test_literals_in_the_statement_are_bound_too(store):
 
 def test_reads_see_each_committed_write_at_once(store):
     pmid = add_pm(store, "127.0.0.33")
-    assert store.pms.get(pmid)["used_cpu"] == 0
+    assert store.pms.get(pmid).used_cpu == 0
     with store.write() as conn:
         conn.execute(pms.update().where(pms.c.id == pmid).values(used_cpu=3))
-    assert store.pms.get(pmid)["used_cpu"] == 3
+    assert store.pms.get(pmid).used_cpu == 3
     assert store.pms.ids() == [pmid]
 
 
@@ -76,7 +76,7 @@ def test_connections_are_reused_and_shared_safely_between_threads(store):
     def reader():
         try:
             for _ in range(200):
-                assert store.pms.get(pmid)["id"] == pmid
+                assert store.pms.get(pmid).id == pmid
         except Exception as exc:  # reported below
             errors.append(exc)
 

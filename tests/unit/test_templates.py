@@ -80,11 +80,11 @@ def test_volume_overlay_names_its_backing_store():
     assert root.find("backingStore/format").get("type") == "raw"
 
 
-def test_name_filters_refuse_non_ids():
-    from service import filters
+def test_names_refuse_non_ids():
+    from service import naming
 
-    mod = filters.module("vmfabric_names")
-    assert mod.vmfabric_domain_name(38201) == "vmf-38201"
+    assert naming.domain(38201) == "vmf-38201"
+    assert naming.owner_of("vmf-38201.qcow2") == 38201 and naming.owner_of("vmfabric-base-1") is None
     for bad in (0, -1, "1; rm", "x", True, 1.5):
         with pytest.raises(ValueError):
-            mod.vmfabric_domain_name(bad)
+            naming.domain(bad)

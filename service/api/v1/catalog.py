@@ -2,7 +2,7 @@
 
 from flask import jsonify
 
-from service.api import ctx
+from service.api.context import ctx
 from service.api.v1 import blueprint, present
 from service.api.v1.validate import body
 from service.placement.policies import POLICIES
@@ -33,4 +33,4 @@ def set_policy():
 @blueprint.get("/health")
 def health():
     pms = ctx().store.pms.list()
-    return jsonify(status="ok", pms_up=sum(p["state"] == "up" for p in pms), pms=len(pms))
+    return jsonify(status="ok", pms_up=sum(pm.state == "up" for pm in pms), pms=len(pms))

@@ -3,7 +3,7 @@
 from flask import jsonify
 
 from service.api.v1 import blueprint
-from service.compute import ALLOWED_FROM
+from service.compute.power import ALLOWED_FROM
 from service.placement.engine import PREFERENCES
 from service.placement.policies import POLICIES
 
@@ -33,7 +33,8 @@ SCHEMAS = {
     "Error": _obj({"error": _obj({"code": STR, "message": STR})}),
     "Resources": RES,
     "Vm": _obj({"id": POS, "name": STR, "instance_type": POS, "image_id": POS,
-                "pmid": {"type": ["integer", "null"]}, "state": STR, "domain": STR,
+                "pmid": {"type": ["integer", "null"]}, "state": STR,
+                "state_age": {"type": ["number", "null"]}, "domain": STR,
                 "resources": RES, "error": STR, "created_at": NUM}),
     "VmList": _obj({"vms": {"type": "array", "items": {"$ref": "#/components/schemas/Vm"}}}),
     "VmOne": _obj({"vm": {"$ref": "#/components/schemas/Vm"}}),
@@ -48,7 +49,9 @@ SCHEMAS = {
     "Pm": _obj({"id": POS, "address": STR, "port": POS, "user": STR, "libvirt_uri": STR,
                 "state": {"enum": ["new", "up", "down"]}, "reason": STR, "domain_type": STR,
                 "capacity": RES, "allocated": RES, "free": RES, "vms": INT,
-                "discovered_at": {"type": ["number", "null"]}}),
+                "discovered_at": {"type": ["number", "null"]},
+                "checked_at": {"type": ["number", "null"]},
+                "unknown_domains": {"type": "array", "items": STR}}),
     "PmList": _obj({"pms": {"type": "array", "items": {"$ref": "#/components/schemas/Pm"}}}),
     "PmOne": _obj({"pm": {"$ref": "#/components/schemas/Pm"}}),
     "PmAdd": _obj({"address": {"type": "string", "minLength": 1, "maxLength": 300},
@@ -56,10 +59,15 @@ SCHEMAS = {
     "Discover": _obj({"pmids": {"type": "array", "items": POS, "uniqueItems": True}},
                      required=[]),
     "Job": _obj({"id": POS, "kind": {"enum": ["discover"]},
-                 "state": {"enum": ["running", "succeeded", "failed"]},
+                 "state": {"enum": ["queued", "running", "succeeded", "failed"]},
                  "params": {"type": "object"}, "result": {"type": "object"}, "error": STR,
                  "created_at": NUM, "finished_at": {"type": ["number", "null"]}}),
     "JobOne": _obj({"job": {"$ref": "#/components/schemas/Job"}}),
+    "PmAdded": _obj({"job": {"$ref": "#/components/schemas/Job"},
+                     "pm": {"$ref": "#/components/schemas/Pm"}}),
+    "HostKeys": _obj({"pmid": POS, "recorded": {"type": "array", "items": STR},
+                      "offered": {"type": "array", "items": STR}}),
+    "Rekey": _obj({"fingerprint": {"type": "string", "pattern": "^SHA256:[A-Za-z0-9+/]{43}$"}}),
     "Image": _obj({"id": POS, "name": STR, "source": STR, "format": {"enum": ["raw", "qcow2"]},
                    "virtual_size": INT, "size": INT, "sha256": STR}),
     "ImageList": _obj({"images": {"type": "array", "items": {"$ref": "#/components/schemas/Image"}}}),
@@ -114,10 +122,14 @@ PATHS = {
     },
     "/vms/{vmid}": {
         "parameters": [_id("vmid")],
-        "get": {"summary": "Show a VM with its live state",
+        "get": {"summary": "Show a VM, as the store knows it (state_age: seconds since its state "
+                           "was confirmed)",
                 "responses": {"200": _json("VmOne"), **_errors("404")}},
         "delete": {"summary": "Destroy a VM (stop, undefine, delete its disk, release its claim)",
-                   "responses": {"204": {"description": "Destroyed"}, **_errors("404", "502")}},
+                   "responses": {"204": {"description": "Destroyed"},
+                                 "202": _json("VmOne", "Accepted: its host does not answer; "
+                                                       "the VM is deleting until it does"),
+                                 **_errors("404", "409", "502")}},
     },
     "/vms/{vmid}/actions": {
         "parameters": [_id("vmid")],
@@ -133,13 +145,28 @@ PATHS = {
     "/pms": {
         "get": {"summary": "List PMs with capacity, allocated, free and state",
                 "responses": {"200": _json("PmList")}},
-        "post": {"summary": "Add a host at runtime and discover it",
+        "post": {"summary": "Add a host at runtime; it is discovered by a job (poll Location)",
                  "requestBody": _body("PmAdd"),
-                 "responses": {"201": _json("PmOne", "Added"), **_errors("400", "422")}},
+                 "responses": {"202": _json("PmAdded", "Added; the discovery job runs"),
+                               **_errors("400", "422")}},
     },
     "/pms/{pmid}": {
         "parameters": [_id("pmid")],
         "get": {"summary": "Show a PM", "responses": {"200": _json("PmOne"), **_errors("404")}},
+    },
+    "/pms/{pmid}/hostkeys": {
+        "parameters": [_id("pmid")],
+        "get": {"summary": "Fingerprints of the host keys recorded and of those the host "
+                           "presents now",
+                "responses": {"200": _json("HostKeys"), **_errors("404")}},
+    },
+    "/pms/{pmid}/rekey": {
+        "parameters": [_id("pmid")],
+        "post": {"summary": "Accept the host's current SSH keys after checking them (one must "
+                            "have this fingerprint), then rediscover it",
+                 "requestBody": _body("Rekey"),
+                 "responses": {"202": _json("JobOne", "Accepted: the discovery job runs"),
+                               **_errors("400", "404", "409", "422")}},
     },
     "/pms/discover": {
         "post": {"summary": "Rediscover all PMs (or those listed) in the background; poll the "

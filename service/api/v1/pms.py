@@ -1,11 +1,19 @@
-"""/api/v1/pms: list, show, add a host at runtime, rediscover (a job to poll)."""
+"""/api/v1/pms: list, show, add a host, rediscover, accept a changed host key (jobs to poll)."""
 
 from flask import jsonify
 
-from service.api import ctx
+from service.api.context import ctx
 from service.api.v1 import blueprint, present
 from service.api.v1.validate import body
 from service.errors import NotFound
+
+
+def accepted(job, **extra):
+    """202 with JOB to poll at its Location."""
+    response = jsonify(job=present.job(job), **extra)
+    response.status_code = 202
+    response.headers["Location"] = f"/api/v1/jobs/{job['id']}"
+    return response
 
 
 @blueprint.get("/pms")
@@ -20,18 +28,15 @@ def show_pm(pmid):
 
 @blueprint.post("/pms")
 def add_pm():
+    """Register the host (state 'new') and discover it as a job, like any rediscovery."""
     data = body("PmAdd")
     pm = ctx().fleet.add_host(data["address"], data.get("settings"))
-    ctx().fleet.discover([pm["id"]])
-    response = jsonify(pm=present.pm(ctx().store.pms.get(pm["id"])))
-    response.status_code = 201
-    response.headers["Location"] = f"/api/v1/pms/{pm['id']}"
-    return response
+    return accepted(ctx().jobs.discover([pm.id]), pm=present.pm(pm))
 
 
 @blueprint.post("/pms/discover")
 def discover():
-    """202 and a job to poll; a discovery already running is returned instead of a second one."""
+    """202 and a job to poll; an open discovery that covers these hosts is returned instead."""
     data = body("Discover")
     pmids = data.get("pmids") or None
     if pmids:
@@ -39,11 +44,21 @@ def discover():
         unknown = [pmid for pmid in pmids if pmid not in known]
         if unknown:
             raise NotFound(f"pmids: no pm {', '.join(map(str, unknown))}")
-    job = ctx().jobs.discover(pmids)
-    response = jsonify(job=present.job(job))
-    response.status_code = 202
-    response.headers["Location"] = f"/api/v1/jobs/{job['id']}"
-    return response
+    return accepted(ctx().jobs.discover(pmids))
+
+
+@blueprint.get("/pms/<int:pmid>/hostkeys")
+def host_keys(pmid):
+    """Fingerprints of the keys recorded for the host and of those it presents now."""
+    return jsonify(pmid=pmid, **ctx().fleet.host_keys(pmid))
+
+
+@blueprint.post("/pms/<int:pmid>/rekey")
+def rekey(pmid):
+    """Accept the host's current keys (one must have the given fingerprint), then rediscover it."""
+    data = body("Rekey")
+    ctx().fleet.rekey(pmid, data["fingerprint"])
+    return accepted(ctx().jobs.discover([pmid]))
 
 
 @blueprint.get("/jobs/<int:job_id>")

@@ -1,26 +1,29 @@
 """JSON shapes of /api/v1 resources (the OpenAPI schemas describe exactly these)."""
 
+import time
 
-def vm(row, state=None):
+
+def vm(record, now=None):
+    age = record.state_age(now or time.time())
     return {
-        "id": row["id"], "name": row["name"], "instance_type": row["tid"],
-        "image_id": row["image_id"], "pmid": row["pmid"], "state": state or row["state"],
-        "domain": row["domain_name"],
-        "resources": {"cpu": row["cpu"], "ram": row["ram_mb"], "disk": row["disk_gb"]},
-        "error": row["error"], "created_at": row["created_at"],
+        "id": record.id, "name": record.name, "instance_type": record.tid,
+        "image_id": record.image_id, "pmid": record.pmid, "state": record.state,
+        # seconds since the state was confirmed (by the request that set it, or the sync)
+        "state_age": None if age is None else round(age, 1),
+        "domain": record.domain_name, "resources": record.resources.as_api(),
+        "error": record.error, "created_at": record.created_at,
     }
 
 
-def pm(row):
+def pm(record):
     return {
-        "id": row["id"], "address": row["address"], "port": row["port"], "user": row["user"],
-        "libvirt_uri": row["libvirt_uri"], "state": row["state"], "reason": row["reason"],
-        "domain_type": row["domain_type"],
-        "capacity": {"cpu": row["cpu"], "ram": row["ram_mb"], "disk": row["disk_gb"]},
-        "allocated": {"cpu": row["used_cpu"], "ram": row["used_ram_mb"], "disk": row["used_disk_gb"]},
-        "free": {"cpu": row["cpu"] - row["used_cpu"], "ram": row["ram_mb"] - row["used_ram_mb"],
-                 "disk": row["disk_gb"] - row["used_disk_gb"]},
-        "vms": row["vm_count"], "discovered_at": row["discovered_at"],
+        "id": record.id, "address": record.address, "port": record.port, "user": record.user,
+        "libvirt_uri": record.libvirt_uri, "state": record.state, "reason": record.reason,
+        "domain_type": record.domain_type,
+        "capacity": record.capacity.as_api(), "allocated": record.used.as_api(),
+        "free": record.free.as_api(), "vms": record.vm_count,
+        "discovered_at": record.discovered_at, "checked_at": record.checked_at,
+        "unknown_domains": list(record.unknown_domains),
     }
 
 

@@ -2,9 +2,10 @@
 
 from flask import jsonify, request
 
-from service.api import ctx
+from service.api.context import ctx
 from service.api.v1 import blueprint, present
 from service.api.v1.validate import body, query_int
+from service.compute.destroy import DONE
 
 
 @blueprint.post("/vms")
@@ -16,7 +17,7 @@ def create_vms():
     response = jsonify(vms=[present.vm(v) for v in vms])
     response.status_code = 201
     if len(vms) == 1:
-        response.headers["Location"] = f"/api/v1/vms/{vms[0]['id']}"
+        response.headers["Location"] = f"/api/v1/vms/{vms[0].id}"
     return response
 
 
@@ -31,14 +32,16 @@ def list_vms():
 
 @blueprint.get("/vms/<int:vmid>")
 def show_vm(vmid):
-    row = ctx().store.vms.get(vmid)
-    return jsonify(vm=present.vm(row, ctx().compute.state(row)))
+    """From the store, which the sync keeps true: a read never waits on a host."""
+    return jsonify(vm=present.vm(ctx().store.vms.get(vmid)))
 
 
 @blueprint.delete("/vms/<int:vmid>")
 def delete_vm(vmid):
-    ctx().compute.destroy(vmid)
-    return "", 204
+    """204 when the VM is gone; 202 when its host must answer first (the sync finishes it)."""
+    if ctx().compute.destroy(vmid) == DONE:
+        return "", 204
+    return jsonify(vm=present.vm(ctx().store.vms.get(vmid))), 202
 
 
 @blueprint.post("/vms/<int:vmid>/actions")

@@ -2,7 +2,7 @@
 
 A policy is a small class with ``order(table, mask, request, state, k)``, which
 returns at most K rows of the table where MASK (the hosts that passed the
-filters) holds, best first, and
+constraints) holds, best first, and
 ``placed(table, i, state)``, called after a placement succeeded (for policies
 that remember something, like round robin's position). Adding a policy is one
 module here and one line in POLICIES.

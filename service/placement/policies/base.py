@@ -1,7 +1,7 @@
 """What policies share: ordering by a score, and the normalised leftover of a host.
 
 Policies work on whole columns (every host, with a mask of those that passed
-the filters) rather than on a gathered subset: contiguous arithmetic over
+the constraints) rather than on a gathered subset: contiguous arithmetic over
 100,000 hosts costs less than gathering the candidates first.
 """
 

@@ -6,7 +6,9 @@ from service import config as config_mod
 from service import context as context_mod
 from service.api import create_app
 
-TEST_PM = {"id": 0, "address": "test", "libvirt_uri": "test:///default"}
+from tests.records import pm_record
+
+TEST_PM = pm_record(0)
 GIB = 1024 ** 3
 
 
@@ -48,10 +50,10 @@ def make_ctx(tmp_path, pms=3, capacity=(8, 8192, 40), policy="first_fit"):
                                  {"tid": 3, "cpu": 4, "ram_mb": 2048, "disk_gb": 3}])
     # the test driver cannot receive uploads: the base image is "already on the host".
     # (test:///default keeps its state only while a connection is open: use ctx's own)
-    from service import filters
+    from service import naming
 
-    base = filters.module("vmfabric_names").vmfabric_base_volume_name(image_id, "ab" * 32)
-    ctx.hypervisors.create_overlay(TEST_PM, base, None, None, 1024 * 1024)
+    base = naming.base_image(image_id, "ab" * 32)
+    ctx.hypervisors.storage.create_overlay(TEST_PM, base, None, None, 1024 * 1024)
     return ctx
 
 
@@ -59,7 +61,7 @@ def make_ctx(tmp_path, pms=3, capacity=(8, 8192, 40), policy="first_fit"):
 def ctx(tmp_path):
     context = make_ctx(tmp_path)
     yield context
-    context.store.dispose()
+    context.close()
     _clear_test_driver()
 
 

@@ -61,9 +61,9 @@ def test_fifty_threads_exactly_six_succeed(store, tmp_path, policy):
     assert len(created) == 6 and len(refused) == 44
     assert all("no host has room" in str(r) for r in refused)
     for pm in store.pms.list():
-        assert pm["used_cpu"] <= pm["cpu"] and pm["used_ram_mb"] <= pm["ram_mb"]
-        assert pm["vm_count"] == len(store.vms.ids_on(pm["id"]))
-    assert store.pms.get(4)["vm_count"] == 0
+        assert pm.used_cpu <= pm.cpu and pm.used_ram_mb <= pm.ram_mb
+        assert pm.vm_count == len(store.vms.ids_on(pm.id))
+    assert store.pms.get(4).vm_count == 0
 
 
 def test_release_returns_capacity_exactly(store, tmp_path):
@@ -72,16 +72,16 @@ def test_release_returns_capacity_exactly(store, tmp_path):
     request = Request(3, 3000, 7)
     vmid = scheduler.claim([vm_row("a", request)], [request])[0]
     pm = store.pms.get(pmid)
-    assert (pm["used_cpu"], pm["used_ram_mb"], pm["used_disk_gb"], pm["vm_count"]) == (3, 3000, 7, 1)
+    assert (pm.used_cpu, pm.used_ram_mb, pm.used_disk_gb, pm.vm_count) == (3, 3000, 7, 1)
     with pytest.raises(NoCapacity):
         scheduler.claim([vm_row("b", request)], [request])
     store.vms.delete(vmid)
     pm = store.pms.get(pmid)
-    assert (pm["used_cpu"], pm["used_ram_mb"], pm["used_disk_gb"], pm["vm_count"]) == (0, 0, 0, 0)
+    assert (pm.used_cpu, pm.used_ram_mb, pm.used_disk_gb, pm.vm_count) == (0, 0, 0, 0)
     other = scheduler.claim([vm_row("c", request)], [request])[0]
     store.vms.fail(other, "define failed")
-    assert store.pms.get(pmid)["used_cpu"] == 0
-    assert store.vms.get(other)["state"] == "failed"
+    assert store.pms.get(pmid).used_cpu == 0
+    assert store.vms.get(other).state == "failed"
 
 
 def test_round_robin_position_is_shared_through_the_store(store, tmp_path):
@@ -93,7 +93,7 @@ def test_round_robin_position_is_shared_through_the_store(store, tmp_path):
     chosen = []
     for scheduler in (first, second, first, second):
         vmid = scheduler.claim([vm_row("x", request)], [request])[0]
-        chosen.append(store.vms.get(vmid)["pmid"])
+        chosen.append(store.vms.get(vmid).pmid)
     assert chosen == [1, 2, 3, 1]
 
 
@@ -105,10 +105,17 @@ def test_batch_claims_all_or_nothing(store, tmp_path):
     with pytest.raises(NoCapacity):
         scheduler.claim([vm_row(f"c{n}", request) for n in range(5)], [request] * 5)
     assert store.vms.list() == []
-    assert all(p["used_cpu"] == 0 for p in store.pms.list())
-    vmids = scheduler.claim([vm_row(f"c{n}", request) for n in range(4)], [request] * 4,
+    assert all(p.used_cpu == 0 for p in store.pms.list())
+    # spread means distinct hosts: four VMs cannot spread over two hosts, and nothing is claimed
+    with pytest.raises(NoCapacity, match="spread needs 4 distinct hosts"):
+        scheduler.claim([vm_row(f"c{n}", request) for n in range(4)], [request] * 4,
+                        preference="spread")
+    assert store.vms.list() == []
+    vmids = scheduler.claim([vm_row(f"s{n}", request) for n in range(2)], [request] * 2,
                             preference="spread")
-    assert len(vmids) == 4
+    assert sorted(store.vms.get(v).pmid for v in vmids) == [1, 2]
+    vmids = scheduler.claim([vm_row(f"p{n}", request) for n in range(2)], [request] * 2)
+    assert len(vmids) == 2  # pack: both on one host, the last room there is
 
 
 def test_policy_from_config_admin_change_and_config_change_on_restart(store, tmp_path):

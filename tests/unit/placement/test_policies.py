@@ -1,4 +1,4 @@
-"""Policies and filters on plain host records."""
+"""Policies and host constraints on plain host records."""
 
 import pytest
 
@@ -6,6 +6,7 @@ from service.errors import ConfigError, NoCapacity
 from service.placement.engine import Placer
 from service.placement.hosts import HostTable, Request
 from service.placement.policies import POLICIES, get_policy
+from tests.records import pm_record
 
 
 def table(*hosts):
@@ -14,10 +15,10 @@ def table(*hosts):
     for pmid, cap, used, *rest in hosts:
         state = rest[0] if rest else "up"
         dtype = rest[1] if len(rest) > 1 else "qemu"
-        rows.append({"id": pmid, "cpu": cap[0], "ram_mb": cap[1], "disk_gb": cap[2],
-                     "used_cpu": used[0], "used_ram_mb": used[1], "used_disk_gb": used[2],
-                     "state": state, "domain_type": dtype})
-    return HostTable.from_pm_rows(rows)
+        rows.append(pm_record(pmid, cpu=cap[0], ram_mb=cap[1], disk_gb=cap[2], used_cpu=used[0],
+                              used_ram_mb=used[1], used_disk_gb=used[2], state=state,
+                              domain_type=dtype))
+    return HostTable.from_pms(rows)
 
 
 SMALL = Request(1, 512, 1)
@@ -34,7 +35,7 @@ def test_unknown_policy_lists_the_known_ones():
         assert name in str(info.value)
 
 
-def test_filters_exclude_down_full_and_wrong_domain_type_hosts():
+def test_constraints_exclude_down_full_and_wrong_domain_type_hosts():
     t = table((1, (4, 4096, 10), (0, 0, 0), "down"),
               (2, (4, 4096, 10), (4, 0, 0)),            # no CPU left
               (3, (4, 4096, 10), (0, 4000, 0)),         # no RAM left

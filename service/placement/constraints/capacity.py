@@ -1,7 +1,7 @@
 """Only hosts with room for the request in every resource.
 
 Capacity already has allocation ratios applied and reservations removed (see
-filter_plugins/vmfabric_capacity.py), so free = capacity - claimed is exact.
+service/capacity.py), so free = capacity - claimed is exact.
 """
 
 

@@ -4,7 +4,7 @@ import json
 
 import click
 
-from service.lab.lab import DEFAULT_CAPACITY, FAIL_MODES, Lab
+from vmfabric_lab.lab import DEFAULT_CAPACITY, FAIL_MODES, Lab
 from service.errors import LabError
 
 dir_option = click.option("--dir", "lab_dir", type=click.Path(file_okay=False),
@@ -31,9 +31,10 @@ def lab():
 @lab.command()
 @click.option("--hosts", default=3, show_default=True, type=int, help="Number of hosts.")
 @dir_option
-@click.option("--name", "tag", default="lab", show_default=True,
-              help="Short lab name (1-4 chars); prefixes every namespace and link.")
-@click.option("--subnet", help="IPv4 /24 for the lab bridge (default derived from --name).")
+@click.option("--name", "tag", help="Short lab name (1-4 chars) prefixing every namespace and "
+              "link (default 'lab', or a free variant when another lab holds it).")
+@click.option("--subnet", help="IPv4 /24 for the lab bridge (default: derived from the name, "
+              "or the next free one).")
 @click.option("--capacity", default="{cpu},{ram_mb},{disk_gb}".format(**DEFAULT_CAPACITY),
               show_default=True, help="Advertised capacity per host: CPU,RAM_MB,DISK_GB "
               "('none' to use the discovered facts).")
@@ -100,6 +101,6 @@ def heal(host, lab_dir):
               help="Where to write the qcow2 (default $VMFABRIC_HOME/images/vmfabric-guest.qcow2).")
 def image(out):
     """Build (once) a tiny bootable guest that prints VMFABRIC-GUEST-READY on its console."""
-    from service.lab import image as guest_image
+    from vmfabric_lab import image as guest_image
 
     click.echo(guest_image.build(out, report=lambda m: click.echo(m, err=True)))

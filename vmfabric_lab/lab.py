@@ -5,32 +5,55 @@ import os
 
 import yaml
 
-from service import sshconfig
+from service import defaults, sshconfig
 from service.errors import LabError
-from service.lab import daemons, hostfs, netns, preflight
-from service.lab.state import HostRecord, LabState, check_tag, default_subnet, MAX_HOSTS
 from service.util import run
+from vmfabric_lab import claim, daemons, hostfs, netns, preflight
+from vmfabric_lab.state import MAX_HOSTS, HostRecord, LabState
 
 DEFAULT_CAPACITY = {"cpu": 8, "ram_mb": 8192, "disk_gb": 40}
 FAIL_MODES = ("link", "libvirtd", "sshd")
 
 
+DEFAULT_TAG = "lab"
+
+
 def default_dir():
-    return os.path.join(os.environ.get("VMFABRIC_HOME", "/var/lib/vmfabric"), "lab")
+    return os.path.join(defaults.home(), "lab")
 
 
 class Lab:
-    """A lab rooted at one directory; every method is safe to call again."""
+    """A lab rooted at one directory; every method is safe to call again.
 
-    def __init__(self, lab_dir=None, tag="lab", subnet=None, report=None):
+    TAG and SUBNET name a new lab's objects and addresses. Left out, the lab
+    takes the default name and a subnet derived from it, or free ones if
+    another lab holds those; given, they are used or refused. A lab that
+    exists keeps its own (its DIR/lab.json records them).
+    """
+
+    def __init__(self, lab_dir=None, tag=None, subnet=None, report=None):
         self.dir = os.path.abspath(lab_dir or default_dir())
         self.report = report or (lambda message: None)
-        existing = LabState.load(self.dir)
-        if existing:
-            self.state = existing
-        else:
-            tag = check_tag(tag)
-            self.state = LabState(dir=self.dir, tag=tag, subnet=subnet or default_subnet(tag))
+        self.requested = (tag, subnet)
+        self.state = LabState.load(self.dir) or LabState(dir=self.dir, tag=tag or DEFAULT_TAG,
+                                                          subnet=subnet or "")
+
+    def _claim_names(self):
+        """Settle this lab's name and subnet; never one another lab holds."""
+        tag, subnet = self.requested
+        if os.path.exists(self.state.path):
+            taken = claim.foreign_objects(self.state.names, self.dir, legacy_is_ours=True)
+            if taken:
+                raise LabError(f"the lab in {self.dir} is named {self.state.tag!r}, but "
+                               f"{claim.holder(taken[0][2])} now holds that name; run "
+                               f"`vmfabric lab down --dir {self.dir}` and bring it up again")
+            claim.check_subnet(self.state.subnet, self.state.names.bridge)
+            return
+        chosen = claim.choose_tag(tag or DEFAULT_TAG, self.dir, explicit=tag is not None)
+        if chosen != (tag or DEFAULT_TAG):
+            self.report(f"lab name {DEFAULT_TAG!r} is taken by another lab; this one is {chosen!r}")
+        self.state.tag = chosen
+        self.state.subnet = claim.choose_subnet(subnet, chosen, self.state.names.bridge)
 
     # ---- up -------------------------------------------------------------
     def up(self, hosts=3, capacity=DEFAULT_CAPACITY, domain_type="qemu"):
@@ -41,12 +64,12 @@ class Lab:
         if len(self.state.hosts) > hosts:
             raise LabError(f"the lab in {self.dir} has {len(self.state.hosts)} hosts; "
                            f"run `vmfabric lab down --dir {self.dir}` before asking for {hosts}")
+        self._claim_names()
         names = self.state.names
         if fresh:
-            # an earlier run of this lab may have been killed: its namespaces,
-            # links and daemons carry our prefix and are cleared, nothing else is
-            netns.sweep(names.netns_prefix, names.veth_prefix, names.bridge)
-        netns.check_range_free(self.state.subnet, names.bridge)
+            # an earlier run of this lab (this directory) may have been killed before it
+            # recorded its state: its objects carry its directory and are cleared
+            netns.sweep(names, owners={self.dir})
         os.makedirs(self.dir, exist_ok=True)
         for index in range(len(self.state.hosts) + 1, hosts + 1):
             self.state.hosts.append(HostRecord(index=index, address=self.state.address_of(index),
@@ -54,7 +77,7 @@ class Lab:
                                                domain_type=domain_type))
         try:
             self._ensure_key()
-            netns.ensure_bridge(names.bridge, self.state.gateway, self.state.prefixlen)
+            netns.ensure_bridge(names.bridge, self.state.gateway, self.state.prefixlen, self.dir)
             with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, hosts)) as pool:
                 keys = list(pool.map(self._ensure_host, self.state.hosts))
             self._write_access_files(keys)
@@ -78,7 +101,7 @@ class Lab:
             key_line = hostfs.prepare(host_dir, host.index, host.address, fh.read())
         ns = names.netns(host.index)
         netns.ensure_host_link(ns, names.veth(host.index), names.bridge, host.address,
-                               self.state.prefixlen)
+                               self.state.prefixlen, self.dir)
         anchor = host.pids.get("anchor")
         if not daemons.pid_alive(anchor):
             # daemons without their anchor cannot be managed: start the host afresh
@@ -89,7 +112,6 @@ class Lab:
             host.pids[daemon] = daemons.start_daemon(anchor, host_dir, daemon, host.index)
             if daemon == "libvirtd":
                 daemons.wait_libvirtd(anchor, host_dir, host.index)
-        daemons.ensure_pool(anchor)
         host.failed = ""
         self.report(f"h{host.index} {host.address}: sshd, virtlogd, libvirtd up")
         return key_line
@@ -113,6 +135,10 @@ class Lab:
     # ---- down -----------------------------------------------------------
     def down(self):
         preflight.check_root()
+        if not os.path.exists(self.state.path):
+            # no record of its name: remove only what carries this directory as its owner
+            netns.sweep_owned(self.dir)
+            return
         self._teardown()
         try:
             os.unlink(self.state.path)
@@ -125,9 +151,9 @@ class Lab:
             for daemon in daemons.DAEMONS:
                 pids.append(daemons.read_pid(self.state.host_dir(host.index), daemon))
             netns.kill_pids([p for p in pids if daemons.pid_alive(p)])
-        names = self.state.names
-        # guests (qemu) and anything else left in the namespaces go with them
-        netns.sweep(names.netns_prefix, names.veth_prefix, names.bridge)
+        # guests (qemu) and anything else left in our namespaces go with them; objects
+        # without a recorded owner are ours when our lab.json names them (an older lab)
+        netns.sweep(self.state.names, owners={self.dir, ""})
 
     # ---- status ---------------------------------------------------------
     def status(self):

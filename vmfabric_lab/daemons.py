@@ -10,27 +10,11 @@ import subprocess
 import time
 
 from service.errors import LabError
-from service.lab import hostfs
-from service.lab.netns import kill_pids
+from vmfabric_lab import hostfs
+from vmfabric_lab.netns import kill_pids, pid_alive  # noqa: F401  (pid_alive: for callers)
 from service.util import CommandError, run, tail
 
 DAEMONS = ("virtlogd", "libvirtd", "sshd")
-POOL_NAME = "vmfabric"
-POOL_PATH = "/var/lib/libvirt/images"
-
-
-def pid_alive(pid):
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def start_anchor(netns, host_dir):
@@ -139,18 +123,6 @@ def wait_libvirtd(anchor, host_dir, index, timeout=30):
             last = exc.stderr
             time.sleep(0.1)
     raise _daemon_failed(index, host_dir, "libvirtd", f"does not answer: {last}")
-
-
-def ensure_pool(anchor):
-    """Define, build, start and autostart the host's image pool (idempotent)."""
-    virsh = ["virsh", "-q", "-c", "qemu:///system"]
-    if in_host(anchor, virsh + ["pool-info", POOL_NAME], check=False).strip() == "":
-        in_host(anchor, virsh + ["pool-define-as", POOL_NAME, "dir", "--target", POOL_PATH])
-        in_host(anchor, virsh + ["pool-build", POOL_NAME])
-        in_host(anchor, virsh + ["pool-autostart", POOL_NAME])
-    info = in_host(anchor, virsh + ["pool-info", POOL_NAME])
-    if "running" not in info:
-        in_host(anchor, virsh + ["pool-start", POOL_NAME])
 
 
 def running_domains(anchor):

@@ -53,12 +53,12 @@ class LabNames:
         return f"vmf{self.tag}h{index}"
 
     @property
-    def netns_prefix(self):
-        return f"vmf-{self.tag}-h"
+    def netns_re(self):
+        return re.compile(rf"^vmf-{self.tag}-h\d+$")
 
     @property
-    def veth_prefix(self):
-        return f"vmf{self.tag}h"
+    def veth_re(self):
+        return re.compile(rf"^vmf{self.tag}h\d+$")
 
 
 @dataclasses.dataclass

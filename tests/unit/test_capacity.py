@@ -1,8 +1,12 @@
-"""The vmfabric_host_capacity filter plugin, as Ansible and the service use it."""
+"""Host capacity arithmetic (service/capacity.py) and the filter plugin Ansible loads for it."""
+
+import importlib.util
+import os
 
 import pytest
 
-from service import filters
+from service import capacity, jinja_filters, naming
+from service.paths import FILTER_PLUGINS
 
 GIB = 1024 ** 3
 FACTS = {
@@ -17,7 +21,7 @@ FACTS = {
 
 
 def cap(**kwargs):
-    return filters.host_capacity(FACTS, **kwargs)
+    return capacity.host_capacity(FACTS, **kwargs)
 
 
 def test_raw_facts_use_the_pool_filesystem():
@@ -27,7 +31,7 @@ def test_raw_facts_use_the_pool_filesystem():
 
 
 def test_pool_on_root_filesystem():
-    result = filters.host_capacity(FACTS, pool_path="/srv/images")
+    result = capacity.host_capacity(FACTS, pool_path="/srv/images")
     assert result["disk_gb"] == 50
 
 
@@ -38,7 +42,7 @@ def test_documented_example():
 
 
 def test_advertised_capacity_replaces_facts_entirely():
-    result = filters.host_capacity({}, settings={"capacity": {"cpu": 4, "ram_mb": 4096, "disk_gb": 20}})
+    result = capacity.host_capacity({}, settings={"capacity": {"cpu": 4, "ram_mb": 4096, "disk_gb": 20}})
     assert (result["cpu"], result["ram_mb"], result["disk_gb"]) == (4, 4096, 20)
 
 
@@ -64,24 +68,32 @@ def test_reservation_larger_than_host_gives_zero():
     (None, {"ram": -2}, "allocation_ratio.ram"),
 ])
 def test_bad_values_are_named(settings, ratio, message):
-    with pytest.raises(filters.CapacityError, match=message):
+    with pytest.raises(capacity.CapacityError, match=message):
         cap(settings=settings, ratio=ratio)
 
 
 def test_missing_fact_is_named():
-    with pytest.raises(filters.CapacityError, match="processor_vcpus"):
-        filters.host_capacity({"ansible_mounts": FACTS["ansible_mounts"]})
+    with pytest.raises(capacity.CapacityError, match="processor_vcpus"):
+        capacity.host_capacity({"ansible_mounts": FACTS["ansible_mounts"]})
 
 
-def test_registered_for_ansible():
-    mod = filters.module("vmfabric_capacity")
-    assert "vmfabric_host_capacity" in mod.FilterModule().filters()
-    assert "vmfabric_host_capacity" in filters.all_filters()
+def plugin(name):
+    """A filter plugin file loaded by path, as Ansible loads it."""
+    spec = importlib.util.spec_from_file_location(f"ansible_plugin_{name}",
+                                                  os.path.join(FILTER_PLUGINS, f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.FilterModule().filters()
+
+
+def test_the_plugin_hands_ansible_the_service_functions():
+    assert plugin("vmfabric") == jinja_filters.ALL
+    assert plugin("vmfabric")["vmfabric_domain_name"] is naming.domain
 
 
 def test_ansible_sees_a_filter_error():
     from ansible.errors import AnsibleFilterError
 
-    wrapped = filters.module("vmfabric_capacity").FilterModule().filters()["vmfabric_host_capacity"]
+    wrapped = plugin("vmfabric")["vmfabric_host_capacity"]
     with pytest.raises(AnsibleFilterError, match="vmfabric_host_capacity: no mounted filesystem"):
         wrapped({"ansible_mounts": []})

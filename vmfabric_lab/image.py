@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 
 from service.errors import LabError
-from service.lab import preflight
+from vmfabric_lab import preflight
 from service.util import CommandError, run
 
 GUEST_MARKER = "VMFABRIC-GUEST-READY"

@@ -1,0 +1,22 @@
+"""A VM's serial console log, read from its host's pool."""
+
+from service import naming
+from service.errors import Conflict, NotFound
+
+
+class Consoles:
+    def __init__(self, store, hypervisors):
+        self.store = store
+        self.hv = hypervisors
+
+    def tail(self, vmid, lines=50):
+        """The last LINES lines of VMID's console ([] before the guest wrote anything)."""
+        vm = self.store.vms.get(vmid)
+        if vm.pmid is None:
+            raise Conflict(f"vm {vmid} is {vm.state} and has no console")
+        pm = self.store.pms.get(vm.pmid)
+        try:
+            data = self.hv.storage.read_tail(pm, naming.console(vmid), max(4096, lines * 512))
+        except NotFound:
+            return []
+        return data.decode("utf-8", "replace").replace("\r", "").splitlines()[-lines:]

@@ -1,0 +1,53 @@
+"""Destroying VMs: stop, undefine, delete the disk and console, release the claim.
+
+The VM is marked 'deleting' first (a guarded update, so a second request
+cannot race the first). If its host cannot be reached the VM stays
+'deleting' with no owner: the request is accepted, and the sync loop finishes
+the work when the host answers again. Removing what is already gone is not an
+error, so a destroy can always be repeated.
+"""
+
+import logging
+
+from service import naming
+from service.errors import Conflict
+from service.hypervisor import Unreachable
+
+log = logging.getLogger("vmfabric.compute")
+DONE, PENDING = "destroyed", "pending"
+
+
+class Destroyer:
+    def __init__(self, store, hypervisors, process):
+        self.store = store
+        self.hv = hypervisors
+        self.process = process
+
+    def destroy(self, vmid):
+        """DONE when the VM is gone, PENDING when its host must answer first."""
+        try:
+            vm = self.store.vms.begin(vmid, "deleting", self.process.id, refuse={"creating"})
+        except Conflict:
+            if self.store.vms.get(vmid).state == "deleting":
+                return PENDING  # already on its way
+            raise
+        return self.finish(vmid, vm.pmid)
+
+    def finish(self, vmid, pmid):
+        """Remove VMID's objects from PMID and forget it; PENDING if the host does not answer."""
+        if pmid is not None:
+            pm = self.store.pms.get(pmid)
+            try:
+                for name in naming.owned_by(vmid):
+                    if name == naming.domain(vmid):
+                        self.hv.domains.remove(pm, name)
+                    else:
+                        self.hv.storage.delete_volume(pm, name)
+            except Unreachable as exc:
+                log.warning("vm %s: destroy waits for %s: %s", vmid, pm.label, exc)
+                self.store.pms.set_state(pm.id, "down", str(exc))
+                self.store.vms.set_state(vmid, "deleting", error=f"waiting for {pm.label}: {exc}",
+                                         owner=None)
+                return PENDING
+        self.store.vms.delete(vmid)
+        return DONE

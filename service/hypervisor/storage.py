@@ -1,0 +1,134 @@
+"""Storage on a host: vmfabric's image pool and the volumes in it (base images, disks, consoles).
+
+The pool is made on first use if the host lacks it (defined from
+templates/pool.xml.j2, built, started and autostarted), so the pool's name and
+directory come from vmfabric's configuration alone. Bytes move over the
+libvirt connection (storage streams); nothing else reaches the host's files.
+"""
+
+import hashlib
+import xml.etree.ElementTree as ET
+
+import libvirt
+
+from service import templates
+from service.errors import HypervisorError
+from service.hypervisor.errors import is_missing
+
+CHUNK = 1 << 20
+# an upload of a base image moves its whole size: give it longer than a call
+UPLOAD_TIMEOUT = 1800
+
+
+class Storage:
+    def __init__(self, connections, pool_name, pool_path):
+        self.connections = connections
+        self.pool_name = pool_name
+        self.pool_path = pool_path
+
+    def _pool(self, conn):
+        try:
+            pool = conn.storagePoolLookupByName(self.pool_name)
+        except libvirt.libvirtError as exc:
+            if not is_missing(exc, libvirt.VIR_ERR_NO_STORAGE_POOL):
+                raise
+            pool = conn.storagePoolDefineXML(
+                templates.render_pool(name=self.pool_name, path=self.pool_path), 0)
+            pool.build(0)
+            pool.setAutostart(1)
+        if not pool.isActive():
+            pool.create()
+        return pool
+
+    def run(self, pm, what, operation, timeout=None):
+        """OPERATION(conn, pool) on PM's image pool."""
+        return self.connections.run(pm, what, lambda conn: operation(conn, self._pool(conn)),
+                                    timeout)
+
+    def pool_path_on(self, pm):
+        return self.run(pm, f"read pool {self.pool_name}",
+                        lambda conn, pool: ET.fromstring(pool.XMLDesc()).findtext("target/path"))
+
+    def volume_names(self, pm):
+        def op(conn, pool):
+            pool.refresh()
+            return set(pool.listVolumes())
+        return self.run(pm, "list volumes", op)
+
+    def volume_path(self, pm, name):
+        return self.run(pm, f"look up volume {name}",
+                        lambda conn, pool: pool.storageVolLookupByName(name).path())
+
+    def upload(self, pm, name, local_path, fmt, size, sha256):
+        """Create volume NAME from LOCAL_PATH through the storage API, then verify it.
+
+        The bytes go over the libvirt connection (a stream), and are read back
+        and hashed: a copy that does not match SHA256 is deleted and refused.
+        """
+        def op(conn, pool):
+            xml = templates.render_volume(name=name, capacity=size, fmt=fmt)
+            try:
+                pool.storageVolLookupByName(name).delete(0)  # a leftover of an interrupted upload
+            except libvirt.libvirtError:
+                pass
+            vol = pool.createXML(xml, 0)
+            try:
+                stream = conn.newStream(0)
+                vol.upload(stream, 0, size, 0)
+                with open(local_path, "rb") as fh:
+                    stream.sendAll(lambda _s, n, f: f.read(min(n, CHUNK)), fh)
+                stream.finish()
+                if _download_sha256(conn, vol, size) != sha256:
+                    raise HypervisorError(f"{pm.label}: copy of {local_path} in volume "
+                                          f"{name} does not match its checksum")
+            except BaseException:
+                vol.delete(0)
+                raise
+            return vol.path()
+        return self.run(pm, f"upload {local_path} as volume {name}", op, timeout=UPLOAD_TIMEOUT)
+
+    def create_overlay(self, pm, name, backing_path, backing_format, capacity):
+        xml = templates.render_volume(name=name, capacity=capacity, fmt="qcow2",
+                                      backing_path=backing_path, backing_format=backing_format)
+        return self.run(pm, f"create volume {name}", lambda conn, pool: pool.createXML(xml, 0).path())
+
+    def delete_volume(self, pm, name):
+        """Delete volume NAME if it exists; True if it did."""
+        def op(conn, pool):
+            try:
+                vol = pool.storageVolLookupByName(name)
+            except libvirt.libvirtError as exc:
+                if not is_missing(exc, libvirt.VIR_ERR_NO_STORAGE_VOL):
+                    raise
+                pool.refresh()  # made behind libvirt's back, or by another connection
+                try:
+                    vol = pool.storageVolLookupByName(name)
+                except libvirt.libvirtError:
+                    return False
+            vol.delete(0)
+            return True
+        return self.run(pm, f"delete volume {name}", op)
+
+    def read_tail(self, pm, name, max_bytes):
+        """The last MAX_BYTES of volume NAME (a console log), via the storage API."""
+        def op(conn, pool):
+            pool.refresh()
+            vol = pool.storageVolLookupByName(name)
+            size = vol.info()[1]
+            offset = max(0, size - max_bytes)
+            chunks = []
+            stream = conn.newStream(0)
+            vol.download(stream, offset, size - offset, 0)
+            stream.recvAll(lambda _s, data, acc: acc.append(data), chunks)
+            stream.finish()
+            return b"".join(chunks)
+        return self.run(pm, f"read {name}", op)
+
+
+def _download_sha256(conn, vol, size):
+    digest = hashlib.sha256()
+    stream = conn.newStream(0)
+    vol.download(stream, 0, size, 0)
+    stream.recvAll(lambda _s, data, d: d.update(data), digest)
+    stream.finish()
+    return digest.hexdigest()

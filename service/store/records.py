@@ -1,0 +1,140 @@
+"""Typed records of the store's rows, with the arithmetic on them in one place.
+
+Repositories hand these out instead of plain dicts: a PM knows its capacity,
+what is claimed and what is free; a VM knows what it holds. Frozen, so a
+record is a snapshot of the row when it was read (``dataclasses.replace``
+makes a changed copy).
+"""
+
+import dataclasses
+import time
+
+from service import naming
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Resources:
+    """An amount of CPU, RAM (MB) and disk (GB)."""
+
+    cpu: int
+    ram_mb: int
+    disk_gb: int
+
+    def __add__(self, other):
+        return Resources(self.cpu + other.cpu, self.ram_mb + other.ram_mb,
+                         self.disk_gb + other.disk_gb)
+
+    def __sub__(self, other):
+        return Resources(self.cpu - other.cpu, self.ram_mb - other.ram_mb,
+                         self.disk_gb - other.disk_gb)
+
+    def fits_in(self, room):
+        """True when this amount fits in ROOM in every resource."""
+        return self.cpu <= room.cpu and self.ram_mb <= room.ram_mb and self.disk_gb <= room.disk_gb
+
+    @property
+    def vector(self):
+        return (self.cpu, self.ram_mb, self.disk_gb)
+
+    def as_api(self):
+        """The shape of the APIs: ram in MB and disk in GB under short keys."""
+        return {"cpu": self.cpu, "ram": self.ram_mb, "disk": self.disk_gb}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Pm:
+    id: int
+    address: str
+    port: int
+    user: str
+    libvirt_uri: str
+    settings: dict
+    # new: never discovered; up; down (see reason)
+    state: str
+    reason: str
+    domain_type: str
+    cpu: int
+    ram_mb: int
+    disk_gb: int
+    used_cpu: int
+    used_ram_mb: int
+    used_disk_gb: int
+    vm_count: int
+    facts: dict
+    discovered_at: float | None
+    # the periodic sync's last look at the host, and vmf-* domains it found that no VM owns
+    checked_at: float | None = None
+    unknown_domains: list = dataclasses.field(default_factory=list)
+
+    @classmethod
+    def from_row(cls, row):
+        return cls(**row)
+
+    @property
+    def capacity(self):
+        return Resources(self.cpu, self.ram_mb, self.disk_gb)
+
+    @property
+    def used(self):
+        return Resources(self.used_cpu, self.used_ram_mb, self.used_disk_gb)
+
+    @property
+    def free(self):
+        return self.capacity - self.used
+
+    @property
+    def label(self):
+        """How messages name the host: ``pm 2 (10.0.0.5)``."""
+        return f"pm {self.id} ({self.address})"
+
+    @property
+    def was_discovered(self):
+        return self.discovered_at is not None
+
+
+# states a VM passes through while a request works on it; it has an owner then
+TRANSITIONAL = frozenset({"creating", "deleting"})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Vm:
+    id: int
+    name: str
+    tid: int
+    image_id: int
+    pmid: int | None
+    # creating -> running | shutoff | paused | crashed | missing ; failed ; deleting
+    state: str
+    domain_name: str
+    cpu: int
+    ram_mb: int
+    disk_gb: int
+    error: str
+    created_at: float
+    updated_at: float
+    # when the state was last confirmed (by the request that set it or the sync)
+    state_at: float | None = None
+    # the server process working on the VM while it is in a transitional state
+    owner: str | None = None
+
+    @classmethod
+    def from_row(cls, row):
+        return cls(**row)
+
+    @property
+    def resources(self):
+        return Resources(self.cpu, self.ram_mb, self.disk_gb)
+
+    @property
+    def domain(self):
+        return naming.domain(self.id)
+
+    @property
+    def in_transition(self):
+        return self.state in TRANSITIONAL
+
+    def state_age(self, now=None):
+        """Seconds since the state was last confirmed, or None if it never was."""
+        if self.state_at is None:
+            return None
+        return max(0.0, (now or time.time()) - self.state_at)

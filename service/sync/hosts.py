@@ -1,0 +1,96 @@
+"""One look at every host: each VM's state as its host reports it, and whether the host answers.
+
+Hosts are asked in parallel, each within ``sync.host_timeout`` seconds. A
+host that does not answer is marked down with the reason; one that was down
+and answers again is up, without a rediscovery. A VM whose domain is gone
+becomes 'missing' (it keeps its claim until it is destroyed); a vmf-* domain
+that no VM owns is reported on its host, never removed while the service runs.
+"""
+
+import concurrent.futures
+import logging
+import time
+
+from service import naming
+from service.errors import VmfabricError
+
+log = logging.getLogger("vmfabric.sync")
+
+
+def checkable(pm):
+    """Hosts the sync looks at: up, or down with a capacity known from an earlier discovery."""
+    return pm.state == "up" or (pm.state == "down" and pm.cpu > 0)
+
+
+def check_all(ctx, pool, inflight):
+    """Look at every checkable host once; returns {pmid: 'up' | reason it is down}.
+
+    INFLIGHT ({pmid: future}, kept by the caller between passes) stops a host
+    that hangs from collecting one stuck call per pass.
+    """
+    timeout = ctx.config["sync"]["host_timeout"]
+    pms = [pm for pm in ctx.store.pms.list() if checkable(pm)]
+    started = time.time()
+    futures = {}
+    for pm in pms:
+        if pm.id not in inflight or inflight[pm.id].done():
+            inflight[pm.id] = pool.submit(ctx.hypervisors.domains.states, pm, timeout)
+        futures[pm.id] = inflight[pm.id]
+    concurrent.futures.wait(futures.values(), timeout=timeout + 1)
+    # VMs are listed after the domains were read: every domain seen already has its row
+    vms = {}
+    for vm in ctx.store.vms.list():
+        vms[vm.id] = vm
+    found = {}
+    for pm in pms:
+        future = futures[pm.id]
+        if not future.done():
+            found[pm.id] = _down(ctx, pm, f"no answer within {timeout:g} s")
+            continue
+        try:
+            states = future.result()
+        except VmfabricError as exc:
+            found[pm.id] = _down(ctx, pm, _cause(pm, exc))
+            continue
+        found[pm.id] = _up(ctx, pm, states, vms, started)
+    return found
+
+
+def _cause(pm, exc):
+    """The reason without the 'pm N (addr): ' the message starts with."""
+    text = str(exc)
+    return text[len(pm.label) + 2:] if text.startswith(pm.label + ": ") else text
+
+
+def _down(ctx, pm, reason):
+    if pm.state == "up":
+        log.warning("sync: %s is down: %s", pm.label, reason)
+    ctx.store.pms.record_check(pm.id, state="down", reason=reason)
+    return reason
+
+
+def _up(ctx, pm, states, vms, observed_at):
+    if pm.state == "down":
+        log.info("sync: %s answers again; it is up", pm.label)
+    observations, unknown = {}, []
+    for vm in vms.values():
+        if vm.pmid != pm.id or vm.in_transition or vm.state == "failed":
+            continue
+        domain = naming.domain(vm.id)
+        if domain in states:
+            observations[vm.id] = (states[domain], "")
+        else:
+            observations[vm.id] = ("missing", f"domain {domain} is gone from {pm.label}")
+    for name in states:
+        vmid = naming.owner_of(name)
+        if vmid is not None and (vmid not in vms or vms[vmid].pmid != pm.id):
+            unknown.append(name)
+    if unknown and sorted(unknown) != sorted(pm.unknown_domains):
+        log.warning("sync: %s runs domains no VM owns (left alone): %s", pm.label,
+                    ", ".join(sorted(unknown)))
+    changed = {vmid: seen for vmid, seen in observations.items() if vms[vmid].state != seen[0]}
+    for vmid, (state, _) in changed.items():
+        log.info("sync: vm %s on %s: %s -> %s", vmid, pm.label, vms[vmid].state, state)
+    ctx.store.vms.record_observed(pm.id, observations, observed_at)
+    ctx.store.pms.record_check(pm.id, state="up", reason="", unknown_domains=unknown)
+    return "up"

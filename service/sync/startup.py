@@ -1,0 +1,53 @@
+"""Start-up reconciliation: the store and the hosts agree before the server takes requests.
+
+One sync pass (orphaned work, every host's domains), then what only a start
+may do: remove domains and volumes named like a VM's that no VM owns on that
+host, left by a create or destroy the previous server was killed in.
+"""
+
+import concurrent.futures
+import logging
+
+from service import naming
+from service.errors import VmfabricError
+from service.sync import hosts, work
+
+log = logging.getLogger("vmfabric.reconcile")
+
+
+def reconcile(ctx):
+    """Returns a summary dict of what was done."""
+    done = work.recover(ctx)
+    with concurrent.futures.ThreadPoolExecutor(16, "vmfabric-reconcile") as pool:
+        states = hosts.check_all(ctx, pool, {})
+    done["unreachable"] = sorted(pmid for pmid, state in states.items() if state != "up")
+    done["orphans_removed"] = []
+    vms = {vm.id: vm for vm in ctx.store.vms.list()}
+    for pm in ctx.store.pms.list(state="up"):
+        try:
+            names = set(ctx.hypervisors.domains.states(pm)) | ctx.hypervisors.storage.volume_names(pm)
+        except VmfabricError as exc:
+            log.warning("reconcile: %s: %s", pm.label, exc)
+            continue
+        for name in sorted(names):
+            vmid = naming.owner_of(name)
+            if vmid is None or (vmid in vms and vms[vmid].pmid == pm.id):
+                continue
+            if _remove(ctx, pm, name, is_domain=name == naming.domain(vmid)):
+                done["orphans_removed"].append(f"pm{pm.id}:{name}")
+    for key, items in done.items():
+        if items:
+            log.info("reconcile: %s: %s", key, items)
+    return done
+
+
+def _remove(ctx, pm, name, is_domain):
+    try:
+        if is_domain:
+            ctx.hypervisors.domains.remove(pm, name)
+        else:
+            ctx.hypervisors.storage.delete_volume(pm, name)
+        return True
+    except VmfabricError as exc:
+        log.warning("reconcile: could not remove %s on %s: %s", name, pm.label, exc)
+        return False

@@ -1,0 +1,99 @@
+"""The periodic sync on the lab: the store follows what happens on the hosts behind its back."""
+
+import os
+import time
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from vmfabric_lab import daemons
+from service.store.schema import jobs
+from tests.conftest import ServerProcess, free_port, write_config
+
+pytestmark = pytest.mark.lab
+INTERVAL = 2
+
+
+@pytest.fixture(scope="module")
+def server(lab, lab_ctx):
+    """A server over lab_ctx's store whose sync looks at the hosts every INTERVAL seconds."""
+    home = lab_ctx.config["home"]
+    config = dict(lab_ctx.config, sync=dict(lab_ctx.config["sync"], interval=INTERVAL,
+                                            host_timeout=3))
+    path = write_config(config, os.path.join(home, "sync-server.yml"))
+    srv = ServerProcess(path, free_port(), os.path.join(home, "sync-server.log")).start()
+    yield srv
+    srv.kill()
+
+
+def api(server, method, path, **kwargs):
+    return requests.request(method, f"{server.url}/api/v1{path}", timeout=60, **kwargs)
+
+
+def wait_for(what, check, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"{what}: not within {timeout} s")
+
+
+def virsh_on(lab, pmid_address, *args):
+    host = next(h for h in lab.state.hosts if h.address == pmid_address)
+    return daemons.in_host(host.pids["anchor"], ["virsh", "-q", "-c", "qemu:///system", *args])
+
+
+def test_the_store_follows_the_hosts(server, lab, lab_ctx):
+    created = api(server, "POST", "/vms", json={"name": "synced", "instance_type": 1, "count": 2})
+    assert created.status_code == 201, created.text
+    gone, stopped = created.json()["vms"]
+    pm_gone = api(server, "GET", f"/pms/{gone['pmid']}").json()["pm"]
+    pm_stopped = api(server, "GET", f"/pms/{stopped['pmid']}").json()["pm"]
+    jobs_before = _job_count(lab_ctx)
+    try:
+        virsh_on(lab, pm_gone["address"], "destroy", gone["domain"])
+        virsh_on(lab, pm_gone["address"], "undefine", gone["domain"])
+        virsh_on(lab, pm_stopped["address"], "destroy", stopped["domain"])
+        missing = wait_for("the removed guest shows missing", lambda: _vm_if(
+            server, gone["id"], "missing"), 2 * INTERVAL + 1)
+        assert gone["domain"] in missing["error"] and missing["state_age"] < 2 * INTERVAL + 1
+        wait_for("the stopped guest shows shutoff",
+                 lambda: _vm_if(server, stopped["id"], "shutoff"), 2 * INTERVAL + 1)
+
+        host = next(h for h in lab.state.hosts if h.address == pm_stopped["address"])
+        lab.fail(host.address, "libvirtd")
+        try:
+            down = wait_for("the host whose libvirtd failed is down", lambda: _pm_if(
+                server, pm_stopped["id"], "down"), 2 * INTERVAL + 4)
+            assert "libvirtd is not running" in down["reason"]
+        finally:
+            lab.heal(host.address)
+        wait_for("the healed host is up again", lambda: _pm_if(server, pm_stopped["id"], "up"),
+                 2 * INTERVAL + 4)
+        assert _job_count(lab_ctx) == jobs_before  # came back with no rediscovery
+
+        used = api(server, "GET", f"/pms/{pm_gone['id']}").json()["pm"]["allocated"]["cpu"]
+        assert api(server, "DELETE", f"/vms/{gone['id']}").status_code == 204
+        after = api(server, "GET", f"/pms/{pm_gone['id']}").json()["pm"]["allocated"]["cpu"]
+        assert after == used - gone["resources"]["cpu"]
+    finally:
+        for vm in (gone, stopped):
+            api(server, "DELETE", f"/vms/{vm['id']}")
+
+
+def _vm_if(server, vmid, state):
+    vm = api(server, "GET", f"/vms/{vmid}").json()["vm"]
+    return vm if vm["state"] == state else None
+
+
+def _pm_if(server, pmid, state):
+    pm = api(server, "GET", f"/pms/{pmid}").json()["pm"]
+    return pm if pm["state"] == state else None
+
+
+def _job_count(ctx):
+    with ctx.store.read() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(jobs)).scalar()
