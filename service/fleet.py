@@ -11,7 +11,6 @@ import yaml
 from service import ansible_jobs, diagnose, sshconfig
 from service.errors import ConfigError, Conflict, ValidationError
 from service.inventory import generate, hostkeys, pmfile
-from service.util import run
 
 DISCOVER_PLAYBOOK = "discover.yml"
 
@@ -85,15 +84,10 @@ class Fleet:
     def host_keys(self, pmid):
         """{'recorded': [fingerprint ...], 'offered': [...]} for PMID: what vmfabric trusts, what
         the host presents now. An operator compares 'offered' with the host's own keys."""
-        pm = self.store.pms.get(pmid)
-        entry = _entry(pm)
+        entry = _entry(self.store.pms.get(pmid))
         known_hosts = self.config["ssh"]["known_hosts"]
-        recorded = []
-        if hostkeys.is_recorded(known_hosts, entry.ssh_target):
-            found = run(["ssh-keygen", "-F", entry.ssh_target, "-f", known_hosts], check=False)
-            recorded = hostkeys.fingerprints([l for l in found.splitlines()
-                                              if l and not l.startswith("#")])
-        return {"recorded": recorded, "offered": hostkeys.fingerprints(hostkeys.scan(entry))}
+        return {"recorded": hostkeys.fingerprints(hostkeys.recorded(known_hosts, entry.ssh_target)),
+                "offered": hostkeys.fingerprints(hostkeys.scan(entry))}
 
     def rekey(self, pmid, fingerprint):
         """Trust the keys PMID presents now, if one of them has FINGERPRINT (the operator checked it)."""

@@ -61,9 +61,15 @@ class Creator:
     # ---- one VM on one host --------------------------------------------------
     def launch(self, vm, pm, image):
         """Make VM on PM: the base image (once per host), its disk, its domain, started."""
-        base_path = self._base_image(pm, image)
+        base = naming.base_image(image["id"], image["sha256"])
         capacity = max(vm.disk_gb * GIB, image["virtual_size"])
-        self.hv.storage.create_overlay(pm, naming.disk(vm.id), base_path, image["format"], capacity)
+        try:
+            self.hv.storage.create_overlay_on(pm, naming.disk(vm.id), base, image["format"],
+                                              capacity)
+        except NotFound:  # the first VM of this image on this host
+            self._upload_base(pm, image, base)
+            self.hv.storage.create_overlay_on(pm, naming.disk(vm.id), base, image["format"],
+                                              capacity)
         xml = templates.render_domain(
             vmid=vm.id, name=vm.name, tid=vm.tid, image_id=image["id"], cpu=vm.cpu,
             ram_mb=vm.ram_mb, domain_type=pm.domain_type, pool=self.hv.storage.pool_name,
@@ -75,12 +81,11 @@ class Creator:
             self._pool_paths[pm.id] = self.hv.storage.pool_path_on(pm)
         return self._pool_paths[pm.id]
 
-    def _base_image(self, pm, image):
-        """Path of IMAGE's copy on PM, uploading it the first time (once per host)."""
-        name = naming.base_image(image["id"], image["sha256"])
+    def _upload_base(self, pm, image, name):
+        """Copy IMAGE to PM as volume NAME, once per host however many creates ask at once."""
         with self._lock_for(pm.id, image["id"]):
             try:
-                return self.hv.storage.volume_path(pm, name)
+                return self.hv.storage.volume_path(pm, name)  # another create just did
             except NotFound:
                 pass
             log.info("%s: uploading image %s (%s bytes)", pm.label, image["name"], image["size"])
@@ -96,9 +101,8 @@ class Creator:
     def cleanup(self, pm, vmid):
         """Remove whatever a create made on PM; errors here are logged, not raised."""
         for what, call in (("domain", lambda: self.hv.domains.remove(pm, naming.domain(vmid))),
-                           ("disk", lambda: self.hv.storage.delete_volume(pm, naming.disk(vmid))),
-                           ("console log",
-                            lambda: self.hv.storage.delete_volume(pm, naming.console(vmid)))):
+                           ("disk and console log", lambda: self.hv.storage.delete_volumes(
+                               pm, [naming.disk(vmid), naming.console(vmid)]))):
             try:
                 call()
             except VmfabricError as exc:

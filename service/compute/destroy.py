@@ -38,11 +38,8 @@ class Destroyer:
         if pmid is not None:
             pm = self.store.pms.get(pmid)
             try:
-                for name in naming.owned_by(vmid):
-                    if name == naming.domain(vmid):
-                        self.hv.domains.remove(pm, name)
-                    else:
-                        self.hv.storage.delete_volume(pm, name)
+                self.hv.domains.remove(pm, naming.domain(vmid))
+                self.hv.storage.delete_volumes(pm, [naming.disk(vmid), naming.console(vmid)])
             except Unreachable as exc:
                 log.warning("vm %s: destroy waits for %s: %s", vmid, pm.label, exc)
                 self.store.pms.set_state(pm.id, "down", str(exc))

@@ -92,22 +92,42 @@ class Storage:
                                       backing_path=backing_path, backing_format=backing_format)
         return self.run(pm, f"create volume {name}", lambda conn, pool: pool.createXML(xml, 0).path())
 
+    def create_overlay_on(self, pm, name, base, base_format, capacity):
+        """Volume NAME as a qcow2 overlay on volume BASE, in one round of calls.
+
+        NotFound when BASE is not on the host (upload it, then ask again).
+        """
+        def op(conn, pool):
+            backing = pool.storageVolLookupByName(base).path()
+            xml = templates.render_volume(name=name, capacity=capacity, fmt="qcow2",
+                                          backing_path=backing, backing_format=base_format)
+            return pool.createXML(xml, 0).path()
+        return self.run(pm, f"create volume {name} on {base}", op)
+
     def delete_volume(self, pm, name):
         """Delete volume NAME if it exists; True if it did."""
+        return bool(self.delete_volumes(pm, [name]))
+
+    def delete_volumes(self, pm, names):
+        """Delete each volume of NAMES that exists; returns those that did."""
         def op(conn, pool):
-            try:
-                vol = pool.storageVolLookupByName(name)
-            except libvirt.libvirtError as exc:
-                if not is_missing(exc, libvirt.VIR_ERR_NO_STORAGE_VOL):
-                    raise
-                pool.refresh()  # made behind libvirt's back, or by another connection
+            def lookup(name):
                 try:
-                    vol = pool.storageVolLookupByName(name)
-                except libvirt.libvirtError:
-                    return False
-            vol.delete(0)
-            return True
-        return self.run(pm, f"delete volume {name}", op)
+                    return pool.storageVolLookupByName(name)
+                except libvirt.libvirtError as exc:
+                    if is_missing(exc, libvirt.VIR_ERR_NO_STORAGE_VOL):
+                        return None
+                    raise
+
+            found = {name: lookup(name) for name in names}
+            if None in found.values():
+                pool.refresh()  # made behind libvirt's back (a console log), or elsewhere
+                found = {name: vol or lookup(name) for name, vol in found.items()}
+            for vol in found.values():
+                if vol is not None:
+                    vol.delete(0)
+            return [name for name, vol in found.items() if vol is not None]
+        return self.run(pm, f"delete volumes {', '.join(names)}", op)
 
     def read_tail(self, pm, name, max_bytes):
         """The last MAX_BYTES of volume NAME (a console log), via the storage API."""

@@ -26,6 +26,14 @@ def is_recorded(known_hosts, target):
     return proc.returncode == 0 and bool(proc.stdout.strip())
 
 
+def recorded(known_hosts, target):
+    """The key lines KNOWN_HOSTS holds for TARGET."""
+    if not os.path.exists(known_hosts):
+        return []
+    out = run(["ssh-keygen", "-F", target, "-f", known_hosts], check=False, timeout=30)
+    return [line for line in out.splitlines() if line and not line.startswith("#")]
+
+
 def scan(entry, timeout=5):
     """The host key lines ENTRY's sshd offers now ([] if it does not answer)."""
     out = run(["ssh-keyscan", "-T", str(timeout), "-t", KEY_TYPES, "-p", str(entry.port),

@@ -30,6 +30,11 @@ INSERT_VM = vms.insert()
 # the columns to set are the parameters given besides "by_id"
 UPDATE_VM = vms.update().where(vms.c.id == sa.bindparam("by_id"))
 DELETE_VM = vms.delete().where(vms.c.id == sa.bindparam("by_id"))
+# a change of state that only happens while the VM is still in the state it was read in
+TRANSITION = (vms.update().where(vms.c.id == sa.bindparam("by_id"),
+                                 vms.c.state == sa.bindparam("from_state"))
+              .values(state=sa.bindparam("to_state"), owner=sa.bindparam("to_owner"),
+                      updated_at=sa.bindparam("at"), state_at=sa.bindparam("at")))
 # the guarded claim: matches only while the PM is up and has room for the demand
 CLAIM = (pms.update()
          .where(pms.c.id == sa.bindparam("on_pmid"), pms.c.state == "up",
@@ -145,10 +150,9 @@ class VmRepo:
             vm = self._get(conn, vmid)
             if vm.state in refuse:
                 raise Conflict(f"vm {vmid} is {vm.state}")
-            now = time.time()
-            done = conn.execute(
-                vms.update().where(vms.c.id == vmid, vms.c.state == vm.state)
-                .values(state=state, owner=owner, updated_at=now, state_at=now))
+            done = conn.execute(TRANSITION, {"by_id": vmid, "from_state": vm.state,
+                                             "to_state": state, "to_owner": owner,
+                                             "at": time.time()})
             if done.rowcount != 1:
                 raise Conflict(f"vm {vmid} changed state while {state} was starting")
         return vm

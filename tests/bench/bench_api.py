@@ -67,7 +67,7 @@ def setup(home, pms=3):
                                   "state": "up", "reason": "", "domain_type": "qemu"})
         ctx.store.pms.record_discovery(pmid, state="up", capacity={
             "cpu": 100000, "ram_mb": 100000000, "disk_gb": 1000000})
-    ctx.store.dispose()
+    ctx.close()
     return cfg
 
 

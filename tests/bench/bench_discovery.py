@@ -1,7 +1,7 @@
 """Benchmark: discovery of N lab hosts, cold (empty fact cache) and warm.
 
     .venv/bin/python -m tests.bench.bench_discovery --hosts 3 10 --runs 5
-Needs root; brings up its own lab (name "b") and takes it down at the end.
+Needs root; brings up its own lab (in its own directory) and takes it down at the end.
 """
 
 import argparse
@@ -30,7 +30,7 @@ def measure(lab, hosts, runs):
         start = time.perf_counter()
         pms = fleet.discover()
         cold.append(time.perf_counter() - start)
-        assert all(p["state"] == "up" for p in pms), [p["reason"] for p in pms]
+        assert all(pm.state == "up" for pm in pms), [pm.reason for pm in pms]
         start = time.perf_counter()
         fleet.discover()
         warm.append(time.perf_counter() - start)

@@ -7,6 +7,7 @@ import subprocess
 import pytest
 import yaml
 
+from service.errors import Conflict
 from service.paths import REPO_ROOT
 
 pytestmark = pytest.mark.lab
@@ -77,6 +78,15 @@ def test_changed_host_key_fails_discovery_of_that_host_clearly(lab, tmp_path):
     assert "host key has changed" in reason and f"vmfabric pm rekey {pms[h1].id}" in reason
     assert "\n" not in reason and "@@@" not in reason and "IDENTIFICATION" not in reason
     assert pms[h2].state == "up"
+    # the operator compares fingerprints, then accepts the key the host really has
+    keys = fleet.host_keys(pms[h1].id)
+    assert keys["offered"] and keys["recorded"] and not set(keys["offered"]) & set(keys["recorded"])
+    with pytest.raises(Conflict, match="does not present a key with fingerprint"):
+        fleet.rekey(pms[h1].id, keys["recorded"][0])
+    assert fleet.host_keys(pms[h1].id)["recorded"] == keys["recorded"]  # nothing changed
+    fleet.rekey(pms[h1].id, keys["offered"][0])
+    assert fleet.host_keys(pms[h1].id)["recorded"] == keys["offered"]
+    assert {p.address: p.state for p in fleet.discover()} == {h: "up" for h in pms}
 
 
 def test_a_host_added_to_the_pm_file_keeps_the_old_pmids(lab, tmp_path):
