@@ -9,8 +9,8 @@ import os
 import yaml
 
 from service import ansible_jobs, diagnose, sshconfig
-from service.errors import ConfigError, Conflict, ValidationError
-from service.inventory import generate, hostkeys, pmfile
+from service.errors import ConfigError, Conflict, InventoryError, ValidationError
+from service.inventory import generate, hostkeys, pmfile, resolve
 
 DISCOVER_PLAYBOOK = "discover.yml"
 
@@ -43,19 +43,34 @@ class Fleet:
         ssh = self.config["ssh"]
         return sshconfig.write(self.config.ssh_dir, ssh["private_key"], ssh["known_hosts"])
 
-    def _row(self, entry):
+    def _row(self, entry, resolved):
         settings = dict(self.host_settings().get(entry.address, {}))
         uri = settings.get("vmfabric_libvirt_uri") or generate.default_libvirt_uri(entry)
         domain_type = settings.get("vmfabric_domain_type", "auto")
         return {"address": entry.address, "port": entry.port, "user": entry.user,
-                "libvirt_uri": uri, "settings": settings, "state": "new", "reason": "",
-                "domain_type": domain_type if domain_type != "auto" else "qemu"}
+                "resolved": resolved, "libvirt_uri": uri, "settings": settings, "state": "new",
+                "reason": "", "domain_type": domain_type if domain_type != "auto" else "qemu"}
 
     # ---- registration -----------------------------------------------------
     def register_pm_file(self, path):
-        """Register every host of PATH (old pmids kept); returns (pms, new pmids)."""
+        """Register every host of PATH (old pmids kept); returns (pms, new pmids).
+
+        Two lines naming one host (say ``localhost`` and ``127.0.0.1`` with one
+        port) are refused, naming both lines.
+        """
         entries = pmfile.parse_file(path, default_user=self.config["ssh"]["user"])
-        pms, added = self.store.pms.sync(entries, self._row)
+        resolved = dict(zip(entries, resolve.each([entry.address for entry in entries])))
+        errors = []
+        for i, later in enumerate(entries):
+            for earlier in entries[:i]:
+                if resolve.same_host((earlier.address, earlier.port, resolved[earlier]),
+                                     (later.address, later.port, resolved[later])):
+                    errors.append(f"{path}:{later.line}: {later.address}:{later.port} is the host "
+                                  f"of line {earlier.line} ({earlier.address}:{earlier.port})")
+                    break
+        if errors:
+            raise InventoryError("\n".join(errors))
+        pms, added = self.store.pms.sync(entries, lambda entry: self._row(entry, resolved[entry]))
         self._record_keys(entries, pms)
         self.write_inventory()
         return pms, added
@@ -66,7 +81,7 @@ class Fleet:
             entry = pmfile.parse_line(spec, default_user=self.config["ssh"]["user"])
         except ValueError as exc:
             raise ValidationError(f"address: {spec!r}: {exc}", field="address") from None
-        row = self._row(entry)
+        row = self._row(entry, resolve.addresses(entry.address))
         if settings:
             row["settings"].update(settings)
         pmid = self.store.pms.add(row)

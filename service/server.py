@@ -35,6 +35,9 @@ class Server(BaseApplication):
             "errorlog": "-",
             "loglevel": server["log_level"],
             "proc_name": "vmfabric",
+            # the seed API puts a VM's name (up to 4,096 characters) in the URL: take request
+            # lines up to gunicorn's own ceiling (1 MB) and let the API answer in its shape
+            "limit_request_line": 0,
             "worker_exit": _worker_exit,
         }
         for key, value in settings.items():

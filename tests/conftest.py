@@ -109,10 +109,12 @@ def free_port():
 class ServerProcess:
     """`vmfabric serve` as a real process (gunicorn), in its own process group."""
 
-    def __init__(self, config_path, port, log_path, workers=2):
-        """WORKERS: gunicorn worker processes (None: the server's own default)."""
+    def __init__(self, config_path, port, log_path, workers=2, env=None):
+        """WORKERS: gunicorn worker processes (None: the server's own default); ENV: added
+        to the server's environment."""
         self.config_path, self.port, self.log_path = config_path, port, log_path
         self.workers = workers
+        self.env = dict(os.environ, **(env or {}))
         self.url = f"http://127.0.0.1:{port}"
         self.proc = None
 
@@ -127,7 +129,8 @@ class ServerProcess:
                    "--port", str(self.port), "--bind", "127.0.0.1"]
         if self.workers:
             command += ["--workers", str(self.workers)]
-        self.proc = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
+        self.proc = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True,
+                                     env=self.env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -156,3 +159,43 @@ def write_config(cfg, path):
     with open(path, "w") as fh:
         yaml.safe_dump(dict(cfg), fh)
     return path
+
+
+def vmf_objects(lab):
+    """{host address: set of vmf-* domains and volumes} as the lab's hosts themselves see them."""
+    from vmfabric_lab import daemons
+
+    found = {}
+    for host in lab.state.hosts:
+        virsh = ["virsh", "-q", "-c", "qemu:///system"]
+        anchor = host.pids["anchor"]
+        domains = daemons.in_host(anchor, virsh + ["list", "--all", "--name"]).split()
+        daemons.in_host(anchor, virsh + ["pool-refresh", "vmfabric"], check=False)
+        volumes = [line.split()[0] for line in daemons.in_host(
+            anchor, virsh + ["vol-list", "vmfabric"], check=False).splitlines() if line.strip()]
+        found[host.address] = {n for n in domains + volumes if n.startswith("vmf-")}
+    return found
+
+
+def fleet_is_whole(store, lab):
+    """Problems with the fleet: objects on hosts no VM owns there, VMs stuck in transition,
+    claims that differ from the VMs holding them. [] when all is well."""
+    from service import naming
+
+    problems = []
+    vms = store.vms.list()
+    problems += [f"vm {vm.id} is {vm.state}" for vm in vms if vm.in_transition]
+    live = {vm.id: vm for vm in vms if vm.state != "failed"}
+    pms = {pm.address: pm for pm in store.pms.list()}
+    for address, names in vmf_objects(lab).items():
+        for name in names:
+            vmid = naming.owner_of(name)
+            if vmid not in live or live[vmid].pmid != pms[address].id:
+                problems.append(f"{name} on {address} belongs to no VM there")
+    for pm in pms.values():
+        held = [vm for vm in live.values() if vm.pmid == pm.id]
+        if (pm.used_cpu, pm.used_ram_mb, pm.used_disk_gb, pm.vm_count) != (
+                sum(v.cpu for v in held), sum(v.ram_mb for v in held),
+                sum(v.disk_gb for v in held), len(held)):
+            problems.append(f"{pm.label}: claimed {pm.used} for {len(held)} VMs")
+    return problems

@@ -9,7 +9,8 @@ from flask import Flask, g, request
 
 from service import config as config_mod
 from service import context as context_mod
-from service.api import errors, seed, v1
+from service.api import errors, ids, seed, v1
+from service.api.ids import IdConverter
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # the seed API changes state with GET: these are logged like any other change
@@ -18,7 +19,10 @@ log = logging.getLogger("vmfabric.api")
 
 
 def _log_level(response):
-    """Changes and failures at INFO; successful reads, thousands a second, at DEBUG."""
+    """A client's mistakes at WARNING, changes at INFO; successful reads, thousands a second,
+    at DEBUG."""
+    if g.get("failure"):
+        return logging.WARNING
     if (request.method in ("GET", "HEAD") and response.status_code < 400
             and request.endpoint not in MUTATING_GETS):
         return logging.DEBUG
@@ -32,6 +36,7 @@ def create_app(config=None, ctx=None):
     app = Flask("vmfabric")
     app.config["VMFABRIC"] = ctx
     app.url_map.strict_slashes = False
+    app.url_map.converters["id"] = IdConverter
     app.json.sort_keys = False
 
     app.register_blueprint(seed.blueprint)
@@ -43,14 +48,18 @@ def create_app(config=None, ctx=None):
         given = request.headers.get("X-Request-Id", "")
         g.request_id = given if REQUEST_ID.match(given) else os.urandom(16).hex()
         g.started = time.perf_counter()
+        ids.check(request.view_args)
 
     @app.after_request
     def _echo_request_id(response):
         response.headers["X-Request-Id"] = g.get("request_id", "")
         level = _log_level(response)
         if log.isEnabledFor(level):
-            log.log(level, "%s %s %s %d %.1fms", g.get("request_id"), request.method, request.path,
-                    response.status_code, (time.perf_counter() - g.get("started", 0)) * 1000)
+            why = g.get("failure")
+            log.log(level, "%s %s %s %d %.1fms%s", g.get("request_id"), request.method,
+                    request.path[:200], response.status_code,
+                    (time.perf_counter() - g.get("started", 0)) * 1000,
+                    f": {why[:300]}" if why else "")
         return response
 
     return app

@@ -1,12 +1,14 @@
 """One error boundary for HTTP: our exceptions become status codes and one JSON shape.
 
-/api/v1 answers ``{"error": {"code", "message"}}``; every other URL answers the
-seed specification's ``0``.
+/api/v1 answers ``{"error": {"code", "message"}}``; every seed URL answers its
+own failure shape (``{"vmid": 0}`` for a create, ``{"status": 0}`` for a
+destroy, ``0`` for anything else), whatever went wrong. A client's mistake is
+logged as one line; only a fault of the server logs a traceback.
 """
 
 import logging
 
-from flask import jsonify, request
+from flask import g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from service.errors import (ConfigError, Conflict, HypervisorError, NoCapacity, NotFound,
@@ -24,40 +26,60 @@ STATUS = (
     (HypervisorError, 502, "hypervisor_error"),
     (VmfabricError, 400, "bad_request"),
 )
+# what each seed endpoint answers when it fails; every other URL answers 0
+SEED_FAILURE = {"seed.vm_create": {"vmid": 0}, "seed.vm_destroy": {"status": 0}}
+SEED_FAILURE_BY_PATH = {"/vm/create": {"vmid": 0}, "/vm/destroy": {"status": 0}}
 
 
 class BadRequest(VmfabricError):
     """The request is not JSON, or not the JSON this endpoint takes."""
 
 
-def error_response(status, code, message):
+def error_response(status, code, message, headers=None):
     response = jsonify(error={"code": code, "message": message})
     response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
     return response
+
+
+def seed_failure():
+    """The failure answer of the seed endpoint this request was for (HTTP 200, as all of them)."""
+    shape = SEED_FAILURE.get(request.endpoint)
+    if shape is None:
+        shape = SEED_FAILURE_BY_PATH.get(request.path.rstrip("/"), 0)
+    return jsonify(shape)
 
 
 def _is_v1():
     return request.path.startswith("/api/v1")
 
 
+def _client_mistake(what):
+    """Recorded for the request's one log line (a warning): a client's mistake has no traceback."""
+    g.failure = what
+
 def install(app):
     @app.errorhandler(VmfabricError)
     def _ours(exc):
-        if not _is_v1():
-            return jsonify(0)
         status, code = next((s, c) for kind, s, c in STATUS if isinstance(exc, kind))
+        if status < 500:
+            _client_mistake(str(exc))
+        if not _is_v1():
+            return seed_failure()
         return error_response(status, code, str(exc))
 
     @app.errorhandler(HTTPException)
     def _http(exc):
         if not _is_v1():
-            return jsonify(0)  # "any other URL returns 0"
+            return seed_failure()  # "any other URL returns 0"
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.code, "bad_request")
-        return error_response(exc.code, code, exc.description or exc.name)
+        allow = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
+        return error_response(exc.code, code, exc.description or exc.name, headers=allow)
 
     @app.errorhandler(Exception)
     def _unexpected(exc):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, request.path[:200])
         if not _is_v1():
-            return jsonify(0)
+            return seed_failure()
         return error_response(500, "internal", "internal error; see the server log")

@@ -15,6 +15,8 @@ class Consoles:
         if vm.pmid is None:
             raise Conflict(f"vm {vmid} is {vm.state} and has no console")
         pm = self.store.pms.get(vm.pmid)
+        if pm.state == "down":
+            raise Conflict(f"vm {vmid} is on {pm.label}, which is down: {pm.reason}")
         try:
             data = self.hv.storage.read_tail(pm, naming.console(vmid), max(4096, lines * 512))
         except NotFound:

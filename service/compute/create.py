@@ -13,7 +13,7 @@ import logging
 import math
 import threading
 
-from service import naming, templates
+from service import faults, naming, templates
 from service.errors import HypervisorError, NoCapacity, NotFound, ValidationError, VmfabricError
 from service.hypervisor import Unreachable
 from service.placement.hosts import Request
@@ -53,8 +53,10 @@ class Creator:
         itype, image, request = self.request_for(tid, image_id)
         rows = [{"name": n, "tid": itype["tid"], "image_id": image["id"], "cpu": request.cpu,
                  "ram_mb": request.ram_mb, "disk_gb": request.disk_gb} for n in vm_names]
+        faults.point("create.before_claim")
         vmids = self.scheduler.claim(rows, [request] * count, preference=preference,
                                      owner=self.process.id)
+        faults.point("create.after_claim")
         Batch(self, vmids, image, request, spread=preference == "spread").launch()
         return [self.store.vms.get(vmid) for vmid in vmids]
 
@@ -70,11 +72,13 @@ class Creator:
             self._upload_base(pm, image, base)
             self.hv.storage.create_overlay_on(pm, naming.disk(vm.id), base, image["format"],
                                               capacity)
+        faults.point("create.after_disk")
         xml = templates.render_domain(
             vmid=vm.id, name=vm.name, tid=vm.tid, image_id=image["id"], cpu=vm.cpu,
             ram_mb=vm.ram_mb, domain_type=pm.domain_type, pool=self.hv.storage.pool_name,
             console_log=f"{self._pool_path(pm)}/{naming.console(vm.id)}")
         self.hv.domains.define_and_start(pm, xml)
+        faults.point("create.after_start")
 
     def _pool_path(self, pm):
         if pm.id not in self._pool_paths:

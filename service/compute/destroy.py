@@ -9,7 +9,7 @@ error, so a destroy can always be repeated.
 
 import logging
 
-from service import naming
+from service import faults, naming
 from service.errors import Conflict
 from service.hypervisor import Unreachable
 
@@ -31,20 +31,29 @@ class Destroyer:
             if self.store.vms.get(vmid).state == "deleting":
                 return PENDING  # already on its way
             raise
+        faults.point("destroy.after_mark")
         return self.finish(vmid, vm.pmid)
 
     def finish(self, vmid, pmid):
         """Remove VMID's objects from PMID and forget it; PENDING if the host does not answer."""
         if pmid is not None:
             pm = self.store.pms.get(pmid)
+            if pm.state == "down":
+                return self._wait_for(vmid, pm, pm.reason)
             try:
                 self.hv.domains.remove(pm, naming.domain(vmid))
+                faults.point("destroy.after_domain")
                 self.hv.storage.delete_volumes(pm, [naming.disk(vmid), naming.console(vmid)])
+                faults.point("destroy.after_disks")
             except Unreachable as exc:
-                log.warning("vm %s: destroy waits for %s: %s", vmid, pm.label, exc)
                 self.store.pms.set_state(pm.id, "down", str(exc))
-                self.store.vms.set_state(vmid, "deleting", error=f"waiting for {pm.label}: {exc}",
-                                         owner=None)
-                return PENDING
+                return self._wait_for(vmid, pm, str(exc))
         self.store.vms.delete(vmid)
         return DONE
+
+    def _wait_for(self, vmid, pm, reason):
+        """Leave VMID 'deleting' with no owner: the sync finishes it when PM answers."""
+        log.warning("vm %s: destroy waits for %s: %s", vmid, pm.label, reason)
+        self.store.vms.set_state(vmid, "deleting", owner=None,
+                                 error=f"waiting for {pm.label} to answer: {reason}")
+        return PENDING

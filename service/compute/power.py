@@ -30,6 +30,8 @@ class Power:
             raise Conflict(f"vm {vmid} is {vm.state}; {action} needs it "
                            f"{' or '.join(sorted(ALLOWED_FROM[action]))}")
         pm = self.store.pms.get(vm.pmid)
+        if pm.state == "down":
+            raise Conflict(f"vm {vmid} is on {pm.label}, which is down: {pm.reason}")
         current = self._live_state(pm, vmid)
         if current not in ALLOWED_FROM[action]:
             raise Conflict(f"vm {vmid} is {current}; {action} needs it "

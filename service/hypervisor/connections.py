@@ -96,7 +96,8 @@ class Connections:
             return future.result(timeout=timeout)
         except concurrent.futures.TimeoutError:
             self.forget(pm)  # closing the connection also ends the call still waiting on it
-            raise Unreachable(f"{pm.label}: {what}: no answer within {timeout:g} s") from None
+            raise Unreachable(f"{pm.label}: unreachable: {what} got no answer within "
+                              f"{timeout:g} s") from None
 
     def run(self, pm, what, operation, timeout=None):
         """OPERATION(conn) on PM's connection within TIMEOUT s; one reconnect if the connection died."""

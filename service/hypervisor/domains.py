@@ -2,6 +2,7 @@
 
 import libvirt
 
+from service import faults
 from service.hypervisor.errors import is_missing
 
 STATES = {
@@ -27,6 +28,7 @@ class Domains:
     def define_and_start(self, pm, xml):
         def op(conn):
             dom = conn.defineXML(xml)
+            faults.point("create.after_define")
             try:
                 dom.create()
             except libvirt.libvirtError:

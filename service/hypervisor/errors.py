@@ -9,6 +9,8 @@ NOT_FOUND = {libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_NO_STORAGE_VOL,
              libvirt.VIR_ERR_NO_STORAGE_POOL}
 CONNECTION_LOST = {libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_RPC,
                    libvirt.VIR_ERR_NO_CONNECT, libvirt.VIR_ERR_INVALID_CONN}
+# errors of the connection itself (RPC, its transport), whatever their code
+TRANSPORT = {libvirt.VIR_FROM_RPC, libvirt.VIR_FROM_REMOTE}
 
 
 class Unreachable(HypervisorError):
@@ -23,7 +25,7 @@ def failure(pm, what, exc):
         return NotFound(message)
     if code == libvirt.VIR_ERR_OPERATION_INVALID:
         return Conflict(message)
-    if code in CONNECTION_LOST:
+    if code in CONNECTION_LOST or exc.get_error_domain() in TRANSPORT:
         return Unreachable(message)
     return HypervisorError(message)
 

@@ -4,7 +4,8 @@ import time
 
 import sqlalchemy as sa
 
-from service.errors import InventoryError, NotFound
+from service.errors import Conflict, NotFound
+from service.inventory import resolve
 from service.store.records import Pm
 from service.store.schema import pms
 
@@ -30,22 +31,26 @@ class PmRepo:
         """
         added = []
         with self.store.write() as conn:
-            known = {(r.address.lower(), r.port): r.id
-                     for r in conn.execute(sa.select(pms.c.id, pms.c.address, pms.c.port))}
+            known = _identities(conn)
             for entry in entries:
-                if entry.key in known:
+                row = make_row(entry)
+                mine = resolve.identity(row["address"], row["port"], row.get("resolved", []))
+                if mine & set(known):
                     continue
-                result = conn.execute(pms.insert().values(**make_row(entry)))
-                added.append(result.inserted_primary_key[0])
+                pmid = conn.execute(pms.insert().values(**row)).inserted_primary_key[0]
+                known.update(dict.fromkeys(mine, (pmid, row["address"])))
+                added.append(pmid)
         return self.list(), added
 
     def add(self, row):
+        """A new PM for ROW; Conflict when the host (by its resolved addresses and port) is known."""
         with self.store.write() as conn:
-            exists = conn.execute(sa.select(pms.c.id).where(
-                sa.func.lower(pms.c.address) == row["address"].lower(),
-                pms.c.port == row["port"])).scalar()
-            if exists:
-                raise InventoryError(f"host {row['address']}:{row['port']} is already pm {exists}")
+            known = _identities(conn)
+            for key in resolve.identity(row["address"], row["port"], row.get("resolved", [])):
+                if key in known:
+                    pmid, address = known[key]
+                    raise Conflict(f"address: host {row['address']}:{row['port']} is already "
+                                   f"pm {pmid} ({address}:{row['port']})")
             return conn.execute(pms.insert().values(**row)).inserted_primary_key[0]
 
     def list(self, state=None):
@@ -92,3 +97,12 @@ class PmRepo:
         with self.store.write() as conn:
             conn.execute(pms.update().where(pms.c.id == pmid, pms.c.state.in_(("up", "down")))
                          .values(**values))
+
+
+def _identities(conn):
+    """{(address, port): (pmid, address as written)} of every known PM."""
+    known = {}
+    for row in conn.execute(sa.select(pms.c.id, pms.c.address, pms.c.port, pms.c.resolved)):
+        for key in resolve.identity(row.address, row.port, row.resolved or []):
+            known[key] = (row.id, row.address)
+    return known

@@ -65,6 +65,7 @@ class Pm:
     # the periodic sync's last look at the host, and vmf-* domains it found that no VM owns
     checked_at: float | None = None
     unknown_domains: list = dataclasses.field(default_factory=list)
+    resolved: list = dataclasses.field(default_factory=list)
 
     @classmethod
     def from_row(cls, row):

@@ -13,6 +13,8 @@ pms = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),  # the pmid
     sa.Column("address", sa.String(255), nullable=False),
     sa.Column("port", sa.Integer, nullable=False, default=22),
+    # the IP addresses ``address`` resolved to when the host was added: one host, one pmid
+    sa.Column("resolved", sa.JSON, nullable=False, default=list),
     sa.Column("user", sa.String(64), nullable=False, default="root"),
     sa.Column("libvirt_uri", sa.String(1024), nullable=False),
     sa.Column("settings", sa.JSON, nullable=False, default=dict),

@@ -65,6 +65,7 @@ def _cause(pm, exc):
 def _down(ctx, pm, reason):
     if pm.state == "up":
         log.warning("sync: %s is down: %s", pm.label, reason)
+        ctx.hypervisors.forget(pm)  # a call on its old connection would wait for keepalive
     ctx.store.pms.record_check(pm.id, state="down", reason=reason)
     return reason
 

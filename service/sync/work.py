@@ -28,7 +28,9 @@ def recover(ctx):
             log.warning("sync: could not recover vm %s (%s): %s", vm.id, vm.state, exc)
             continue
         done[outcome].append(vm.id)
-        log.info("sync: vm %s, left %s by a stopped process: %s", vm.id, vm.state, outcome)
+        if outcome != "waiting":
+            log.info("sync: vm %s, left %s (its process stopped, or its host did not answer): %s",
+                     vm.id, vm.state, outcome)
     return done
 
 

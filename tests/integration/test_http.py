@@ -14,8 +14,7 @@ import pytest
 import requests
 
 from service.api.v1.openapi import DOCUMENT
-from vmfabric_lab import daemons
-from tests.conftest import ServerProcess, free_port, write_config
+from tests.conftest import ServerProcess, free_port, vmf_objects, write_config
 
 pytestmark = pytest.mark.lab
 
@@ -69,20 +68,6 @@ def test_thirty_concurrent_creates_with_room_for_six(server, lab_ctx):
     finally:
         for vmid in created:
             assert get(server, f"/vm/destroy?vmid={vmid}") == {"status": 1}
-
-
-def vmf_objects(lab):
-    """{host address: set of vmf-* domains and volumes} as the hosts themselves see them."""
-    found = {}
-    for host in lab.state.hosts:
-        virsh = ["virsh", "-q", "-c", "qemu:///system"]
-        anchor = host.pids["anchor"]
-        domains = daemons.in_host(anchor, virsh + ["list", "--all", "--name"]).split()
-        daemons.in_host(anchor, virsh + ["pool-refresh", "vmfabric"])
-        volumes = [line.split()[0] for line in
-                   daemons.in_host(anchor, virsh + ["vol-list", "vmfabric"]).splitlines() if line.strip()]
-        found[host.address] = {n for n in domains + volumes if n.startswith("vmf-")}
-    return found
 
 
 def test_sigkill_during_creates_loses_nothing(server, lab, lab_ctx):
@@ -154,3 +139,15 @@ def test_rediscovery_is_a_job_to_poll(server, lab_ctx):
 
     missing = requests.post(server.url + "/api/v1/pms/discover", json={"pmids": [9999]}, timeout=60)
     assert missing.status_code == 404 and "9999" in missing.json()["error"]["message"]
+
+
+def test_long_names_get_the_seed_answer_not_the_http_servers(server):
+    long_name = "a" * 4000
+    vmid = get(server, f"/vm/create?name={long_name}&instance_type=1")["vmid"]
+    assert vmid > 0
+    try:
+        assert get(server, f"/vm/query?vmid={vmid}")["name"] == long_name
+    finally:
+        assert get(server, f"/vm/destroy?vmid={vmid}") == {"status": 1}
+    assert get(server, "/vm/create?name=" + "b" * 9000 + "&instance_type=1") == {"vmid": 0}
+    assert get(server, "/vm/query?vmid=" + "9" * 9000) == 0

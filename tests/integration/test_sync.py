@@ -97,3 +97,36 @@ def _pm_if(server, pmid, state):
 def _job_count(ctx):
     with ctx.store.read() as conn:
         return conn.execute(sa.select(sa.func.count()).select_from(jobs)).scalar()
+
+
+def test_a_host_whose_link_fails_under_a_guest(server, lab, lab_ctx):
+    created = api(server, "POST", "/vms", json={"name": "cut-off", "instance_type": 1})
+    assert created.status_code == 201, created.text
+    vm = created.json()["vms"][0]
+    pm = api(server, "GET", f"/pms/{vm['pmid']}").json()["pm"]
+    host = next(h for h in lab.state.hosts if h.address == pm["address"])
+    jobs_before = _job_count(lab_ctx)
+    lab.fail(host.address, "link")
+    try:
+        for path in (f"/api/v1/vms/{vm['id']}", f"/vm/query?vmid={vm['id']}",
+                     f"/pm/query?pmid={pm['id']}", f"/api/v1/pms/{pm['id']}"):
+            started = time.monotonic()
+            assert requests.get(server.url + path, timeout=10).status_code == 200
+            assert time.monotonic() - started < 2, f"{path} waited on the dead host"
+        down = wait_for("the cut-off host is down", lambda: _pm_if(server, pm["id"], "down"),
+                        INTERVAL + 3 + 3)
+        assert "unreachable" in down["reason"] or "stopped answering" in down["reason"], down
+        gone = api(server, "DELETE", f"/vms/{vm['id']}")
+        assert gone.status_code == 202 and gone.json()["vm"]["state"] == "deleting"
+        assert api(server, "GET", "/vms", params={"name": "cut-off"}).json()["vms"][0]["state"] \
+            == "deleting"
+    finally:
+        lab.heal(host.address)
+    wait_for("the healed host is up", lambda: _pm_if(server, pm["id"], "up"), 2 * INTERVAL + 10)
+    wait_for("the accepted destroy completes", lambda: api(
+        server, "GET", f"/vms/{vm['id']}").status_code == 404, 2 * INTERVAL + 10)
+    assert _job_count(lab_ctx) == jobs_before  # no rediscovery was needed
+    after = api(server, "GET", f"/pms/{pm['id']}").json()["pm"]
+    assert after["vms"] == pm["vms"] - 1  # its claim is released
+    assert after["allocated"]["cpu"] == pm["allocated"]["cpu"] - vm["resources"]["cpu"]
+    assert vm["domain"] not in virsh_on(lab, pm["address"], "list", "--all", "--name").split()

@@ -97,7 +97,7 @@ def test_a_call_that_does_not_answer_in_time_is_abandoned(hv):
 
     release = threading.Event()
     started = time.monotonic()
-    with pytest.raises(Unreachable, match="pm 1 \\(test\\): wait: no answer within 0.3 s"):
+    with pytest.raises(Unreachable, match="pm 1 \\(test\\): unreachable: wait got no answer within 0.3 s"):
         hv.connections.run(PM, "wait", lambda conn: release.wait(5), timeout=0.3)
     assert time.monotonic() - started < 2
     release.set()

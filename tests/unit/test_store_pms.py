@@ -62,3 +62,15 @@ def test_inventory_carries_the_host_variables(tmp_path, monkeypatch):
     assert "-F " in shared["ansible_ssh_common_args"]
     # the pool is named once, in vmfabric's configuration
     assert shared["vmfabric_pool_name"] == cfg["libvirt"]["pool"]
+
+
+def test_one_host_under_two_spellings_in_a_pm_file_is_refused(tmp_path, monkeypatch):
+    import pytest
+    from service.errors import InventoryError
+
+    monkeypatch.setattr("service.inventory.hostkeys.record", lambda *a, **k: False)
+    _, fleet = make_fleet(tmp_path)
+    path = write(tmp_path, "127.0.0.1:2222\n# the same sshd\nlocalhost:2222\n127.0.0.1:2223\n")
+    with pytest.raises(InventoryError, match=r"pm_file:3: localhost:2222 is the host of line 1"):
+        fleet.register_pm_file(path)
+    assert fleet.store.pms.ids() == []

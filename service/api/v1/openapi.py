@@ -2,6 +2,7 @@
 
 from flask import jsonify
 
+from service.api.ids import MAX_ID
 from service.api.v1 import blueprint
 from service.compute.power import ALLOWED_FROM
 from service.placement.engine import PREFERENCES
@@ -15,18 +16,31 @@ def _obj(properties, required=None, extra=False):
             "additionalProperties": extra}
 
 
+# the largest amount of one resource a host or a VM may state (CPUs, MB, GB)
+MAX_AMOUNT = 2 ** 31 - 1
 INT = {"type": "integer"}
-POS = {"type": "integer", "minimum": 1}
+POS = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+AMOUNT = {"type": "integer", "minimum": 1, "maximum": MAX_AMOUNT}
+SPARE = {"type": "integer", "minimum": 0, "maximum": MAX_AMOUNT}
 STR = {"type": "string"}
 NUM = {"type": "number"}
+RATIO = {"type": "number", "exclusiveMinimum": 0, "maximum": 1000}
+# printable text: no control characters (XML cannot carry them), not only spaces
+NAME = {"type": "string", "minLength": 1, "maxLength": 4096,
+        "pattern": "^(?=[\\s\\S]*\\S)[^\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff\\ufffe\\uffff]*$"}
+LIMITS = {"limit": 10000, "lines": 10000, "offset": MAX_ID}
 RES = _obj({"cpu": INT, "ram": INT, "disk": INT})
 SETTINGS = _obj({
-    "vmfabric_capacity": _obj({"cpu": POS, "ram_mb": POS, "disk_gb": POS}, required=[]),
-    "vmfabric_capacity_cap": _obj({"cpu": POS, "ram_mb": POS, "disk_gb": POS}, required=[]),
-    "vmfabric_reserved": _obj({"cpu": INT, "ram_mb": INT, "disk_gb": INT}, required=[]),
-    "vmfabric_allocation_ratio": _obj({"cpu": NUM, "ram": NUM, "disk": NUM}, required=[]),
+    "vmfabric_capacity": _obj({"cpu": AMOUNT, "ram_mb": AMOUNT, "disk_gb": AMOUNT}, required=[]),
+    "vmfabric_capacity_cap": _obj({"cpu": AMOUNT, "ram_mb": AMOUNT, "disk_gb": AMOUNT},
+                                  required=[]),
+    "vmfabric_reserved": _obj({"cpu": SPARE, "ram_mb": SPARE, "disk_gb": SPARE}, required=[]),
+    "vmfabric_allocation_ratio": _obj({"cpu": RATIO, "ram": RATIO, "disk": RATIO}, required=[]),
     "vmfabric_domain_type": {"enum": ["kvm", "qemu", "auto"]},
-    "vmfabric_libvirt_uri": {"type": "string", "pattern": "^(qemu|qemu\\+ssh|qemu\\+tls|test)://"},
+    # ssh or TLS to a host, or this machine's own libvirtd; never plain TCP
+    "vmfabric_libvirt_uri": {"type": "string", "maxLength": 1024,
+                             "pattern": "^(qemu\\+ssh://[^/?#\\s]+/system|qemu\\+tls://[^/?#\\s]+"
+                                        "/system|qemu:///system)$"},
 }, required=[])
 
 SCHEMAS = {
@@ -39,8 +53,7 @@ SCHEMAS = {
     "VmList": _obj({"vms": {"type": "array", "items": {"$ref": "#/components/schemas/Vm"}}}),
     "VmOne": _obj({"vm": {"$ref": "#/components/schemas/Vm"}}),
     "VmCreate": _obj({
-        "name": {"type": "string", "minLength": 1, "maxLength": 4096},
-        "instance_type": POS, "image_id": POS,
+        "name": NAME, "instance_type": POS, "image_id": POS,
         "count": {"type": "integer", "minimum": 1, "maximum": 100},
         "preference": {"enum": list(PREFERENCES)},
     }, required=["name", "instance_type"]),
@@ -109,11 +122,15 @@ def _q(name, schema):
     return {"name": name, "in": "query", "required": False, "schema": schema}
 
 
+def _bounded(name, minimum):
+    return _q(name, {"type": "integer", "minimum": minimum, "maximum": LIMITS[name]})
+
+
 PATHS = {
     "/vms": {
         "get": {"summary": "List VMs", "parameters": [_q("pmid", POS), _q("state", STR),
-                                                      _q("name", STR), _q("limit", POS),
-                                                      _q("offset", INT)],
+                                                      _q("name", STR), _bounded("limit", 1),
+                                                      _bounded("offset", 0)],
                 "responses": {"200": _json("VmList"), **_errors("422")}},
         "post": {"summary": "Create one VM, or a cluster of count VMs placed together",
                  "requestBody": _body("VmCreate"),
@@ -138,7 +155,7 @@ PATHS = {
                  "responses": {"200": _json("VmOne"), **_errors("400", "404", "409", "422", "502")}},
     },
     "/vms/{vmid}/console": {
-        "parameters": [_id("vmid"), _q("lines", POS)],
+        "parameters": [_id("vmid"), _bounded("lines", 1)],
         "get": {"summary": "The last lines of the VM's serial console",
                 "responses": {"200": _json("Console"), **_errors("404", "409", "422", "502")}},
     },
@@ -148,7 +165,7 @@ PATHS = {
         "post": {"summary": "Add a host at runtime; it is discovered by a job (poll Location)",
                  "requestBody": _body("PmAdd"),
                  "responses": {"202": _json("PmAdded", "Added; the discovery job runs"),
-                               **_errors("400", "422")}},
+                               **_errors("400", "409", "422")}},
     },
     "/pms/{pmid}": {
         "parameters": [_id("pmid")],

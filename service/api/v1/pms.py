@@ -21,7 +21,7 @@ def list_pms():
     return jsonify(pms=[present.pm(r) for r in ctx().store.pms.list()])
 
 
-@blueprint.get("/pms/<int:pmid>")
+@blueprint.get("/pms/<id:pmid>")
 def show_pm(pmid):
     return jsonify(pm=present.pm(ctx().store.pms.get(pmid)))
 
@@ -47,13 +47,13 @@ def discover():
     return accepted(ctx().jobs.discover(pmids))
 
 
-@blueprint.get("/pms/<int:pmid>/hostkeys")
+@blueprint.get("/pms/<id:pmid>/hostkeys")
 def host_keys(pmid):
     """Fingerprints of the keys recorded for the host and of those it presents now."""
     return jsonify(pmid=pmid, **ctx().fleet.host_keys(pmid))
 
 
-@blueprint.post("/pms/<int:pmid>/rekey")
+@blueprint.post("/pms/<id:pmid>/rekey")
 def rekey(pmid):
     """Accept the host's current keys (one must have the given fingerprint), then rediscover it."""
     data = body("Rekey")
@@ -61,6 +61,6 @@ def rekey(pmid):
     return accepted(ctx().jobs.discover([pmid]))
 
 
-@blueprint.get("/jobs/<int:job_id>")
+@blueprint.get("/jobs/<id:job_id>")
 def show_job(job_id):
     return jsonify(job=present.job(ctx().store.jobs.get(job_id)))

@@ -1,10 +1,23 @@
 """Request validation against the OpenAPI document's own schemas (one source of truth)."""
 
+import re
+
 import jsonschema
 from flask import request
+from jsonschema import validators
 
 from service.api.errors import BadRequest
 from service.errors import ValidationError
+
+
+def _strict_integer(_checker, instance):
+    """JSON Schema counts 2.0 as an integer; a count or an id of 2.0 is not one here."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+Validator = validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer))
 
 
 def body(schema_name):
@@ -21,7 +34,7 @@ def body(schema_name):
 def check(data, schema):
     from service.api.v1.openapi import SCHEMAS
 
-    validator = jsonschema.Draft202012Validator(
+    validator = Validator(
         dict(schema, components={"schemas": SCHEMAS}) if "$ref" in str(schema) else schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
@@ -42,13 +55,13 @@ def _as_validation_error(err):
 
 
 def query_int(name, default=None, minimum=None, maximum=None):
+    """Query parameter NAME as an int within [MINIMUM, MAXIMUM] (ASCII digits, optional sign)."""
     raw = request.args.get(name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationError(f"{name}: {raw!r} is not an integer", field=name) from None
+    if not re.fullmatch(r"[+-]?[0-9]{1,12}", raw):
+        raise ValidationError(f"{name}: {raw[:40]!r} is not an integer", field=name)
+    value = int(raw)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise ValidationError(f"{name}: {value} is out of range [{minimum}, {maximum}]", field=name)
     return value

@@ -5,6 +5,7 @@ from flask import jsonify, request
 from service.api.context import ctx
 from service.api.v1 import blueprint, present
 from service.api.v1.validate import body, query_int
+from service.api.v1.openapi import LIMITS, MAX_ID
 from service.compute.destroy import DONE
 
 
@@ -23,20 +24,20 @@ def create_vms():
 
 @blueprint.get("/vms")
 def list_vms():
-    rows = ctx().store.vms.list(pmid=query_int("pmid", minimum=1), state=request.args.get("state"),
-                                name=request.args.get("name"),
-                                limit=query_int("limit", 1000, 1, 10000),
-                                offset=query_int("offset", 0, 0))
+    rows = ctx().store.vms.list(pmid=query_int("pmid", None, 1, MAX_ID),
+                                state=request.args.get("state"), name=request.args.get("name"),
+                                limit=query_int("limit", 1000, 1, LIMITS["limit"]),
+                                offset=query_int("offset", 0, 0, LIMITS["offset"]))
     return jsonify(vms=[present.vm(r) for r in rows])
 
 
-@blueprint.get("/vms/<int:vmid>")
+@blueprint.get("/vms/<id:vmid>")
 def show_vm(vmid):
     """From the store, which the sync keeps true: a read never waits on a host."""
     return jsonify(vm=present.vm(ctx().store.vms.get(vmid)))
 
 
-@blueprint.delete("/vms/<int:vmid>")
+@blueprint.delete("/vms/<id:vmid>")
 def delete_vm(vmid):
     """204 when the VM is gone; 202 when its host must answer first (the sync finishes it)."""
     if ctx().compute.destroy(vmid) == DONE:
@@ -44,14 +45,14 @@ def delete_vm(vmid):
     return jsonify(vm=present.vm(ctx().store.vms.get(vmid))), 202
 
 
-@blueprint.post("/vms/<int:vmid>/actions")
+@blueprint.post("/vms/<id:vmid>/actions")
 def vm_action(vmid):
     data = body("VmAction")
     return jsonify(vm=present.vm(ctx().compute.power(vmid, data["action"])))
 
 
-@blueprint.get("/vms/<int:vmid>/console")
+@blueprint.get("/vms/<id:vmid>/console")
 def vm_console(vmid):
-    lines = query_int("lines", 50, 1, 10000)
+    lines = query_int("lines", 50, 1, LIMITS["lines"])
     return jsonify(vmid=vmid, lines=ctx().compute.console(vmid, lines))
 

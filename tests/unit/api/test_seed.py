@@ -105,7 +105,7 @@ def test_request_id_is_echoed(client):
     assert len(response.headers["X-Request-Id"]) == 32
 
 
-def test_changes_and_failures_are_logged_at_info_reads_at_debug(client, caplog):
+def test_changes_at_info_reads_at_debug_mistakes_as_one_warning(client, caplog):
     caplog.set_level(logging.DEBUG, logger="vmfabric.api")
 
     def level_of(request_id):
@@ -118,5 +118,10 @@ def test_changes_and_failures_are_logged_at_info_reads_at_debug(client, caplog):
     client.get(f"/vm/destroy?vmid={vmid}", headers={"X-Request-Id": "d1"})
     assert level_of("c1") == ["INFO"]
     assert level_of("q1") == ["DEBUG"]
-    assert level_of("n1") == ["INFO"]  # a 404
+    assert level_of("n1") == ["WARNING"]  # a 404: one line with the reason, no traceback
+    assert [r.getMessage() for r in caplog.records if r.getMessage().startswith("n1 ")][0] \
+        .endswith(": no vm 999999")
     assert level_of("d1") == ["INFO"]
+    client.get("/vm/create?name=x&instance_type=%C2%B2", headers={"X-Request-Id": "h1"})
+    assert level_of("h1") in (["INFO"], ["WARNING"])
+    assert not [r for r in caplog.records if r.exc_info]

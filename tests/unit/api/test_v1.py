@@ -158,3 +158,49 @@ def test_optional_fields_may_be_left_out():
     check({"address": "10.0.0.9", "settings": {"vmfabric_capacity": {"cpu": 4}}}, SCHEMAS["PmAdd"])
     with pytest.raises(Exception, match="pmids"):
         check({"pmids": [1, 1]}, SCHEMAS["Discover"])
+
+
+def test_a_batch_whose_member_names_would_be_too_long_claims_nothing(client, ctx):
+    body = {"name": "n" * 4095, "instance_type": 1, "count": 12}
+    error = call(client, "post", "/api/v1/vms", "/vms", 422, json=body)
+    assert error["error"]["message"].startswith("name") and "suffix" in error["error"]["message"]
+    assert ctx.store.vms.list() == [] and all(pm.used_cpu == 0 for pm in ctx.store.pms.list())
+    # the same name fits alone
+    assert call(client, "post", "/api/v1/vms", "/vms", 201, json=dict(body, count=1))
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"name": "x", "instance_type": 48671596898476851200}, "instance_type"),
+    ({"name": "x", "instance_type": 1, "count": 2.0}, "count"),
+    ({"name": "x", "instance_type": 1.0}, "instance_type"),
+    ({"name": "x", "instance_type": True}, "instance_type"),
+    ({"name": "   ", "instance_type": 1}, "name"),
+])
+def test_numbers_and_names_are_checked_against_the_document(client, body, field):
+    error = call(client, "post", "/api/v1/vms", "/vms", 422, json=body)
+    assert error["error"]["message"].startswith(field)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/vms/9223372036854775808", "/api/v1/vms/2147483648",
+                                 "/api/v1/vms/007", "/api/v1/pms/99999999999999999999999",
+                                 "/api/v1/jobs/18446744073709551616"])
+def test_ids_no_object_can_have_are_404(client, url):
+    response = client.get(url)
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+
+
+def test_405_lists_the_allowed_methods(client):
+    response = client.patch("/api/v1/vms")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+def test_one_host_under_two_spellings_is_refused(client, ctx, monkeypatch):
+    monkeypatch.setattr("service.inventory.hostkeys.record", lambda *a, **k: False)
+    monkeypatch.setattr("service.jobs.Jobs.discover", lambda self, pmids=None: {
+        "id": 1, "kind": "discover", "state": "queued", "params": {"pmids": pmids}, "result": {},
+        "error": "", "created_at": 0.0, "finished_at": None})
+    assert client.post("/api/v1/pms", json={"address": "localhost:2222"}).status_code == 202
+    again = client.post("/api/v1/pms", json={"address": "127.0.0.1:2222"})
+    assert again.status_code == 409 and "already pm" in again.get_json()["error"]["message"]
+    assert client.post("/api/v1/pms", json={"address": "127.0.0.1:2223"}).status_code == 202

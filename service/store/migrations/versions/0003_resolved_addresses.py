@@ -1,0 +1,23 @@
+"""One host, one pmid: the addresses each PM's name resolved to when it was added.
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("pms") as batch:
+        batch.add_column(sa.Column("resolved", sa.JSON, nullable=False, server_default="[]"))
+
+
+def downgrade():
+    with op.batch_alter_table("pms") as batch:
+        batch.drop_column("resolved")

@@ -1,0 +1,42 @@
+"""/api/v1 fuzzed from its own OpenAPI document (schemathesis), on hosts of libvirt's test driver.
+
+Every operation gets generated requests, valid and invalid, within a fixed budget; the run
+fails on any 5xx, any status the document does not list, or any answer that does not match
+its schema. Operations that make the server reach out to a host named in the request
+(adding a host, rediscovery, host keys) are left out: the fuzzer would name hosts on any
+network. Their validation is checked by table tests in tests/unit/api.
+"""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (content_type_conformance, negative_data_rejection,
+                                 not_a_server_error, response_schema_conformance,
+                                 status_code_conformance)
+
+from service.api import create_app
+from tests.unit.api.conftest import _clear_test_driver, make_ctx
+
+REACHES_HOSTS = ["POST /pms", "POST /pms/discover", "POST /pms/{pmid}/rekey",
+                 "GET /pms/{pmid}/hostkeys"]
+CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance, negative_data_rejection)
+
+
+@pytest.fixture(scope="module")
+def api_schema(tmp_path_factory):
+    ctx = make_ctx(tmp_path_factory.mktemp("fuzz"))
+    app = create_app(ctx=ctx)
+    yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app).exclude(name=REACHES_HOSTS)
+    ctx.close()
+    _clear_test_driver()
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=100, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+def test_api_answers_as_documented(case):
+    case.call_and_validate(checks=CHECKS)

@@ -1,0 +1,78 @@
+"""A server process killed (SIGKILL) at each fault point of create and destroy: with no restart,
+the sync loop of another process finishes or rolls back its work, and the fleet is whole."""
+
+import os
+import time
+
+import pytest
+import requests
+
+from service import faults
+from tests.conftest import ServerProcess, fleet_is_whole, free_port, write_config
+
+pytestmark = pytest.mark.lab
+CREATE_POINTS = [p for p in faults.POINTS if p.startswith("create.")]
+DESTROY_POINTS = [p for p in faults.POINTS if p.startswith("destroy.")]
+
+
+@pytest.fixture(scope="module")
+def faulty(lab, lab_ctx, tmp_path_factory):
+    """A server over lab_ctx's store whose processes die at armed fault points."""
+    home = lab_ctx.config["home"]
+    armed = str(tmp_path_factory.mktemp("faults"))
+    config = dict(lab_ctx.config, sync=dict(lab_ctx.config["sync"], interval=2, host_timeout=3,
+                                            heartbeat=1, dead_after=5))
+    path = write_config(config, os.path.join(home, "faulty-server.yml"))
+    srv = ServerProcess(path, free_port(), os.path.join(home, "faulty-server.log"),
+                        env={"VMFABRIC_FAULTS_DIR": armed}).start()
+    srv.armed = armed
+    yield srv
+    srv.kill()
+
+
+def arm(server, point):
+    open(os.path.join(server.armed, point), "w").close()
+
+
+def settled(store, lab, name, timeout=60):
+    """Wait until no VM named NAME is in transition and the fleet is whole; the problems left."""
+    deadline = time.monotonic() + timeout
+    problems = ["not looked at"]
+    while time.monotonic() < deadline:
+        if not [vm for vm in store.vms.list(name=name) if vm.in_transition]:
+            problems = fleet_is_whole(store, lab)
+            if not problems:
+                return []
+        time.sleep(0.5)
+    return problems
+
+
+@pytest.mark.parametrize("point", CREATE_POINTS)
+def test_a_create_killed_at_each_point_is_finished_or_rolled_back(faulty, lab, lab_ctx, point):
+    name = f"crash-{point}"
+    arm(faulty, point)
+    with pytest.raises(requests.ConnectionError):
+        requests.post(f"{faulty.url}/api/v1/vms", json={"name": name, "instance_type": 1},
+                      timeout=120)
+    assert not os.path.exists(os.path.join(faulty.armed, point)), "the point was not reached"
+    assert settled(lab_ctx.store, lab, name) == []
+    states = [vm.state for vm in lab_ctx.store.vms.list(name=name)]
+    assert states == [] if point == "create.before_claim" else states in (["running"], ["failed"])
+    if point == "create.after_start":
+        assert states == ["running"]  # it was made: the sync finishes it
+    for vm in lab_ctx.store.vms.list(name=name):
+        if vm.state == "running":
+            requests.delete(f"{faulty.url}/api/v1/vms/{vm.id}", timeout=120)
+
+
+@pytest.mark.parametrize("point", DESTROY_POINTS)
+def test_a_destroy_killed_at_each_point_is_completed(faulty, lab, lab_ctx, point):
+    created = requests.post(f"{faulty.url}/api/v1/vms", timeout=120,
+                            json={"name": f"doomed-{point}", "instance_type": 1})
+    assert created.status_code == 201, created.text
+    vmid = created.json()["vms"][0]["id"]
+    arm(faulty, point)
+    with pytest.raises(requests.ConnectionError):
+        requests.delete(f"{faulty.url}/api/v1/vms/{vmid}", timeout=120)
+    assert settled(lab_ctx.store, lab, f"doomed-{point}") == []
+    assert lab_ctx.store.vms.list(name=f"doomed-{point}") == []
