@@ -1,0 +1,38 @@
+"""Batches on libvirt's test driver: spread kept on retries, all or nothing to the end."""
+
+import pytest
+
+from service.errors import HypervisorError
+from service.store.schema import pms
+from tests.unit.api.conftest import make_ctx
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    context = make_ctx(tmp_path, pms=3)
+    yield context
+    context.close()
+
+
+def break_host(ctx, pmid):
+    """PMID's libvirt becomes unreachable (a test driver file that does not exist)."""
+    with ctx.store.write() as conn:
+        conn.execute(pms.update().where(pms.c.id == pmid)
+                     .values(libvirt_uri="test:///nonexistent/broken.xml"))
+
+
+def test_a_spread_member_that_fails_moves_to_a_host_no_sibling_holds(ctx):
+    break_host(ctx, 1)  # first_fit puts the first member there
+    vms = ctx.compute.create("web", 1, count=2, preference="spread")
+    assert sorted(vm.pmid for vm in vms) == [2, 3]
+    assert {vm.state for vm in vms} == {"running"}
+
+
+def test_a_spread_that_cannot_be_kept_fails_whole(ctx):
+    break_host(ctx, 1)
+    with pytest.raises(HypervisorError, match="all or nothing"):
+        ctx.compute.create("db", 1, count=3, preference="spread")
+    assert {vm.state for vm in ctx.store.vms.list()} == {"failed"}
+    assert all(pm.used_cpu == 0 and pm.vm_count == 0 for pm in ctx.store.pms.list())
+    domains = ctx.hypervisors.domains.states(ctx.store.pms.get(2))
+    assert not [name for name in domains if name.startswith("vmf-")]
