@@ -58,6 +58,9 @@ def defaults(home=None):
             # keepalive probes: every N seconds, the peer is dead after COUNT unanswered
             "keepalive_interval": 5, "keepalive_count": 3,
         },
+        # guests' networks, by name: {cidr, gateway, dns: [...], range: [first, last]};
+        # a host joins guests to one through its vmfabric_guest_network setting
+        "networks": {},
         # the periodic sync: every interval seconds one process (of all servers on this
         # store) reads every host's domains; processes beat every heartbeat seconds and
         # are dead (their work taken over) after dead_after seconds of silence
@@ -79,11 +82,20 @@ class Config(dict):
         return os.path.join(os.path.dirname(os.path.abspath(self["inventory"]["path"])), ".facts")
 
 
+# settings whose keys are the user's own names (each checked where it is used)
+OPEN_MAPPINGS = ("networks",)
+
+
 def _merge(base, override, prefix=""):
     for key, value in override.items():
         name = f"{prefix}{key}"
         if name in RETIRED:
             log.warning("setting %s is no longer used (%s); remove it", name, RETIRED[name])
+            continue
+        if name in OPEN_MAPPINGS:
+            if not isinstance(value, dict):
+                raise ConfigError(f"setting {name!r} must be a mapping, not {value!r}")
+            base[key] = copy.deepcopy(value)
             continue
         if key not in base:
             raise ConfigError(f"unknown setting {name!r}; known: {', '.join(sorted(base))}")
@@ -152,6 +164,9 @@ def _check(data):
             if not data[section][key] > 0:
                 raise ConfigError(f"{section}.{key}: must be a positive number of seconds, "
                                   f"not {data[section][key]!r}")
+    from service.network.pools import pools_from_config
+
+    pools_from_config(data["networks"])  # every network's settings, or a ConfigError naming one
     if data["sync"]["dead_after"] < 2 * data["sync"]["heartbeat"]:
         raise ConfigError("sync.dead_after: must be at least twice sync.heartbeat, or a live "
                           "process could be taken for dead")

@@ -2,10 +2,12 @@
 
 import dataclasses
 
+from service.clusters import Clusters
 from service.compute import Compute
 from service.fleet import Fleet
 from service.hypervisor import Hypervisors
 from service.jobs import Jobs
+from service.network.access import GuestAccess
 from service.placement.scheduler import Scheduler
 from service.process import Process
 from service.store import Store
@@ -21,6 +23,7 @@ class Context:
     hypervisors: Hypervisors
     compute: Compute
     jobs: Jobs
+    clusters: Clusters
     sync: object = None
 
     def start(self, sync_loop=False):
@@ -49,6 +52,8 @@ def build(config, keepalive=True):
     _, ssh_wrapper = fleet.ssh_files()
     scheduler = Scheduler(config, store)
     hypervisors = Hypervisors(ssh_wrapper, config["libvirt"], keepalive=keepalive)
-    compute = Compute(config, store, scheduler, hypervisors, process)
+    access = GuestAccess(config, store)
+    compute = Compute(config, store, scheduler, hypervisors, process, access)
     jobs = Jobs(store, fleet, process, config)
-    return Context(config, store, process, fleet, scheduler, hypervisors, compute, jobs)
+    clusters = Clusters(config, store, compute, jobs)
+    return Context(config, store, process, fleet, scheduler, hypervisors, compute, jobs, clusters)

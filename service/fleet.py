@@ -9,6 +9,8 @@ import os
 import yaml
 
 from service import ansible_jobs, diagnose, sshconfig
+from service.network import ipam
+from service.network.pools import pools_from_config
 from service.errors import ConfigError, Conflict, InventoryError, ValidationError
 from service.inventory import generate, hostkeys, pmfile, resolve
 
@@ -43,8 +45,12 @@ class Fleet:
         ssh = self.config["ssh"]
         return sshconfig.write(self.config.ssh_dir, ssh["private_key"], ssh["known_hosts"])
 
-    def _row(self, entry, resolved):
-        settings = dict(self.host_settings().get(entry.address, {}))
+    def _row(self, entry, resolved, extra=None):
+        settings = dict(self.host_settings().get(entry.address, {}), **(extra or {}))
+        try:
+            ipam.attachment(settings, pools_from_config(self.config["networks"]))
+        except ConfigError as exc:
+            raise ValidationError(f"settings.{exc}", field="settings") from None
         uri = settings.get("vmfabric_libvirt_uri") or generate.default_libvirt_uri(entry)
         domain_type = settings.get("vmfabric_domain_type", "auto")
         return {"address": entry.address, "port": entry.port, "user": entry.user,
@@ -81,9 +87,7 @@ class Fleet:
             entry = pmfile.parse_line(spec, default_user=self.config["ssh"]["user"])
         except ValueError as exc:
             raise ValidationError(f"address: {spec!r}: {exc}", field="address") from None
-        row = self._row(entry, resolve.addresses(entry.address))
-        if settings:
-            row["settings"].update(settings)
+        row = self._row(entry, resolve.addresses(entry.address), settings)
         pmid = self.store.pms.add(row)
         self._record_keys([entry], self.store.pms.list())
         self.write_inventory()

@@ -82,13 +82,13 @@ def install(paths, port, files):
     os.makedirs(paths.home, exist_ok=True)
     if files:
         pm_path, image_path, types_path = (os.path.abspath(f) for f in files)
-        settings, ssh = None, _own_ssh_key(paths)
+        settings, ssh, networks = None, _own_ssh_key(paths), None
     else:
-        pm_path, image_path, types_path, settings, ssh = _demo(paths)
+        pm_path, image_path, types_path, settings, ssh, networks = _demo(paths)
     # validate every input before touching the running server
     pmfile.parse_file(pm_path)
     types = typesfile.parse(types_path)
-    config, data = _config(paths, port, settings, ssh)
+    config, data = _config(paths, port, settings, ssh, networks)
     ctx = context_mod.build(config)
     ssh_config, _ = ctx.fleet.ssh_files()
     image_rows = images.inspect_all(
@@ -116,6 +116,7 @@ def _demo(paths):
     """A 3-host lab, the lab's guest image and the specification's three types."""
     from vmfabric_lab import image
     from vmfabric_lab.lab import Lab
+    from vmfabric_lab.state import GUEST_NETWORK
 
     say("demo: bringing up a 3-host lab")
     state = Lab(paths.lab, tag=os.environ.get("VMFABRIC_LAB_NAME"), report=say).up(hosts=3)
@@ -131,7 +132,9 @@ def _demo(paths):
     with open(os.path.join(paths.demo, "lab"), "w") as fh:
         fh.write(state.dir + "\n")
     ssh = {"private_key": state.private_key, "known_hosts": state.known_hosts}
-    return state.pm_file, image_file, types_file, state.settings_file, ssh
+    # the lab's hosts put guests on the lab segment, addressed from the top of its range
+    networks = {GUEST_NETWORK: state.guest_network()}
+    return state.pm_file, image_file, types_file, state.settings_file, ssh, networks
 
 
 def _own_ssh_key(paths):
@@ -145,9 +148,9 @@ def _own_ssh_key(paths):
     return {"private_key": key, "known_hosts": os.path.join(paths.home, "ssh", "known_hosts")}
 
 
-def _config(paths, port, settings, ssh):
+def _config(paths, port, settings, ssh, networks):
     """The configuration this install runs with: the existing file (settings an
-    operator changed are kept) updated with PORT, SETTINGS and SSH; validated."""
+    operator changed are kept) updated with PORT, SETTINGS, SSH and NETWORKS; validated."""
     data = {}
     if os.path.exists(paths.config):
         with open(paths.config) as fh:
@@ -156,6 +159,8 @@ def _config(paths, port, settings, ssh):
     data.setdefault("server", {})["port"] = port
     data.setdefault("inventory", {})["host_settings"] = settings
     data.setdefault("ssh", {}).update(ssh)
+    if networks:
+        data.setdefault("networks", {}).update(networks)
     return config_mod.load(overrides=data, home=paths.home), data
 
 

@@ -1,13 +1,16 @@
 """Work a request starts and a background thread finishes, recorded in the store.
 
 Discovery runs Ansible against hosts and can take minutes on a large fleet,
-so the request answers 202 with a job at once and the client polls
-/api/v1/jobs/{id}. One discovery runs at a time across every server process
-(the 'discovery' lease): a request that an open job already covers gets that
-job; any other is queued and starts when the one before it ends. A job whose
-process dies is failed by the sync loop of another (service/sync/work.py).
+and a program run across a cluster's nodes takes as long as the program, so
+the request answers 202 with a job at once and the client polls
+/api/v1/jobs/{id}. A request that an open job already covers gets that job.
+Work that must not overlap (discovery) holds a lease in the store while it
+runs, so one runs at a time across every server process; the others wait
+their turn, queued. A job whose process dies is failed by the sync loop of
+another (service/sync/work.py).
 """
 
+import collections
 import logging
 import threading
 import time
@@ -16,7 +19,6 @@ from service.errors import VmfabricError
 
 log = logging.getLogger("vmfabric.jobs")
 DISCOVER = "discover"
-LEASE = "discovery"
 POLL = 0.5
 
 
@@ -26,9 +28,22 @@ class Jobs:
         self.fleet = fleet
         self.process = process
         self.dead_after = config["sync"]["dead_after"]
-        # the longest a queued discovery waits for the ones before it
+        # the longest a queued job waits for the ones before it
         self.max_wait = 3 * config["discovery"]["timeout"]
-        self._one_here = threading.Lock()
+        self._here = collections.defaultdict(threading.Lock)
+
+    def run(self, kind, params, work, covered_by=None, lease=None):
+        """A job of KIND doing WORK() (which returns the job's result dict) in the background.
+
+        COVERED_BY(params of an open job of KIND) says whether that job already does this
+        work (then it is returned instead); LEASE names work that runs one at a time.
+        """
+        job, new = self.store.jobs.start(kind, params, self.process.id,
+                                         covered_by or (lambda _params: False))
+        if new:
+            threading.Thread(target=self._run, args=(job["id"], work, lease),
+                             name=f"vmfabric-job-{job['id']}", daemon=True).start()
+        return job
 
     def discover(self, pmids=None):
         """The discovery job for PMIDS (None: every PM): a new one, or an open one that covers it."""
@@ -38,43 +53,44 @@ class Jobs:
             theirs = params.get("pmids")
             return theirs is None or (wanted is not None and wanted <= set(theirs))
 
-        job, new = self.store.jobs.start(DISCOVER, {"pmids": pmids}, self.process.id, covered_by)
-        if new:
-            threading.Thread(target=self._discover, args=(job["id"], pmids),
-                             name=f"vmfabric-job-{job['id']}", daemon=True).start()
-        return job
+        def work():
+            pms = self.fleet.discover(pmids)
+            return {"pms": [{"id": pm.id, "state": pm.state, "reason": pm.reason}
+                            for pm in pms if wanted is None or pm.id in wanted]}
 
-    def _discover(self, job_id, pmids):
-        deadline = time.monotonic() + self.max_wait
-        if not self._one_here.acquire(timeout=self.max_wait):
-            self.store.jobs.fail(job_id, "gave up waiting for the discoveries queued before it")
+        return self.run(DISCOVER, {"pmids": pmids}, work, covered_by, lease="discovery")
+
+    def _run(self, job_id, work, lease):
+        if lease is None:
+            return self._do(job_id, work)
+        local = self._here[lease]
+        if not local.acquire(timeout=self.max_wait):
+            self.store.jobs.fail(job_id, "gave up waiting for the jobs queued before it")
             return
         try:
-            while not self.store.leases.acquire(LEASE, self.process.id, self.dead_after):
+            deadline = time.monotonic() + self.max_wait
+            while not self.store.leases.acquire(lease, self.process.id, self.dead_after):
                 if time.monotonic() > deadline:
-                    self.store.jobs.fail(job_id, "gave up waiting for the discovery running "
-                                                 "on another server")
+                    self.store.jobs.fail(job_id, "gave up waiting for the job running on "
+                                                 "another server")
                     return
                 time.sleep(POLL)
             try:
-                self.store.jobs.running(job_id)
-                self._run(job_id, pmids)
+                self._do(job_id, work)
             finally:
-                self.store.leases.release(LEASE, self.process.id)
+                self.store.leases.release(lease, self.process.id)
         finally:
-            self._one_here.release()
+            local.release()
 
-    def _run(self, job_id, pmids):
+    def _do(self, job_id, work):
+        self.store.jobs.running(job_id)
         try:
-            pms = self.fleet.discover(pmids)
+            result = work()
         except VmfabricError as exc:
             self.store.jobs.fail(job_id, str(exc))
             return
         except Exception as exc:  # nobody above this thread would see it: record it
-            log.exception("job %s: discovery crashed", job_id)
+            log.exception("job %s crashed", job_id)
             self.store.jobs.fail(job_id, f"internal error: {exc.__class__.__name__}: {exc}")
             return
-        wanted = set(pmids) if pmids else None
-        self.store.jobs.succeed(job_id, {"pms": [
-            {"id": pm.id, "state": pm.state, "reason": pm.reason}
-            for pm in pms if wanted is None or pm.id in wanted]})
+        self.store.jobs.succeed(job_id, result)

@@ -10,8 +10,9 @@ import re
 
 PREFIX = "vmf-"
 BASE_PREFIX = "vmfabric-base-"
-# every object a VM owns on its host: the domain, its disk overlay, its console log
-OWNED = re.compile(r"^vmf-(\d+)(\.qcow2|\.console\.log)?$")
+# every object a VM owns on its host: the domain, its disk overlay, its console log, its
+# first-boot (cidata) disk
+OWNED = re.compile(r"^vmf-(\d+)(\.qcow2|\.console\.log|\.cidata\.iso)?$")
 
 
 class NamingError(ValueError):
@@ -46,9 +47,14 @@ def console(vmid):
     return f"{domain(vmid)}.console.log"
 
 
-def owned_by(vmid):
-    """Every object name VMID owns on its host."""
-    return (domain(vmid), disk(vmid), console(vmid))
+def cidata(vmid):
+    """The VM's NoCloud first-boot disk (an ISO) in the image pool."""
+    return f"{domain(vmid)}.cidata.iso"
+
+
+def volumes_of(vmid):
+    """Every volume VMID owns on its host."""
+    return [disk(vmid), console(vmid), cidata(vmid)]
 
 
 def owner_of(name):

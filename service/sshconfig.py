@@ -36,11 +36,14 @@ exec ssh -F '{config}' "$@"
 """
 
 
-def write(directory, private_key, known_hosts):
-    """Write DIRECTORY/ssh_config and the DIRECTORY/ssh wrapper; return their paths."""
+def write(directory, private_key, known_hosts, name="ssh"):
+    """Write DIRECTORY/NAME_config and the DIRECTORY/NAME wrapper; return their paths.
+
+    NAME "ssh" is for the hosts; "guests" verifies guests against their own known_hosts.
+    """
     os.makedirs(directory, exist_ok=True)
-    config = os.path.join(directory, "ssh_config")
-    wrapper = os.path.join(directory, "ssh")
+    config = os.path.join(directory, f"{name}_config")
+    wrapper = os.path.join(directory, name)
     _write_if_changed(config, CONFIG.format(private_key=private_key, known_hosts=known_hosts))
     _write_if_changed(wrapper, WRAPPER.format(config=config))
     os.chmod(wrapper, stat.S_IRWXU | stat.S_IRGRP | stat.S_IXGRP)

@@ -52,15 +52,25 @@ def check_vm_name(name, field="name"):
     return name
 
 
-def render_domain(*, vmid, name, tid, image_id, cpu, ram_mb, domain_type, pool, console_log):
+MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
+IFNAME = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
+
+
+def render_domain(*, vmid, name, tid, image_id, cpu, ram_mb, domain_type, pool, console_log,
+                  cidata=None, nic=None):
+    """A VM's domain XML. CIDATA: its first-boot disk's volume; NIC: {mac, bridge} or
+    {mac, libvirt_network}."""
     check_vm_name(name)
     if domain_type not in ("kvm", "qemu"):
         raise ValidationError(f"domain_type: kvm or qemu, not {domain_type!r}", field="domain_type")
+    if nic is not None and (not MAC.match(nic["mac"]) or not IFNAME.match(
+            nic.get("bridge") or nic.get("libvirt_network") or "")):
+        raise ValidationError(f"nic: {nic!r} is not a MAC with a bridge or network name", field="nic")
     title = name if len(name) <= TITLE_MAX else name[:TITLE_MAX - 1] + "…"
     xml = environment().get_template("domain.xml.j2").render(
         vmid=int(vmid), name=name, title=title, tid=int(tid), image_id=int(image_id),
         cpu=int(cpu), ram_mb=int(ram_mb), domain_type=domain_type, pool=pool,
-        console_log=console_log)
+        console_log=console_log, cidata=cidata, nic=nic)
     _check_domain(xml, vmid, name)
     return xml
 

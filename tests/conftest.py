@@ -47,6 +47,8 @@ def lab_config(lab, home, **overrides):
         "inventory": {"path": os.path.join(home, "inventory", "hosts.yml"),
                       "host_settings": lab.state.settings_file},
         "ssh": {"private_key": lab.state.private_key, "known_hosts": lab.state.known_hosts},
+        # the lab's hosts put guests on the lab segment (their vmfabric_guest_network setting)
+        "networks": {"lab": lab.state.guest_network()},
     }
     for key, value in overrides.items():
         base.setdefault(key, {}).update(value) if isinstance(value, dict) else base.update({key: value})

@@ -9,7 +9,7 @@ from service import defaults, sshconfig
 from service.errors import LabError
 from service.util import run
 from vmfabric_lab import claim, daemons, hostfs, netns, preflight
-from vmfabric_lab.state import MAX_HOSTS, HostRecord, LabState
+from vmfabric_lab.state import GUEST_NETWORK, MAX_HOSTS, HostRecord, LabState
 
 DEFAULT_CAPACITY = {"cpu": 8, "ram_mb": 8192, "disk_gb": 40}
 FAIL_MODES = ("link", "libvirtd", "sshd")
@@ -124,7 +124,10 @@ class Lab:
             fh.write("".join(f"{h.address}\n" for h in self.state.hosts))
         settings = {}
         for h in self.state.hosts:
-            entry = {"vmfabric_domain_type": h.domain_type, "vmfabric_lab_host": f"h{h.index}"}
+            entry = {"vmfabric_domain_type": h.domain_type, "vmfabric_lab_host": f"h{h.index}",
+                     # guests join the lab segment through the host's bridge
+                     "vmfabric_guest_network": {"network": GUEST_NETWORK,
+                                                "bridge": netns.GUEST_BRIDGE}}
             if h.capacity:
                 entry["vmfabric_capacity"] = dict(h.capacity)
             settings[h.address] = entry

@@ -117,23 +117,43 @@ def ensure_bridge(bridge, gateway, prefixlen, owner):
     _ip("link", "set", bridge, "up")
 
 
+GUEST_BRIDGE = "br0"
+
+
 def ensure_host_link(ns, veth, bridge, address, prefixlen, owner):
-    """Create the namespace and its veth pair (peer named eth0 inside), idempotently."""
+    """The namespace, its veth pair (eth0 inside), and inside it the guests' bridge br0 with
+    eth0 as its uplink and the host's address, idempotently.
+
+    br0 takes eth0's MAC (so the host keeps its identity on the segment), runs without STP
+    and forwarding delay, and bridged frames skip iptables (br_netfilter would otherwise send
+    guests' traffic through the FORWARD chain).
+    """
     if ns not in list_netns():
         _ip("netns", "add", ns)
-    inside = {link["ifname"] for link in json.loads(_ip_ns(ns, "-j", "link", "show") or "[]")}
+    inside = {link["ifname"]: link for link in json.loads(_ip_ns(ns, "-j", "link", "show") or "[]")}
     if "eth0" not in inside:
         if link_exists(veth):
             _ip("link", "del", veth)
         _ip("link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns)
+        inside = {link["ifname"]: link for link in json.loads(_ip_ns(ns, "-j", "link", "show"))}
     _ip("link", "set", veth, "alias", owner_alias(owner))
     _ip_ns(ns, "link", "set", "eth0", "alias", owner_alias(owner))
     _ip("link", "set", veth, "master", bridge, "up")
-    addrs = _ip_ns(ns, "-j", "addr", "show", "dev", "eth0").replace(" ", "")
-    if f'"local":"{address}"' not in addrs:
-        _ip_ns(ns, "addr", "add", f"{address}/{prefixlen}", "dev", "eth0")
-    _ip_ns(ns, "link", "set", "lo", "up")
-    _ip_ns(ns, "link", "set", "eth0", "up")
+    if GUEST_BRIDGE not in inside:
+        _ip_ns(ns, "link", "add", GUEST_BRIDGE, "address", inside["eth0"]["address"], "type",
+               "bridge", "stp_state", "0", "forward_delay", "0")
+    _ip_ns(ns, "link", "set", "eth0", "master", GUEST_BRIDGE)
+    cidr = f"{address}/{prefixlen}"
+    if f'"local":"{address}"' in _ip_ns(ns, "-j", "addr", "show", "dev", "eth0").replace(" ", ""):
+        _ip_ns(ns, "addr", "del", cidr, "dev", "eth0")  # a host made before it had a bridge
+    if f'"local":"{address}"' not in _ip_ns(ns, "-j", "addr", "show", "dev",
+                                            GUEST_BRIDGE).replace(" ", ""):
+        _ip_ns(ns, "addr", "add", cidr, "dev", GUEST_BRIDGE)
+    for link in ("lo", "eth0", GUEST_BRIDGE):
+        _ip_ns(ns, "link", "set", link, "up")
+    run(["ip", "netns", "exec", ns, "sh", "-c",
+         "for f in /proc/sys/net/bridge/bridge-nf-call-*; do [ -e \"$f\" ] && echo 0 > \"$f\"; "
+         "done; true"])
 
 
 def set_link(veth, up):

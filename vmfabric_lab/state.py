@@ -17,7 +17,10 @@ from service.util import write_atomically
 
 TAG_RE = re.compile(r"^[a-z][a-z0-9]{0,3}$")
 FIRST_HOST_OCTET = 11
-MAX_HOSTS = 200
+MAX_HOSTS = 100
+# the lab's guests get addresses from the top of its /24, clear of the hosts' .11 - .110
+GUEST_FIRST_OCTET, GUEST_LAST_OCTET = 128, 254
+GUEST_NETWORK = "lab"
 
 
 def default_subnet(tag):
@@ -86,6 +89,12 @@ class LabState:
 
     def address_of(self, index):
         return str(self.network.network_address + FIRST_HOST_OCTET + index - 1)
+
+    def guest_network(self):
+        """The lab segment as a vmfabric address pool (the `networks` setting's shape)."""
+        base = self.network.network_address
+        return {"cidr": self.subnet, "gateway": self.gateway, "dns": [self.gateway],
+                "range": [str(base + GUEST_FIRST_OCTET), str(base + GUEST_LAST_OCTET)]}
 
     def host_dir(self, index):
         return os.path.join(self.dir, "hosts", f"h{index}")

@@ -42,9 +42,9 @@ def _register():
     cli.add_command(simulate.simulate)
     cli.add_command(serve.serve)
     cli.add_command(db.db)
-    from service.cli import resources
+    from service.cli import guests, resources
 
-    for group in resources.GROUPS:
+    for group in resources.GROUPS + (guests.cluster,):
         cli.add_command(group)
 
 

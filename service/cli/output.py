@@ -22,3 +22,38 @@ def emit(ctx, data, rows=None, columns=None):
 def _cell(row, key):
     value = key(row) if callable(key) else row.get(key)
     return "-" if value is None or value == "" else str(value)
+
+
+class progress:
+    """A line on stderr while a long call runs (not with --json)."""
+
+    def __init__(self, label, quiet):
+        self.label, self.quiet = label, quiet
+
+    def __enter__(self):
+        if not self.quiet:
+            click.echo(f"{self.label} ...", err=True)
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def first_boot_options(command):
+    """--ssh-key FILE (repeatable) and --user-data FILE: what a guest gets at first boot."""
+    command = click.option("--user-data", type=click.File("r"),
+                           help="A cloud-config file of your own, merged into the guest's.")(command)
+    return click.option("--ssh-key", "ssh_keys", type=click.File("r"), multiple=True,
+                        help="A public key file that logs in (repeatable; default: vmfabric's "
+                             "own key).")(command)
+
+
+def first_boot(ssh_keys, user_data):
+    """The request fields for --ssh-key and --user-data."""
+    body = {}
+    if ssh_keys:
+        body["ssh_keys"] = [line.strip() for fh in ssh_keys for line in fh.read().splitlines()
+                            if line.strip() and not line.startswith("#")]
+    if user_data:
+        body["user_data"] = user_data.read()
+    return body

@@ -3,12 +3,13 @@
 import click
 
 from service.cli.client import Client, pass_client
-from service.cli.output import emit
+from service.cli.output import emit, first_boot, first_boot_options, progress as _progress
 from service.errors import VmfabricError
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 VM_COLUMNS = [("VMID", "id"), ("NAME", lambda v: v["name"][:40]), ("TYPE", "instance_type"),
-              ("IMAGE", "image_id"), ("PMID", "pmid"), ("STATE", "state")]
+              ("IMAGE", "image_id"), ("PMID", "pmid"), ("STATE", "state"),
+              ("ADDRESS", lambda v: ", ".join(a["ip"] for a in v.get("addresses", [])))]
 PM_COLUMNS = [("PMID", "id"), ("ADDRESS", "address"), ("STATE", "state"),
               ("CPU", lambda p: f"{p['free']['cpu']}/{p['capacity']['cpu']}"),
               ("RAM MB", lambda p: f"{p['free']['ram']}/{p['capacity']['ram']}"),
@@ -37,12 +38,13 @@ policy = client_group("policy", "The active placement policy.")
 @click.option("--image", "image_id", type=int, help="Image id (default: the first image).")
 @click.option("--count", type=click.IntRange(1, 100), default=1, help="A cluster of COUNT VMs.")
 @click.option("--spread", is_flag=True, help="Put a cluster's VMs on distinct hosts.")
+@first_boot_options
 @json_option
 @pass_client
-def vm_create(client, name, tid, image_id, count, spread, as_json):
-    """Create VM NAME (or a cluster NAME-1..NAME-COUNT, placed all or nothing)."""
+def vm_create(client, name, tid, image_id, count, spread, ssh_keys, user_data, as_json):
+    """Create VM NAME (or a batch NAME-1..NAME-COUNT, placed all or nothing)."""
     body = {"name": name, "instance_type": tid, "count": count,
-            "preference": "spread" if spread else "pack"}
+            "preference": "spread" if spread else "pack", **first_boot(ssh_keys, user_data)}
     if image_id:
         body["image_id"] = image_id
     with _progress(f"creating {count} VM(s)", as_json):
@@ -233,21 +235,6 @@ def policy_set(client, name, as_json):
     emit(click.get_current_context(), data)
     if not as_json:
         click.echo(f"placement policy is now {data['policy']}")
-
-
-class _progress:
-    """A spinner on stderr while a long call runs (not with --json or when not a terminal)."""
-
-    def __init__(self, label, quiet):
-        self.label, self.quiet = label, quiet
-
-    def __enter__(self):
-        if not self.quiet:
-            click.echo(f"{self.label} ...", err=True)
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 GROUPS = (vm, pm, image, itype, policy)

@@ -7,21 +7,39 @@ request to the module that does it (create, destroy, power, console).
 from service.compute.console import Consoles
 from service.compute.create import Creator
 from service.compute.destroy import Destroyer
+from service.compute.launch import Launcher
 from service.compute.power import ALLOWED_FROM, Power  # noqa: F401  (the API's action list)
+from service.network.ipam import Allocator
 
 
 class Compute:
-    def __init__(self, config, store, scheduler, hypervisors, process):
-        self.creator = Creator(config, store, scheduler, hypervisors, process)
+    def __init__(self, config, store, scheduler, hypervisors, process, access):
+        self.access = access
+        self.launcher = Launcher(store, hypervisors, Allocator(config["networks"], store))
+        self.creator = Creator(config, store, scheduler, self.launcher, process)
         self.destroyer = Destroyer(store, hypervisors, process)
         self.powers = Power(store, hypervisors)
         self.consoles = Consoles(store, hypervisors)
 
-    def create(self, name, tid, image_id=None, count=1, preference="pack"):
-        return self.creator.create(name, tid, image_id, count, preference)
+    def create(self, name, tid, image_id=None, count=1, preference="pack", boot=None):
+        try:
+            return self.creator.create(name, tid, image_id, count, preference, boot)
+        finally:
+            self.access.refresh()
+
+    def create_named(self, names, tid, image_id=None, preference="pack", boot=None,
+                     cluster_id=None, avoid=()):
+        try:
+            return self.creator.create_named(names, tid, image_id, preference, boot,
+                                             cluster_id, avoid)
+        finally:
+            self.access.refresh()
 
     def destroy(self, vmid):
-        return self.destroyer.destroy(vmid)
+        try:
+            return self.destroyer.destroy(vmid)
+        finally:
+            self.access.refresh()
 
     def power(self, vmid, action):
         return self.powers.act(vmid, action)
@@ -30,4 +48,4 @@ class Compute:
         return self.consoles.tail(vmid, lines)
 
     def cleanup(self, pm, vmid):
-        self.creator.cleanup(pm, vmid)
+        self.launcher.cleanup(pm, vmid)

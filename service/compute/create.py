@@ -9,13 +9,15 @@ are removed and every claim is released.
 """
 
 import concurrent.futures
+import dataclasses
 import logging
 import math
 import threading
 
-from service import faults, naming, templates
+from service import faults, templates
 from service.errors import HypervisorError, NoCapacity, NotFound, ValidationError, VmfabricError
 from service.hypervisor import Unreachable
+from service.network import cidata, guestkeys
 from service.placement.hosts import Request
 
 log = logging.getLogger("vmfabric.compute")
@@ -23,16 +25,23 @@ GIB = 1024 ** 3
 MAX_PARALLEL = 8
 
 
+@dataclasses.dataclass(frozen=True)
+class FirstBoot:
+    """What a guest is given at first boot besides its address: the public keys that log in
+    (the installation's own key when none are given) and the user's own cloud-config."""
+
+    ssh_keys: tuple = ()
+    user_data: str = ""
+
+
 class Creator:
-    def __init__(self, config, store, scheduler, hypervisors, process):
+    def __init__(self, config, store, scheduler, launcher, process):
         self.store = store
         self.scheduler = scheduler
-        self.hv = hypervisors
+        self.launcher = launcher
         self.process = process
         self.max_attempts = int(config["placement"]["max_attempts"])
-        self._upload_locks = {}
-        self._locks_guard = threading.Lock()
-        self._pool_paths = {}
+        self.default_keys = guestkeys.installation_key(config["ssh"]["private_key"])
 
     def request_for(self, tid, image_id=None):
         """(instance type, image, placement Request) for TID and IMAGE_ID (default: the first image)."""
@@ -47,81 +56,54 @@ class Creator:
         disk_gb = max(itype["disk_gb"], math.ceil(image["virtual_size"] / GIB))
         return itype, image, Request(itype["cpu"], itype["ram_mb"], disk_gb)
 
-    def create(self, name, tid, image_id=None, count=1, preference="pack"):
-        """Create COUNT VMs (a cluster when > 1: placed and made all together or not at all)."""
-        vm_names = member_names(name, count)
+    def first_boot(self, ssh_keys=None, user_data=""):
+        """A checked FirstBoot (ValidationError naming ssh_keys or user_data)."""
+        keys = guestkeys.check_public_keys(ssh_keys) if ssh_keys is not None else self.default_keys
+        cidata.check_user_data(user_data or "")
+        return FirstBoot(tuple(keys), user_data or "")
+
+    def create(self, name, tid, image_id=None, count=1, preference="pack", boot=None):
+        """Create COUNT VMs (a batch when > 1: placed and made all together or not at all)."""
+        return self.create_named(member_names(name, count), tid, image_id, preference, boot)
+
+    def create_named(self, names, tid, image_id=None, preference="pack", boot=None,
+                     cluster_id=None, avoid=()):
+        """Create one VM per name of NAMES as one batch; AVOID: hosts spread must keep clear of."""
+        for member in names:
+            templates.check_vm_name(member, field="name")
         itype, image, request = self.request_for(tid, image_id)
+        boot = boot or self.first_boot()
+        keys = [guestkeys.new_host_key(f"vmfabric-guest {n}") for n in names]
         rows = [{"name": n, "tid": itype["tid"], "image_id": image["id"], "cpu": request.cpu,
-                 "ram_mb": request.ram_mb, "disk_gb": request.disk_gb} for n in vm_names]
+                 "ram_mb": request.ram_mb, "disk_gb": request.disk_gb,
+                 "ssh_keys": list(boot.ssh_keys), "user_data": boot.user_data,
+                 "host_key": public, "cluster_id": cluster_id}
+                for n, (_, public) in zip(names, keys)]
         faults.point("create.before_claim")
-        vmids = self.scheduler.claim(rows, [request] * count, preference=preference,
-                                     owner=self.process.id)
+        vmids = self.scheduler.claim(rows, [request] * len(names), preference=preference,
+                                     exclude=avoid if preference == "spread" else (),
+                                     owner=self.process.id, on_claim=self.launcher.allocator.claim)
         faults.point("create.after_claim")
-        Batch(self, vmids, image, request, spread=preference == "spread").launch()
+        secrets = {vmid: private for vmid, (private, _) in zip(vmids, keys)}
+        Batch(self, vmids, image, request, secrets, spread=preference == "spread",
+              avoid=avoid).launch()
         return [self.store.vms.get(vmid) for vmid in vmids]
 
-    # ---- one VM on one host --------------------------------------------------
-    def launch(self, vm, pm, image):
-        """Make VM on PM: the base image (once per host), its disk, its domain, started."""
-        base = naming.base_image(image["id"], image["sha256"])
-        capacity = max(vm.disk_gb * GIB, image["virtual_size"])
-        try:
-            self.hv.storage.create_overlay_on(pm, naming.disk(vm.id), base, image["format"],
-                                              capacity)
-        except NotFound:  # the first VM of this image on this host
-            self._upload_base(pm, image, base)
-            self.hv.storage.create_overlay_on(pm, naming.disk(vm.id), base, image["format"],
-                                              capacity)
-        faults.point("create.after_disk")
-        xml = templates.render_domain(
-            vmid=vm.id, name=vm.name, tid=vm.tid, image_id=image["id"], cpu=vm.cpu,
-            ram_mb=vm.ram_mb, domain_type=pm.domain_type, pool=self.hv.storage.pool_name,
-            console_log=f"{self._pool_path(pm)}/{naming.console(vm.id)}")
-        self.hv.domains.define_and_start(pm, xml)
-        faults.point("create.after_start")
-
-    def _pool_path(self, pm):
-        if pm.id not in self._pool_paths:
-            self._pool_paths[pm.id] = self.hv.storage.pool_path_on(pm)
-        return self._pool_paths[pm.id]
-
-    def _upload_base(self, pm, image, name):
-        """Copy IMAGE to PM as volume NAME, once per host however many creates ask at once."""
-        with self._lock_for(pm.id, image["id"]):
-            try:
-                return self.hv.storage.volume_path(pm, name)  # another create just did
-            except NotFound:
-                pass
-            log.info("%s: uploading image %s (%s bytes)", pm.label, image["name"], image["size"])
-            path = self.hv.storage.upload(pm, name, image["path"], image["format"], image["size"],
-                                          image["sha256"])
-            self.store.catalog.record_host_image(pm.id, image["id"], name, image["sha256"])
-            return path
-
-    def _lock_for(self, pmid, image_id):
-        with self._locks_guard:
-            return self._upload_locks.setdefault((pmid, image_id), threading.Lock())
-
     def cleanup(self, pm, vmid):
-        """Remove whatever a create made on PM; errors here are logged, not raised."""
-        for what, call in (("domain", lambda: self.hv.domains.remove(pm, naming.domain(vmid))),
-                           ("disk and console log", lambda: self.hv.storage.delete_volumes(
-                               pm, [naming.disk(vmid), naming.console(vmid)]))):
-            try:
-                call()
-            except VmfabricError as exc:
-                log.warning("vm %s: could not remove its %s: %s", vmid, what, exc)
+        self.launcher.cleanup(pm, vmid)
 
 
 class Batch:
     """The members of one create request, launched together; all succeed or all are undone."""
 
-    def __init__(self, creator, vmids, image, request, spread):
+    def __init__(self, creator, vmids, image, request, secrets, spread, avoid=()):
         self.creator = creator
+        self.avoid = set(avoid)
         self.store = creator.store
         self.vmids = vmids
         self.image = image
         self.request = request
+        self.secrets = secrets
         self.spread = spread
         self._moving = threading.Lock()
 
@@ -146,7 +128,7 @@ class Batch:
             vm = self.store.vms.get(vmid)
             pm = self.store.pms.get(vm.pmid)
             try:
-                self.creator.launch(vm, pm, self.image)
+                self.creator.launcher.launch(vm, pm, self.image, self.secrets[vmid])
                 self.store.vms.set_state(vmid, "running")
                 return None
             except VmfabricError as exc:
@@ -168,8 +150,10 @@ class Batch:
         with self._moving:
             exclude = set(tried)
             if self.spread:
+                exclude |= self.avoid
                 exclude |= {self.store.vms.get(other).pmid for other in self.vmids if other != vmid}
-            self.creator.scheduler.move(vmid, self.request, exclude=exclude)
+            self.creator.scheduler.move(vmid, self.request, exclude=exclude,
+                                        on_move=self.creator.launcher.allocator.move)
 
     def _undo(self, reason):
         for vmid in self.vmids:
@@ -179,14 +163,13 @@ class Batch:
             self.store.vms.fail(vmid, reason)
 
 
-def member_names(name, count):
-    """The names COUNT VMs called NAME get (NAME-1 ... for a batch), each checked."""
+def member_names(name, count, first=1):
+    """The names COUNT VMs called NAME get (NAME-1 ... for a batch, NAME alone for one)."""
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValidationError(f"count: must be a positive integer, not {count!r}", field="count")
-    names = [name] if count == 1 else [f"{name}-{n}" for n in range(1, count + 1)]
-    for member in names:
-        templates.check_vm_name(member, field="name")
-    return names
+    if count == 1 and first == 1:
+        return [name]
+    return [f"{name}-{n}" for n in range(first, first + count)]
 
 
 def _id(value, field):

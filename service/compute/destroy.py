@@ -43,7 +43,7 @@ class Destroyer:
             try:
                 self.hv.domains.remove(pm, naming.domain(vmid))
                 faults.point("destroy.after_domain")
-                self.hv.storage.delete_volumes(pm, [naming.disk(vmid), naming.console(vmid)])
+                self.hv.storage.delete_volumes(pm, naming.volumes_of(vmid))
                 faults.point("destroy.after_disks")
             except Unreachable as exc:
                 self.store.pms.set_state(pm.id, "down", str(exc))

@@ -87,6 +87,26 @@ class Storage:
             return vol.path()
         return self.run(pm, f"upload {local_path} as volume {name}", op, timeout=UPLOAD_TIMEOUT)
 
+    def upload_bytes(self, pm, name, data):
+        """Volume NAME (raw) holding DATA, replacing one of that name (a small file: cidata)."""
+        def op(conn, pool):
+            try:
+                pool.storageVolLookupByName(name).delete(0)
+            except libvirt.libvirtError as exc:
+                if not is_missing(exc, libvirt.VIR_ERR_NO_STORAGE_VOL):
+                    raise
+            vol = pool.createXML(templates.render_volume(name=name, capacity=len(data), fmt="raw"), 0)
+            try:
+                stream = conn.newStream(0)
+                vol.upload(stream, 0, len(data), 0)
+                stream.sendAll(lambda _s, n, view: view.pop(n), _Chunks(data))
+                stream.finish()
+            except BaseException:
+                vol.delete(0)
+                raise
+            return vol.path()
+        return self.run(pm, f"upload volume {name}", op)
+
     def create_overlay(self, pm, name, backing_path, backing_format, capacity):
         xml = templates.render_volume(name=name, capacity=capacity, fmt="qcow2",
                                       backing_path=backing_path, backing_format=backing_format)
@@ -143,6 +163,18 @@ class Storage:
             stream.finish()
             return b"".join(chunks)
         return self.run(pm, f"read {name}", op)
+
+
+class _Chunks:
+    """DATA handed out in pieces of the size a stream asks for."""
+
+    def __init__(self, data):
+        self.data, self.offset = memoryview(data), 0
+
+    def pop(self, n):
+        piece = self.data[self.offset:self.offset + min(n, CHUNK)]
+        self.offset += len(piece)
+        return bytes(piece)
 
 
 def _download_sha256(conn, vol, size):

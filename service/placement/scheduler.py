@@ -53,21 +53,23 @@ class Scheduler:
         self.store.set_kv(POLICY_KEY, name)
         return name
 
-    def claim(self, vm_rows, requests, preference="pack", exclude=(), owner=None):
+    def claim(self, vm_rows, requests, preference="pack", exclude=(), owner=None, on_claim=None):
         """Choose hosts for REQUESTS and record VM_ROWS with their claims, atomically.
 
-        The VMs are 'creating', owned by process OWNER. Returns the new vmids.
-        Raises NoCapacity when no host (or, for a batch, no combination) has room.
+        The VMs are 'creating', owned by process OWNER; ON_CLAIM(conn, vmid, pmid) takes
+        what else each holds in the same transaction (its address). Returns the new
+        vmids. Raises NoCapacity when no host (or, for a batch, no combination) has room.
         """
         def commit(pmids, state):
             claims = [dict(row, pmid=pmid) for row, pmid in zip(vm_rows, pmids)]
-            return self.store.vms.create_with_claims(claims, owner=owner, kv_updates=state.changed)
+            return self.store.vms.create_with_claims(claims, owner=owner, kv_updates=state.changed,
+                                                     on_claim=on_claim)
         return self._decide(requests, preference, exclude, commit)
 
-    def move(self, vmid, request, exclude):
+    def move(self, vmid, request, exclude, on_move=None):
         """Move VMID's claim to the best host not in EXCLUDE (a create failed there)."""
         def commit(pmids, state):
-            self.store.vms.move_claim(vmid, pmids[0], kv_updates=state.changed)
+            self.store.vms.move_claim(vmid, pmids[0], kv_updates=state.changed, on_move=on_move)
             return pmids[0]
         return self._decide([request], "pack", exclude, commit)
 

@@ -6,7 +6,9 @@ import os
 import sqlalchemy as sa
 
 from service.store import migrate, schema
+from service.store.addresses import AddressRepo
 from service.store.catalog import Catalog
+from service.store.clusters import ClusterRepo
 from service.store.jobs import JobRepo
 from service.store.leases import LeaseRepo, ProcessRepo
 from service.store.pms import PmRepo
@@ -63,6 +65,8 @@ class Store:
         self.jobs = JobRepo(self)
         self.processes = ProcessRepo(self)
         self.leases = LeaseRepo(self)
+        self.addresses = AddressRepo(self)
+        self.clusters = ClusterRepo(self)
 
     @contextlib.contextmanager
     def write(self):

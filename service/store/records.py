@@ -117,6 +117,10 @@ class Vm:
     state_at: float | None = None
     # the server process working on the VM while it is in a transitional state
     owner: str | None = None
+    ssh_keys: list = dataclasses.field(default_factory=list)
+    host_key: str = ""
+    user_data: str = ""
+    cluster_id: int | None = None
 
     @classmethod
     def from_row(cls, row):
@@ -139,3 +143,17 @@ class Vm:
         if self.state_at is None:
             return None
         return max(0.0, (now or time.time()) - self.state_at)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Address:
+    """A guest NIC's address on one of vmfabric's networks."""
+
+    network: str
+    ip: str
+    mac: str
+    vmid: int
+
+    @classmethod
+    def from_row(cls, row):
+        return cls(**row)

@@ -63,6 +63,23 @@ types = sa.Table(
     sa.Column("disk_gb", sa.Integer, nullable=False),
 )
 
+# a virtual cluster: nodes made together (placed all or nothing), driven as one by Ansible
+clusters = sa.Table(
+    "clusters", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("tid", sa.Integer, nullable=False),
+    sa.Column("image_id", sa.Integer, nullable=False),
+    # spread: every node on a different host; pack: as few hosts as possible
+    sa.Column("placement", sa.String(16), nullable=False),
+    sa.Column("ssh_keys", sa.JSON, nullable=False, default=list),
+    sa.Column("user_data", sa.Text, nullable=False, default=""),
+    # the number the next node's name gets (NAME-1, NAME-2 ...): never reused
+    sa.Column("next_node", sa.Integer, nullable=False, default=1),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sqlite_autoincrement=True,
+)
+
 vms = sa.Table(
     "vms", metadata,
     sa.Column("id", sa.Integer, primary_key=True),  # the vmid
@@ -84,10 +101,28 @@ vms = sa.Table(
     sa.Column("state_at", sa.Float),
     # the server process working on the VM while it is creating or deleting
     sa.Column("owner", sa.String(32)),
+    # first boot: the public keys that log in, the guest's own SSH host key (public half;
+    # vmfabric generated it, so connections are verified from the first), the user's
+    # cloud-config; and the cluster the VM is a node of
+    sa.Column("ssh_keys", sa.JSON, nullable=False, default=list),
+    sa.Column("host_key", sa.Text, nullable=False, default=""),
+    sa.Column("user_data", sa.Text, nullable=False, default=""),
+    sa.Column("cluster_id", sa.Integer, sa.ForeignKey("clusters.id"), nullable=True),
     sqlite_autoincrement=True,
 )
 sa.Index("ix_vms_pmid", vms.c.pmid)
+sa.Index("ix_vms_cluster", vms.c.cluster_id)
 sa.Index("ix_vms_state", vms.c.state)
+
+# guest addresses: one per VM NIC, taken in the transaction of its capacity claim
+addresses = sa.Table(
+    "addresses", metadata,
+    sa.Column("network", sa.String(64), primary_key=True),
+    sa.Column("ip", sa.String(45), primary_key=True),
+    sa.Column("mac", sa.String(17), nullable=False, unique=True),
+    sa.Column("vmid", sa.Integer, sa.ForeignKey("vms.id"), nullable=False),
+)
+sa.Index("ix_addresses_vmid", addresses.c.vmid)
 
 # base images already copied to a host's pool
 host_images = sa.Table(

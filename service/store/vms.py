@@ -84,36 +84,49 @@ class VmRepo:
         self._get_vm = store.prepare(GET_VM)
         self._ids_on = store.prepare(VMIDS_ON)
 
-    def create_with_claims(self, requests, owner=None, kv_updates=None):
+    def create_with_claims(self, requests, owner=None, kv_updates=None, on_claim=None):
         """Record VMs and claim their PMs in one transaction; all or nothing.
 
-        REQUESTS: dicts with name, tid, image_id, pmid, cpu, ram_mb, disk_gb.
-        The VMs are 'creating', owned by OWNER. Returns the new vmids in order;
-        raises ClaimLost if any claim fails.
+        REQUESTS: dicts with name, tid, image_id, pmid, cpu, ram_mb, disk_gb (and
+        optionally ssh_keys, host_key, user_data, cluster_id). The VMs are
+        'creating', owned by OWNER. ON_CLAIM(conn, vmid, pmid) takes what else a VM
+        holds (its address) in the same transaction. Returns the new vmids in order;
+        raises ClaimLost if any claim fails (or a concurrent claim took an address).
         """
         now = time.time()
         vmids = []
-        with self.store.write() as conn:
-            for req in requests:
-                _claim(conn, req["pmid"], req)
-                row = dict(req, state="creating", domain_name="", error="", owner=owner,
-                           created_at=now, updated_at=now, state_at=now)
-                vmid = conn.execute(INSERT_VM, row).inserted_primary_key[0]
-                _update(conn, vmid, domain_name=naming.domain(vmid))
-                vmids.append(vmid)
-            for key, value in (kv_updates or {}).items():
-                self.store.set_kv(key, value, conn=conn)
+        try:
+            with self.store.write() as conn:
+                for req in requests:
+                    _claim(conn, req["pmid"], req)
+                    row = dict(req, state="creating", domain_name="", error="", owner=owner,
+                               created_at=now, updated_at=now, state_at=now)
+                    vmid = conn.execute(INSERT_VM, row).inserted_primary_key[0]
+                    _update(conn, vmid, domain_name=naming.domain(vmid))
+                    if on_claim is not None:
+                        on_claim(conn, vmid, req["pmid"])
+                    vmids.append(vmid)
+                for key, value in (kv_updates or {}).items():
+                    self.store.set_kv(key, value, conn=conn)
+        except sa.exc.IntegrityError as exc:
+            raise ClaimLost(f"a concurrent claim took what this one needed: {exc.orig}") from None
         return vmids
 
-    def move_claim(self, vmid, new_pmid, kv_updates=None):
-        """Release VMID's claim and claim NEW_PMID instead, atomically."""
-        with self.store.write() as conn:
-            for key, value in (kv_updates or {}).items():
-                self.store.set_kv(key, value, conn=conn)
-            vm = self._get(conn, vmid)
-            _unclaim(conn, vm)
-            _claim(conn, new_pmid, {"cpu": vm.cpu, "ram_mb": vm.ram_mb, "disk_gb": vm.disk_gb})
-            _update(conn, vmid, pmid=new_pmid, state="creating", error="", updated_at=time.time())
+    def move_claim(self, vmid, new_pmid, kv_updates=None, on_move=None):
+        """Release VMID's claim and claim NEW_PMID instead, atomically (ON_MOVE as ON_CLAIM)."""
+        try:
+            with self.store.write() as conn:
+                for key, value in (kv_updates or {}).items():
+                    self.store.set_kv(key, value, conn=conn)
+                vm = self._get(conn, vmid)
+                _unclaim(conn, vm)
+                _claim(conn, new_pmid, {"cpu": vm.cpu, "ram_mb": vm.ram_mb, "disk_gb": vm.disk_gb})
+                _update(conn, vmid, pmid=new_pmid, state="creating", error="",
+                        updated_at=time.time())
+                if on_move is not None:
+                    on_move(conn, vmid, new_pmid)
+        except sa.exc.IntegrityError as exc:
+            raise ClaimLost(f"a concurrent claim took what this one needed: {exc.orig}") from None
 
     def fail(self, vmid, error):
         """Mark VMID failed and give its claim back."""
@@ -121,6 +134,7 @@ class VmRepo:
         with self.store.write() as conn:
             vm = self._get(conn, vmid)
             _unclaim(conn, vm)
+            self.store.addresses.release(conn, vmid)
             _update(conn, vmid, pmid=None, state="failed", error=error[:4000], owner=None,
                     updated_at=now, state_at=now)
 
@@ -129,6 +143,7 @@ class VmRepo:
         with self.store.write() as conn:
             vm = self._get(conn, vmid)
             _unclaim(conn, vm)
+            self.store.addresses.release(conn, vmid)
             conn.execute(DELETE_VM, {"by_id": vmid})
 
     def set_state(self, vmid, state, error="", owner=None):

@@ -29,6 +29,7 @@ def recover(ctx):
             continue
         done[outcome].append(vm.id)
         if outcome != "waiting":
+            ctx.compute.access.refresh()
             log.info("sync: vm %s, left %s (its process stopped, or its host did not answer): %s",
                      vm.id, vm.state, outcome)
     return done

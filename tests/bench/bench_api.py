@@ -63,7 +63,9 @@ def setup(home, pms=3):
         with open(node, "w") as fh:
             fh.write(NODE.format(base=base, uuid=f"00000000-0000-0000-0000-{n:012d}"))
         pmid = ctx.store.pms.add({"address": f"127.0.0.{100 + n}", "port": 22, "user": "root",
-                                  "libvirt_uri": f"test://{node}", "settings": {},
+                                  "libvirt_uri": f"test://{node}",
+                                  # the test driver cannot receive uploads: no first-boot disk
+                                  "settings": {"vmfabric_first_boot_disk": False},
                                   "state": "up", "reason": "", "domain_type": "qemu"})
         ctx.store.pms.record_discovery(pmid, state="up", capacity={
             "cpu": 100000, "ram_mb": 100000000, "disk_gb": 1000000})

@@ -29,6 +29,13 @@ RATIO = {"type": "number", "exclusiveMinimum": 0, "maximum": 1000}
 NAME = {"type": "string", "minLength": 1, "maxLength": 4096,
         "pattern": "^(?=[\\s\\S]*\\S)[^\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff\\ufffe\\uffff]*$"}
 LIMITS = {"limit": 10000, "lines": 10000, "offset": MAX_ID}
+ADDRESS = _obj({"network": STR, "ip": STR, "mac": STR})
+# what a guest is given at first boot (public keys that log in, the user's cloud-config)
+FIRST_BOOT = {
+    "ssh_keys": {"type": "array", "minItems": 1, "maxItems": 10,
+                 "items": {"type": "string", "minLength": 1, "maxLength": 16384}},
+    "user_data": {"type": "string", "maxLength": 16384},
+}
 RES = _obj({"cpu": INT, "ram": INT, "disk": INT})
 SETTINGS = _obj({
     "vmfabric_capacity": _obj({"cpu": AMOUNT, "ram_mb": AMOUNT, "disk_gb": AMOUNT}, required=[]),
@@ -37,6 +44,14 @@ SETTINGS = _obj({
     "vmfabric_reserved": _obj({"cpu": SPARE, "ram_mb": SPARE, "disk_gb": SPARE}, required=[]),
     "vmfabric_allocation_ratio": _obj({"cpu": RATIO, "ram": RATIO, "disk": RATIO}, required=[]),
     "vmfabric_domain_type": {"enum": ["kvm", "qemu", "auto"]},
+    # how the host attaches guests: a network of the configuration, through a Linux bridge
+    # or a libvirt network
+    "vmfabric_guest_network": _obj({"network": {"type": "string", "maxLength": 32},
+                                    "bridge": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,15}$"},
+                                    "libvirt_network": {"type": "string",
+                                                        "pattern": "^[A-Za-z0-9_.-]{1,64}$"}},
+                                   required=["network"]),
+    "vmfabric_first_boot_disk": {"type": "boolean"},
     # ssh or TLS to a host, or this machine's own libvirtd; never plain TCP
     "vmfabric_libvirt_uri": {"type": "string", "maxLength": 1024,
                              "pattern": "^(qemu\\+ssh://[^/?#\\s]+/system|qemu\\+tls://[^/?#\\s]+"
@@ -49,16 +64,19 @@ SCHEMAS = {
     "Vm": _obj({"id": POS, "name": STR, "instance_type": POS, "image_id": POS,
                 "pmid": {"type": ["integer", "null"]}, "state": STR,
                 "state_age": {"type": ["number", "null"]}, "domain": STR,
-                "resources": RES, "error": STR, "created_at": NUM}),
+                "resources": RES, "addresses": {"type": "array", "items": ADDRESS},
+                "cluster_id": {"type": ["integer", "null"]}, "error": STR, "created_at": NUM}),
     "VmList": _obj({"vms": {"type": "array", "items": {"$ref": "#/components/schemas/Vm"}}}),
     "VmOne": _obj({"vm": {"$ref": "#/components/schemas/Vm"}}),
     "VmCreate": _obj({
-        "name": NAME, "instance_type": POS, "image_id": POS,
+        "name": NAME, "instance_type": POS, "image_id": POS, **FIRST_BOOT,
         "count": {"type": "integer", "minimum": 1, "maximum": 100},
         "preference": {"enum": list(PREFERENCES)},
     }, required=["name", "instance_type"]),
     "VmAction": _obj({"action": {"enum": sorted(ALLOWED_FROM)}}),
     "Console": _obj({"vmid": POS, "lines": {"type": "array", "items": STR}}),
+    "VmSsh": _obj({"vmid": POS, "user": STR, "address": STR, "host_key": STR,
+                   "known_hosts_line": STR}),
     "Pm": _obj({"id": POS, "address": STR, "port": POS, "user": STR, "libvirt_uri": STR,
                 "state": {"enum": ["new", "up", "down"]}, "reason": STR, "domain_type": STR,
                 "capacity": RES, "allocated": RES, "free": RES, "vms": INT,
@@ -71,7 +89,30 @@ SCHEMAS = {
                    "settings": SETTINGS}, required=["address"]),
     "Discover": _obj({"pmids": {"type": "array", "items": POS, "uniqueItems": True}},
                      required=[]),
-    "Job": _obj({"id": POS, "kind": {"enum": ["discover"]},
+    "Cluster": _obj({"id": POS, "name": STR, "instance_type": POS,
+                     "image_id": {"type": ["integer", "null"]},
+                     "placement": {"enum": ["spread", "pack"]}, "size": INT,
+                     "nodes": {"type": "array", "items": {"$ref": "#/components/schemas/Vm"}},
+                     "created_at": NUM}),
+    "ClusterOne": _obj({"cluster": {"$ref": "#/components/schemas/Cluster"}}),
+    "ClusterList": _obj({"clusters": {"type": "array",
+                                      "items": {"$ref": "#/components/schemas/Cluster"}}}),
+    "ClusterCreate": _obj({
+        "name": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,31}$"},
+        "instance_type": POS, "size": {"type": "integer", "minimum": 1, "maximum": 100},
+        "placement": {"enum": ["spread", "pack"]}, "image_id": POS, **FIRST_BOOT,
+    }, required=["name", "instance_type", "size"]),
+    "ClusterNodes": _obj({"count": {"type": "integer", "minimum": 1, "maximum": 100}}),
+    "ClusterAdded": _obj({"cluster": {"$ref": "#/components/schemas/Cluster"},
+                          "added": {"type": "array", "items": {"$ref": "#/components/schemas/Vm"}}}),
+    "ClusterDestroyed": _obj({"destroyed": {"type": "array", "items": POS},
+                              "pending": {"type": "array", "items": POS}}),
+    "ClusterRun": _obj({"program": {"type": "string", "minLength": 1, "maxLength": 65536},
+                        "command": {"type": "array", "minItems": 1, "maxItems": 256,
+                                    "items": {"type": "string", "maxLength": 4096}}},
+                       required=[]),
+    "Inventory": {"type": "object"},
+    "Job": _obj({"id": POS, "kind": {"enum": ["discover", "cluster_run"]},
                  "state": {"enum": ["queued", "running", "succeeded", "failed"]},
                  "params": {"type": "object"}, "result": {"type": "object"}, "error": STR,
                  "created_at": NUM, "finished_at": {"type": ["number", "null"]}}),
@@ -154,6 +195,12 @@ PATHS = {
                  "requestBody": _body("VmAction"),
                  "responses": {"200": _json("VmOne"), **_errors("400", "404", "409", "422", "502")}},
     },
+    "/vms/{vmid}/ssh": {
+        "parameters": [_id("vmid")],
+        "get": {"summary": "The guest's address and the SSH host key vmfabric gave it (verify "
+                           "the first connection against it)",
+                "responses": {"200": _json("VmSsh"), **_errors("404", "409")}},
+    },
     "/vms/{vmid}/console": {
         "parameters": [_id("vmid"), _bounded("lines", 1)],
         "get": {"summary": "The last lines of the VM's serial console",
@@ -196,6 +243,42 @@ PATHS = {
         "parameters": [_id("job_id")],
         "get": {"summary": "A job's state and, when finished, its result or error",
                 "responses": {"200": _json("JobOne"), **_errors("404")}},
+    },
+    "/clusters": {
+        "get": {"summary": "List virtual clusters", "responses": {"200": _json("ClusterList")}},
+        "post": {"summary": "Make a virtual cluster: every node placed (spread: each on its own "
+                            "host) and made, or none",
+                 "requestBody": _body("ClusterCreate"),
+                 "responses": {"201": _json("ClusterOne", "Made, every node running"),
+                               **_errors("400", "404", "409", "422", "502")}},
+    },
+    "/clusters/{cluster_id}": {
+        "parameters": [_id("cluster_id")],
+        "get": {"summary": "Show a cluster and its nodes",
+                "responses": {"200": _json("ClusterOne"), **_errors("404")}},
+        "delete": {"summary": "Destroy every node, then the cluster (pending: nodes whose host "
+                              "must answer first)",
+                   "responses": {"200": _json("ClusterDestroyed"), **_errors("404", "409", "502")}},
+    },
+    "/clusters/{cluster_id}/nodes": {
+        "parameters": [_id("cluster_id")],
+        "post": {"summary": "Add nodes with the cluster's rules (all or none)",
+                 "requestBody": _body("ClusterNodes"),
+                 "responses": {"201": _json("ClusterAdded"),
+                               **_errors("400", "404", "409", "422", "502")}},
+    },
+    "/clusters/{cluster_id}/inventory": {
+        "parameters": [_id("cluster_id")],
+        "get": {"summary": "The cluster's Ansible inventory (inventory/clusters/NAME.yml, as JSON)",
+                "responses": {"200": _json("Inventory"), **_errors("404")}},
+    },
+    "/clusters/{cluster_id}/run": {
+        "parameters": [_id("cluster_id")],
+        "post": {"summary": "Run a program (a script) or a command on every node at once; poll "
+                            "the job for each node's output",
+                 "requestBody": _body("ClusterRun"),
+                 "responses": {"202": _json("JobOne", "Accepted: the job runs"),
+                               **_errors("400", "404", "422")}},
     },
     "/images": {"get": {"summary": "List images", "responses": {"200": _json("ImageList")}}},
     "/types": {"get": {"summary": "List instance types", "responses": {"200": _json("TypeList")}}},

@@ -3,7 +3,7 @@
 import time
 
 
-def vm(record, now=None):
+def vm(record, addresses=(), now=None):
     age = record.state_age(now or time.time())
     return {
         "id": record.id, "name": record.name, "instance_type": record.tid,
@@ -11,8 +11,16 @@ def vm(record, now=None):
         # seconds since the state was confirmed (by the request that set it, or the sync)
         "state_age": None if age is None else round(age, 1),
         "domain": record.domain_name, "resources": record.resources.as_api(),
-        "error": record.error, "created_at": record.created_at,
+        "addresses": [{"network": a.network, "ip": a.ip, "mac": a.mac} for a in addresses],
+        "cluster_id": record.cluster_id, "error": record.error, "created_at": record.created_at,
     }
+
+
+def vms(records, store):
+    """The views of RECORDS, their addresses read in one query."""
+    held = store.addresses.of_vms([r.id for r in records])
+    now = time.time()
+    return [vm(r, held[r.id], now) for r in records]
 
 
 def pm(record):
@@ -40,3 +48,9 @@ def job(row):
     return {"id": row["id"], "kind": row["kind"], "state": row["state"],
             "params": row["params"], "result": row["result"], "error": row["error"],
             "created_at": row["created_at"], "finished_at": row["finished_at"]}
+
+
+def cluster(row, nodes):
+    return {"id": row["id"], "name": row["name"], "instance_type": row["tid"],
+            "image_id": row["image_id"] or None, "placement": row["placement"],
+            "size": len(nodes), "nodes": nodes, "created_at": row["created_at"]}

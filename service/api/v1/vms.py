@@ -7,15 +7,17 @@ from service.api.v1 import blueprint, present
 from service.api.v1.validate import body, query_int
 from service.api.v1.openapi import LIMITS, MAX_ID
 from service.compute.destroy import DONE
+from service.errors import Conflict
 
 
 @blueprint.post("/vms")
 def create_vms():
     data = body("VmCreate")
+    boot = ctx().compute.creator.first_boot(data.get("ssh_keys"), data.get("user_data", ""))
     vms = ctx().compute.create(data["name"], data["instance_type"], data.get("image_id"),
                                count=data.get("count", 1),
-                               preference=data.get("preference", "pack"))
-    response = jsonify(vms=[present.vm(v) for v in vms])
+                               preference=data.get("preference", "pack"), boot=boot)
+    response = jsonify(vms=present.vms(vms, ctx().store))
     response.status_code = 201
     if len(vms) == 1:
         response.headers["Location"] = f"/api/v1/vms/{vms[0].id}"
@@ -28,13 +30,25 @@ def list_vms():
                                 state=request.args.get("state"), name=request.args.get("name"),
                                 limit=query_int("limit", 1000, 1, LIMITS["limit"]),
                                 offset=query_int("offset", 0, 0, LIMITS["offset"]))
-    return jsonify(vms=[present.vm(r) for r in rows])
+    return jsonify(vms=present.vms(rows, ctx().store))
 
 
 @blueprint.get("/vms/<id:vmid>")
 def show_vm(vmid):
     """From the store, which the sync keeps true: a read never waits on a host."""
-    return jsonify(vm=present.vm(ctx().store.vms.get(vmid)))
+    return jsonify(vm=present.vms([ctx().store.vms.get(vmid)], ctx().store)[0])
+
+
+@blueprint.get("/vms/<id:vmid>/ssh")
+def vm_ssh(vmid):
+    """How to reach the guest: its address and the host key to verify it against."""
+    vm = ctx().store.vms.get(vmid)
+    addresses = ctx().store.addresses.of_vm(vmid)
+    if not addresses or not vm.host_key:
+        raise Conflict(f"vm {vmid} has no address on a guest network")
+    key = " ".join(vm.host_key.split()[:2])
+    return jsonify(vmid=vmid, user="root", address=addresses[0].ip, host_key=key,
+                   known_hosts_line=f"{addresses[0].ip} {key}")
 
 
 @blueprint.delete("/vms/<id:vmid>")
@@ -42,13 +56,13 @@ def delete_vm(vmid):
     """204 when the VM is gone; 202 when its host must answer first (the sync finishes it)."""
     if ctx().compute.destroy(vmid) == DONE:
         return "", 204
-    return jsonify(vm=present.vm(ctx().store.vms.get(vmid))), 202
+    return jsonify(vm=present.vms([ctx().store.vms.get(vmid)], ctx().store)[0]), 202
 
 
 @blueprint.post("/vms/<id:vmid>/actions")
 def vm_action(vmid):
     data = body("VmAction")
-    return jsonify(vm=present.vm(ctx().compute.power(vmid, data["action"])))
+    return jsonify(vm=present.vms([ctx().compute.power(vmid, data["action"])], ctx().store)[0])
 
 
 @blueprint.get("/vms/<id:vmid>/console")

@@ -28,15 +28,18 @@ def _clear_test_driver():
             vol.delete(0)
 
 
-def make_ctx(tmp_path, pms=3, capacity=(8, 8192, 40), policy="first_fit"):
+def make_ctx(tmp_path, pms=3, capacity=(8, 8192, 40), policy="first_fit", networks=None):
     _clear_test_driver()
     cfg = config_mod.load(home=str(tmp_path), overrides={
         "placement": {"policy": policy}, "libvirt": {"pool": "default-pool"},
-        "inventory": {"path": str(tmp_path / "inventory" / "hosts.yml")}})
+        "inventory": {"path": str(tmp_path / "inventory" / "hosts.yml")},
+        "networks": networks or {}})
     ctx = context_mod.build(cfg)
     for n in range(pms):
+        # libvirt's test driver cannot receive uploads: no first-boot disks on these hosts
         pmid = ctx.store.pms.add({"address": f"127.0.0.{n + 50}", "port": 22, "user": "root",
-                                  "libvirt_uri": "test:///default", "settings": {},
+                                  "libvirt_uri": "test:///default",
+                                  "settings": {"vmfabric_first_boot_disk": False},
                                   "state": "up", "reason": "", "domain_type": "qemu"})
         ctx.store.pms.record_discovery(pmid, state="up", capacity=dict(
             zip(("cpu", "ram_mb", "disk_gb"), capacity)))

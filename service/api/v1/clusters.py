@@ -1,0 +1,69 @@
+"""/api/v1/clusters: virtual clusters, their nodes, their Ansible inventory, programs run on them."""
+
+import shlex
+
+from flask import jsonify
+
+from service.api.context import ctx
+from service.api.v1 import blueprint, present
+from service.api.v1.pms import accepted
+from service.api.v1.validate import body
+from service.errors import ValidationError
+
+
+def _view(cluster):
+    return present.cluster(cluster, present.vms(ctx().clusters.nodes(cluster["id"]), ctx().store))
+
+
+@blueprint.post("/clusters")
+def create_cluster():
+    data = body("ClusterCreate")
+    boot = ctx().compute.creator.first_boot(data.get("ssh_keys"), data.get("user_data", ""))
+    cluster, _ = ctx().clusters.create(data["name"], data["instance_type"], data["size"],
+                                       data.get("placement", "spread"), data.get("image_id"), boot)
+    response = jsonify(cluster=_view(cluster))
+    response.status_code = 201
+    response.headers["Location"] = f"/api/v1/clusters/{cluster['id']}"
+    return response
+
+
+@blueprint.get("/clusters")
+def list_clusters():
+    return jsonify(clusters=[_view(c) for c in ctx().store.clusters.list()])
+
+
+@blueprint.get("/clusters/<id:cluster_id>")
+def show_cluster(cluster_id):
+    return jsonify(cluster=_view(ctx().store.clusters.get(cluster_id)))
+
+
+@blueprint.post("/clusters/<id:cluster_id>/nodes")
+def add_nodes(cluster_id):
+    data = body("ClusterNodes")
+    added = ctx().clusters.add_nodes(cluster_id, data["count"])
+    response = jsonify(cluster=_view(ctx().store.clusters.get(cluster_id)),
+                       added=present.vms(added, ctx().store))
+    response.status_code = 201
+    return response
+
+
+@blueprint.delete("/clusters/<id:cluster_id>")
+def destroy_cluster(cluster_id):
+    """Every node destroyed ('pending': nodes whose host must answer first), then the cluster."""
+    return jsonify(ctx().clusters.destroy(cluster_id))
+
+
+@blueprint.get("/clusters/<id:cluster_id>/inventory")
+def cluster_inventory(cluster_id):
+    """The cluster's Ansible inventory (the same as inventory/clusters/NAME.yml), as JSON."""
+    return jsonify(ctx().clusters.inventory(cluster_id))
+
+
+@blueprint.post("/clusters/<id:cluster_id>/run")
+def run_on_cluster(cluster_id):
+    """Run a program (a script) or a command on every node at once: 202 and a job to poll."""
+    data = body("ClusterRun")
+    if ("program" in data) == ("command" in data):
+        raise ValidationError("program: give a program or a command, one of them", field="program")
+    program = data.get("program") or "#!/bin/sh\nexec " + shlex.join(data["command"]) + "\n"
+    return accepted(ctx().clusters.run(cluster_id, program))

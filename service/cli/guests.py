@@ -1,0 +1,157 @@
+"""`vmfabric vm ssh` and `vmfabric cluster ...`: reaching guests and driving virtual clusters."""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+import click
+
+from service import defaults
+from service.cli.client import pass_client
+from service.cli.output import emit, first_boot, first_boot_options, progress
+from service.cli.resources import VM_COLUMNS, client_group, json_option, vm
+from service.errors import VmfabricError
+
+cluster = client_group("cluster", "Virtual clusters: nodes made together, driven as one.")
+CLUSTER_COLUMNS = [("ID", "id"), ("NAME", "name"), ("TYPE", "instance_type"),
+                   ("PLACEMENT", "placement"), ("NODES", "size"),
+                   ("HOSTS", lambda c: len({n["pmid"] for n in c["nodes"]}))]
+
+
+def _identity():
+    """vmfabric's own key when this user can read it (the key guests accept by default)."""
+    key = os.path.join(defaults.home(), "ssh", "id_ed25519")
+    return key if os.access(key, os.R_OK) else None
+
+
+@vm.command("ssh", context_settings={"ignore_unknown_options": True})
+@click.argument("vmid", type=int)
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+@click.option("-i", "--identity", type=click.Path(exists=True, dir_okay=False),
+              help="Private key to log in with (default: vmfabric's own, if readable).")
+@pass_client
+def vm_ssh(client, vmid, command, identity):
+    """SSH to a guest, its host key verified against the one vmfabric gave it."""
+    info = client.call("GET", f"/vms/{vmid}/ssh")
+    with tempfile.NamedTemporaryFile("w", prefix="vmfabric-known-", suffix=".hosts") as known:
+        known.write(info["known_hosts_line"] + "\n")
+        known.flush()
+        argv = ["ssh", "-o", f"UserKnownHostsFile={known.name}", "-o", "StrictHostKeyChecking=yes",
+                "-o", "GlobalKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10"]
+        key = identity or _identity()
+        if key:
+            argv += ["-i", key]
+        argv += [f"{info['user']}@{info['address']}", *command]
+        sys.exit(subprocess.call(argv))
+
+
+def _cluster(client, name):
+    for found in client.call("GET", "/clusters")["clusters"]:
+        if found["name"] == name:
+            return found
+    raise VmfabricError(f"no cluster named {name!r}")
+
+
+@cluster.command("create")
+@click.argument("name")
+@click.option("--type", "tid", type=int, required=True, help="Instance type id of every node.")
+@click.option("--size", type=click.IntRange(1, 100), required=True, help="Number of nodes.")
+@click.option("--spread/--pack", default=True, help="Each node on its own host (default), or "
+              "as few hosts as possible.")
+@click.option("--image", "image_id", type=int, help="Image id (default: the first image).")
+@first_boot_options
+@json_option
+@pass_client
+def cluster_create(client, name, tid, size, spread, image_id, ssh_keys, user_data, as_json):
+    """Make cluster NAME of SIZE nodes (NAME-1 ...), all or none."""
+    body = {"name": name, "instance_type": tid, "size": size,
+            "placement": "spread" if spread else "pack", **first_boot(ssh_keys, user_data)}
+    if image_id:
+        body["image_id"] = image_id
+    with progress(f"making cluster {name} of {size} node(s)", as_json):
+        data = client.call("POST", "/clusters", body)
+    emit(click.get_current_context(), data, data["cluster"]["nodes"], VM_COLUMNS)
+
+
+@cluster.command("list")
+@json_option
+@pass_client
+def cluster_list(client, as_json):
+    """List clusters."""
+    data = client.call("GET", "/clusters")
+    emit(click.get_current_context(), data, data["clusters"], CLUSTER_COLUMNS)
+
+
+@cluster.command("show")
+@click.argument("name")
+@json_option
+@pass_client
+def cluster_show(client, name, as_json):
+    """Show a cluster's nodes."""
+    found = _cluster(client, name)
+    emit(click.get_current_context(), {"cluster": found}, found["nodes"], VM_COLUMNS)
+
+
+@cluster.command("add")
+@click.argument("name")
+@click.option("--count", type=click.IntRange(1, 100), default=1, show_default=True)
+@json_option
+@pass_client
+def cluster_add(client, name, count, as_json):
+    """Add nodes to a cluster, with its placement rule (all or none)."""
+    found = _cluster(client, name)
+    with progress(f"adding {count} node(s) to {name}", as_json):
+        data = client.call("POST", f"/clusters/{found['id']}/nodes", {"count": count})
+    emit(click.get_current_context(), data, data["added"], VM_COLUMNS)
+
+
+@cluster.command("destroy")
+@click.argument("name")
+@json_option
+@pass_client
+def cluster_destroy(client, name, as_json):
+    """Destroy every node of a cluster, then the cluster."""
+    found = _cluster(client, name)
+    data = client.call("DELETE", f"/clusters/{found['id']}")
+    emit(click.get_current_context(), data)
+    if not as_json:
+        click.echo(f"cluster {name}: {len(data['destroyed'])} node(s) destroyed"
+                   + (f", {len(data['pending'])} waiting for their host" if data["pending"] else ""))
+
+
+@cluster.command("inventory")
+@click.argument("name")
+@pass_client
+def cluster_inventory(client, name):
+    """Print a cluster's Ansible inventory (JSON; ansible takes it as a file)."""
+    import json
+
+    click.echo(json.dumps(client.call("GET", f"/clusters/{_cluster(client, name)['id']}/inventory"),
+                          indent=2))
+
+
+@cluster.command("run", context_settings={"ignore_unknown_options": True})
+@click.argument("name")
+@click.argument("command", nargs=-1, required=False, type=click.UNPROCESSED)
+@click.option("--program", type=click.File("r"), help="A script to copy to every node and run.")
+@json_option
+@pass_client
+def cluster_run(client, name, command, program, as_json):
+    """Run COMMAND (or --program) on every node at once; print each node's output."""
+    if bool(command) == bool(program):
+        raise VmfabricError("give a command after --, or --program FILE")
+    body = {"program": program.read()} if program else {"command": list(command)}
+    found = _cluster(client, name)
+    with progress(f"running on the {found['size']} node(s) of {name}", as_json):
+        job = client.wait_job(client.call("POST", f"/clusters/{found['id']}/run", body)["job"])
+    emit(click.get_current_context(), job)
+    if not as_json:
+        for node in job["result"]["nodes"]:
+            status = "" if node["ok"] else f"  (rc {node['rc']}{': ' + node['error'] if node['error'] else ''})"
+            click.echo(f"--- {node['name']}{status}")
+            click.echo(node["output"].rstrip("\n"))
+    if any(not node["ok"] for node in job["result"]["nodes"]):
+        sys.exit(1)
+
+

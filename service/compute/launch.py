@@ -1,0 +1,115 @@
+"""Making one VM on one host: its base image (once per host), disk, first-boot disk, domain.
+
+The first-boot (cidata) disk carries the guest's hostname, address, the keys
+that log in and the SSH host key vmfabric generated for it; the domain gets a
+NIC with vmfabric's MAC on the bridge or libvirt network its host attaches
+guests to. A host whose guests are provisioned another way (images without
+cloud-init, PXE) sets ``vmfabric_first_boot_disk: false``. ``cleanup`` removes
+all of it again, whatever was made.
+"""
+
+import logging
+import threading
+
+from service import faults, naming, templates
+from service.errors import NotFound, VmfabricError
+from service.network import cidata, ipam
+
+log = logging.getLogger("vmfabric.compute")
+GIB = 1024 ** 3
+FIRST_BOOT_SETTING = "vmfabric_first_boot_disk"
+
+
+class Launcher:
+    def __init__(self, store, hypervisors, allocator):
+        self.store = store
+        self.hv = hypervisors
+        self.allocator = allocator
+        self._upload_locks = {}
+        self._locks_guard = threading.Lock()
+        self._pool_paths = {}
+
+    def launch(self, vm, pm, image, host_private):
+        """Make VM on PM and start it; HOST_PRIVATE is the guest's SSH host key (private half)."""
+        base = naming.base_image(image["id"], image["sha256"])
+        capacity = max(vm.disk_gb * GIB, image["virtual_size"])
+        try:
+            self.hv.storage.create_overlay_on(pm, naming.disk(vm.id), base, image["format"],
+                                              capacity)
+        except NotFound:  # the first VM of this image on this host
+            self._upload_base(pm, image, base)
+            self.hv.storage.create_overlay_on(pm, naming.disk(vm.id), base, image["format"],
+                                              capacity)
+        faults.point("create.after_disk")
+        with_disk = pm.settings.get(FIRST_BOOT_SETTING, True) is not False
+        if with_disk:
+            self._first_boot_disk(vm, pm, host_private)
+        xml = templates.render_domain(
+            vmid=vm.id, name=vm.name, tid=vm.tid, image_id=image["id"], cpu=vm.cpu,
+            ram_mb=vm.ram_mb, domain_type=pm.domain_type, pool=self.hv.storage.pool_name,
+            console_log=f"{self._pool_path(pm)}/{naming.console(vm.id)}",
+            cidata=naming.cidata(vm.id) if with_disk else None, nic=self._nic(vm, pm))
+        self.hv.domains.define_and_start(pm, xml)
+        faults.point("create.after_start")
+
+    def _address(self, vm):
+        addresses = self.store.addresses.of_vm(vm.id)
+        return addresses[0] if addresses else None
+
+    def _first_boot_disk(self, vm, pm, host_private):
+        """Upload VM's cidata disk to PM."""
+        address = self._address(vm)
+        files = cidata.files(vmid=vm.id, hostname=_hostname(vm), authorized_keys=vm.ssh_keys,
+                             host_private=host_private, host_public=vm.host_key,
+                             address=address,
+                             pool=self.allocator.pools[address.network] if address else None,
+                             user_data=vm.user_data)
+        self.hv.storage.upload_bytes(pm, naming.cidata(vm.id), cidata.iso(files))
+
+    def _nic(self, vm, pm):
+        """VM's NIC on PM's guest network (None: the host attaches no guests to a network)."""
+        address = self._address(vm)
+        attached = ipam.attachment(pm.settings, self.allocator.pools)
+        if address is None or attached is None:
+            return None
+        return {"mac": address.mac, "bridge": attached.bridge,
+                "libvirt_network": attached.libvirt_network}
+
+    def _pool_path(self, pm):
+        if pm.id not in self._pool_paths:
+            self._pool_paths[pm.id] = self.hv.storage.pool_path_on(pm)
+        return self._pool_paths[pm.id]
+
+    def _upload_base(self, pm, image, name):
+        """Copy IMAGE to PM as volume NAME, once per host however many creates ask at once."""
+        with self._lock_for(pm.id, image["id"]):
+            try:
+                return self.hv.storage.volume_path(pm, name)  # another create just did
+            except NotFound:
+                pass
+            log.info("%s: uploading image %s (%s bytes)", pm.label, image["name"], image["size"])
+            path = self.hv.storage.upload(pm, name, image["path"], image["format"], image["size"],
+                                          image["sha256"])
+            self.store.catalog.record_host_image(pm.id, image["id"], name, image["sha256"])
+            return path
+
+    def _lock_for(self, pmid, image_id):
+        with self._locks_guard:
+            return self._upload_locks.setdefault((pmid, image_id), threading.Lock())
+
+    def cleanup(self, pm, vmid):
+        """Remove whatever a create made on PM; errors here are logged, not raised."""
+        for what, call in (("domain", lambda: self.hv.domains.remove(pm, naming.domain(vmid))),
+                           ("volumes", lambda: self.hv.storage.delete_volumes(
+                               pm, naming.volumes_of(vmid)))):
+            try:
+                call()
+            except VmfabricError as exc:
+                log.warning("vm %s: could not remove its %s: %s", vmid, what, exc)
+
+
+def _hostname(vm):
+    """A hostname from the VM's name: letters, digits and dashes, at most 63; vmf-N otherwise."""
+    label = "".join(c if c.isascii() and c.isalnum() else "-" for c in vm.name.lower())
+    label = "-".join(part for part in label.split("-") if part)[:63].strip("-")
+    return label or naming.domain(vm.id)

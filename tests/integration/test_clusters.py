@@ -1,0 +1,96 @@
+"""Guests on the lab's network: a spread cluster, verified SSH, node-to-node traffic, its Ansible
+inventory, a program run on every node, and everything given back when it is destroyed."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+import yaml
+
+from service.paths import REPO_ROOT
+from tests.conftest import ServerProcess, free_port, write_config
+
+pytestmark = pytest.mark.lab
+NAME = "mpi"
+
+
+@pytest.fixture(scope="module")
+def server(lab, lab_ctx):
+    home = lab_ctx.config["home"]
+    path = write_config(lab_ctx.config, os.path.join(home, "cluster-server.yml"))
+    srv = ServerProcess(path, free_port(), os.path.join(home, "cluster-server.log")).start()
+    yield srv
+    srv.kill()
+
+
+def api(server, method, path, **kwargs):
+    return requests.request(method, f"{server.url}/api/v1{path}", timeout=300, **kwargs)
+
+
+def console_until(server, vmid, text, timeout=60):
+    deadline = time.monotonic() + timeout
+    lines = []
+    while time.monotonic() < deadline:
+        lines = api(server, "GET", f"/vms/{vmid}/console", params={"lines": 100}).json()["lines"]
+        if any(text in line for line in lines):
+            return lines
+        time.sleep(0.3)
+    raise AssertionError(f"vm {vmid}: no {text!r} on the console in {timeout} s: {lines[-10:]}")
+
+
+def ssh(access, ip, command):
+    return subprocess.run(["ssh", "-F", access.ssh_config, f"root@{ip}", command],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_a_spread_cluster_on_the_network(server, lab, lab_ctx):
+    made = api(server, "POST", "/clusters", json={"name": NAME, "instance_type": 1, "size": 3,
+                                                   "placement": "spread"})
+    assert made.status_code == 201, made.text
+    cluster = made.json()["cluster"]
+    nodes = cluster["nodes"]
+    assert [n["name"] for n in nodes] == [f"{NAME}-1", f"{NAME}-2", f"{NAME}-3"]
+    assert len({n["pmid"] for n in nodes}) == 3  # spread: three hosts
+    ips = [n["addresses"][0]["ip"] for n in nodes]
+    access = lab_ctx.compute.access
+    try:
+        for node, ip in zip(nodes, ips):
+            console_until(server, node["id"], f"eth0 {ip}/")
+            console_until(server, node["id"], "ssh ready")
+        # from this machine, every node answers with the host key vmfabric gave it
+        for node, ip in zip(nodes, ips):
+            done = ssh(access, ip, "hostname")
+            assert done.returncode == 0, done.stderr
+            assert done.stdout.strip() == node["name"]
+        # node 1 reaches node 3, on another host
+        ping = ssh(access, ips[0], f"ping -c 1 -W 3 {ips[2]}")
+        assert ping.returncode == 0 and "1 packets received" in ping.stdout, ping.stdout + ping.stderr
+        # the cluster's inventory drives Ansible from the checkout
+        inventory = os.path.join(os.path.dirname(lab_ctx.config["inventory"]["path"]),
+                                 "clusters", f"{NAME}.yml")
+        assert api(server, "GET", f"/clusters/{cluster['id']}/inventory").json() == \
+            yaml.safe_load(open(inventory))
+        venv_bin = os.path.dirname(sys.executable)
+        raw = subprocess.run([os.path.join(venv_bin, "ansible"), "-i", inventory, "all", "-m",
+                              "raw", "-a", "hostname"], cwd=REPO_ROOT, capture_output=True,
+                             text=True, timeout=120)
+        assert raw.returncode == 0, raw.stdout + raw.stderr
+        assert all(f"{n['name']} | CHANGED" in raw.stdout for n in nodes), raw.stdout
+        # a program run on every node at once, through the CLI
+        vmfabric = os.path.join(venv_bin, "vmfabric")
+        run = subprocess.run([vmfabric, "--url", server.url, "cluster", "run", NAME, "--", "sh",
+                              "-c", "echo node $VMFABRIC_NODE of $(hostname)"],
+                             capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stdout + run.stderr
+        for index, node in enumerate(nodes):
+            assert f"--- {node['name']}\nnode {index} of {node['name']}" in run.stdout, run.stdout
+    finally:
+        gone = api(server, "DELETE", f"/clusters/{cluster['id']}")
+    assert gone.status_code == 200 and sorted(gone.json()["destroyed"]) == sorted(
+        n["id"] for n in nodes)
+    assert not os.path.exists(inventory)
+    assert all(lab_ctx.store.addresses.of_vm(n["id"]) == [] for n in nodes)
+    assert api(server, "GET", f"/clusters/{cluster['id']}").status_code == 404
