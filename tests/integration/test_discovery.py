@@ -159,3 +159,42 @@ def test_prepare_hosts_puts_the_pool_back_and_then_changes_nothing(lab, lab_flee
     assert second.returncode == 0, second.stdout[-3000:]
     recap = second.stdout.split("PLAY RECAP")[-1]
     assert recap.count("changed=0") == 3 and "failed=0" in recap, recap
+
+
+def test_prepare_hosts_makes_the_bridge_a_host_asks_for(lab, lab_fleet):
+    """A host naming vmfabric_bridge gets it (here on a spare uplink, one end of a veth pair
+    inside one lab host, so the host's own link is not touched); a second run changes nothing."""
+    import json
+
+    from vmfabric_lab import daemons
+
+    inventory = lab_fleet.config["inventory"]["path"]
+    playbook = os.path.join(REPO_ROOT, "playbooks", "prepare_hosts.yml")
+    anchor = lab.state.hosts[1].pids["anchor"]
+    bridge_vars = json.dumps({"vmfabric_bridge": {"name": "vmfbrtest", "uplink": "vmfdummy"}})
+
+    def clean():
+        for link in ("vmfbrtest", "vmfdummy"):
+            daemons.in_host(anchor, ["ip", "link", "del", link], check=False)
+
+    clean()
+    daemons.in_host(anchor, ["ip", "link", "add", "vmfdummy", "type", "veth", "peer", "name",
+                             "vmfdummyp"])
+    daemons.in_host(anchor, ["ip", "addr", "add", "192.0.2.9/24", "dev", "vmfdummy"])
+    daemons.in_host(anchor, ["ip", "link", "set", "vmfdummy", "up"])
+    try:
+        first = _ansible(["ansible-playbook", playbook, "-l", "pm2", "-e", bridge_vars], inventory)
+        assert first.returncode == 0, first.stdout[-3000:]
+        section = first.stdout.split("TASK [Create the guests' bridge")[1].split("PLAY RECAP")[0]
+        assert "changed: [pm2]" in section, section
+        links = json.loads(daemons.in_host(anchor, ["ip", "-j", "addr", "show"]))
+        by_name = {link["ifname"]: link for link in links}
+        assert by_name["vmfdummy"].get("master") == "vmfbrtest"
+        assert [a["local"] for a in by_name["vmfbrtest"]["addr_info"] if a["family"] == "inet"] \
+            == ["192.0.2.9"]
+        assert not [a for a in by_name["vmfdummy"].get("addr_info", []) if a["family"] == "inet"]
+        second = _ansible(["ansible-playbook", playbook, "-l", "pm2", "-e", bridge_vars], inventory)
+        assert second.returncode == 0 and "changed=0" in second.stdout.split("PLAY RECAP")[-1], \
+            second.stdout[-2000:]
+    finally:
+        clean()
