@@ -31,8 +31,8 @@ class Clusters:
         self.compute = compute
         self.jobs = jobs
 
-    def create(self, name, tid, size, placement="spread", image_id=None, boot=None):
-        """Make cluster NAME of SIZE nodes, all or none; returns (cluster, nodes)."""
+    def create(self, name, tid, size, placement="spread", image_id=None, boot=None, user_id=None):
+        """Make cluster NAME of SIZE nodes for USER_ID, all or none; returns (cluster, nodes)."""
         if not isinstance(name, str) or not NAME.match(name):
             raise ValidationError("name: 1-32 of a-z, 0-9 and -, starting with a letter",
                                   field="name")
@@ -43,7 +43,7 @@ class Clusters:
         self._check_addresses(size, "size")
         cluster_id = self.store.clusters.create({
             "name": name, "tid": tid, "image_id": image_id or 0, "placement": placement,
-            "ssh_keys": list(boot.ssh_keys), "user_data": boot.user_data})
+            "ssh_keys": list(boot.ssh_keys), "user_data": boot.user_data, "user_id": user_id})
         try:
             nodes = self._make(self.store.clusters.get(cluster_id), size, boot, image_id)
         except BaseException:
@@ -66,7 +66,8 @@ class Clusters:
         held = {vm.pmid for vm in self.nodes(cluster["id"])}
         try:
             return self.compute.create_named(names, cluster["tid"], image_id, cluster["placement"],
-                                             boot, cluster_id=cluster["id"], avoid=held)
+                                             boot, cluster_id=cluster["id"], avoid=held,
+                                             user_id=cluster["user_id"])
         finally:
             self.write_inventory(cluster["id"])
 
@@ -99,7 +100,7 @@ class Clusters:
         return cluster_inventory.write(self.config, cluster, self._addressed(cluster_id),
                                        self.compute.access, self._login_key(cluster))
 
-    def run(self, cluster_id, program):
+    def run(self, cluster_id, program, user_id=None):
         """A job that runs PROGRAM (a script) on every node at once and collects each output."""
         cluster = self.store.clusters.get(cluster_id)
         if not isinstance(program, str) or not program or len(program.encode()) > MAX_PROGRAM:
@@ -120,7 +121,8 @@ class Clusters:
                 timeout=self.config["discovery"]["timeout"])
             return {"nodes": [_node_result(vm, run.hosts.get(vm.name)) for vm, _ in nodes]}
 
-        return self.jobs.run("cluster_run", {"cluster_id": cluster_id, "nodes": len(nodes)}, work)
+        return self.jobs.run("cluster_run", {"cluster_id": cluster_id, "nodes": len(nodes)}, work,
+                             user_id=user_id)
 
     def _addressed(self, cluster_id):
         found = self.store.addresses.of_vms(self.store.clusters.node_ids(cluster_id))

@@ -58,6 +58,15 @@ def defaults(home=None):
             # keepalive probes: every N seconds, the peer is dead after COUNT unanswered
             "keepalive_interval": 5, "keepalive_count": 3,
         },
+        # the seed API: open (no credentials, as the built-in account "seed"), token (an API
+        # token in ?token= or Authorization), off
+        "seed_api": "open",
+        "identity": {
+            # seconds an API token lives (a login's and the most any token may)
+            "token_ttl": 30 * 86400,
+            # what a member may hold unless an admin sets their own limits (null: no limit)
+            "default_quota": {"cpu": 32, "ram_mb": 65536, "disk_gb": 500, "vms": 50},
+        },
         # guests' networks, by name: {cidr, gateway, dns: [...], range: [first, last]};
         # a host joins guests to one through its vmfabric_guest_network setting
         "networks": {},
@@ -153,6 +162,12 @@ def _check(data):
         if not isinstance(ratio, (int, float)) or ratio <= 0:
             raise ConfigError(f"placement.allocation_ratio.{resource}: must be a positive "
                               f"number, not {ratio!r}")
+    if data["seed_api"] not in ("open", "token", "off"):
+        raise ConfigError(f"seed_api: {data['seed_api']!r} is not one of open, token, off")
+    for name, limit in data["identity"]["default_quota"].items():
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool)
+                                  or limit < 0):
+            raise ConfigError(f"identity.default_quota.{name}: a number (or null), not {limit!r}")
     if data["server"]["log_level"] not in LOG_LEVELS:
         raise ConfigError(f"server.log_level: {data['server']['log_level']!r} is not one of "
                           f"{', '.join(LOG_LEVELS)}")

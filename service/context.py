@@ -6,6 +6,8 @@ from service.clusters import Clusters
 from service.compute import Compute
 from service.fleet import Fleet
 from service.hypervisor import Hypervisors
+from service.identity.tokens import Tokens
+from service.identity.users import Accounts
 from service.jobs import Jobs
 from service.network.access import GuestAccess
 from service.placement.scheduler import Scheduler
@@ -24,6 +26,8 @@ class Context:
     compute: Compute
     jobs: Jobs
     clusters: Clusters
+    tokens: Tokens
+    accounts: Accounts
     sync: object = None
 
     def start(self, sync_loop=False):
@@ -56,4 +60,7 @@ def build(config, keepalive=True):
     compute = Compute(config, store, scheduler, hypervisors, process, access)
     jobs = Jobs(store, fleet, process, config)
     clusters = Clusters(config, store, compute, jobs)
-    return Context(config, store, process, fleet, scheduler, hypervisors, compute, jobs, clusters)
+    tokens = Tokens(store)
+    accounts = Accounts(store, tokens, config["identity"]["token_ttl"])
+    return Context(config, store, process, fleet, scheduler, hypervisors, compute, jobs, clusters,
+                   tokens, accounts)

@@ -51,3 +51,15 @@ class ValidationError(VmfabricError):
     def __init__(self, message, field=None):
         super().__init__(message)
         self.field = field
+
+
+class Unauthorized(VmfabricError):
+    """No credentials, or credentials that are not (or no longer) valid."""
+
+
+class Forbidden(VmfabricError):
+    """Valid credentials without the role the action needs."""
+
+
+class QuotaExceeded(Conflict):
+    """The user's quota has no room for the request."""

@@ -44,6 +44,10 @@ WantedBy=multi-user.target
 """
 
 
+ADMIN = "admin"
+INSTALL_TOKEN = "install.sh"
+
+
 def say(message):
     print(f"install.sh: {message}", file=sys.stderr, flush=True)
 
@@ -102,14 +106,35 @@ def install(paths, port, files):
     pms = ctx.fleet.discover()
     images.store(ctx.store.catalog, image_rows)
     ctx.store.catalog.put_types(types)
+    token_path = _admin_token(ctx, paths)
     ctx.close()
     url = start(paths, port)
     print(f"vmfabric is running at {url}  (log: {paths.log})")
+    print(f"the admin's API token is in {token_path} (mode 0600); for the vmfabric command:\n"
+          f"  export VMFABRIC_TOKEN=$(cat {token_path})")
     print(f"{'PMID':5} {'ADDRESS':40} {'STATE':6} {'CPU':>5} {'RAM MB':>8} {'DISK GB':>8}")
     for pm in pms:
         print(f"{pm.id:<5} {pm.address + ':' + str(pm.port):40} {pm.state:6} "
               f"{pm.cpu:>5} {pm.ram_mb:>8} {pm.disk_gb:>8}"
               + (f"  {pm.reason[:120]}" if pm.state != "up" else ""))
+
+
+def _admin_token(ctx, paths):
+    """The first admin (no password: there is no default one anywhere) and a fresh token of
+    theirs in HOME/admin.token, mode 0600; a token an earlier install wrote is revoked."""
+    from service.errors import NotFound
+
+    try:
+        admin = ctx.store.users.by_name(ADMIN)
+    except NotFound:
+        admin = ctx.accounts.create(ADMIN, None, "admin", with_password=False)
+    for old in ctx.store.users.tokens_of(admin.id):
+        if old["name"] == INSTALL_TOKEN and old["revoked_at"] is None:
+            ctx.store.users.revoke(old["id"])
+    token, _ = ctx.accounts.issue_token(admin, INSTALL_TOKEN)
+    path = os.path.join(paths.home, "admin.token")
+    write_atomically(path, token + "\n", mode=0o600)
+    return path
 
 
 def _demo(paths):

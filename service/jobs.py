@@ -32,20 +32,20 @@ class Jobs:
         self.max_wait = 3 * config["discovery"]["timeout"]
         self._here = collections.defaultdict(threading.Lock)
 
-    def run(self, kind, params, work, covered_by=None, lease=None):
+    def run(self, kind, params, work, covered_by=None, lease=None, user_id=None):
         """A job of KIND doing WORK() (which returns the job's result dict) in the background.
 
         COVERED_BY(params of an open job of KIND) says whether that job already does this
         work (then it is returned instead); LEASE names work that runs one at a time.
         """
         job, new = self.store.jobs.start(kind, params, self.process.id,
-                                         covered_by or (lambda _params: False))
+                                         covered_by or (lambda _params: False), user_id)
         if new:
             threading.Thread(target=self._run, args=(job["id"], work, lease),
                              name=f"vmfabric-job-{job['id']}", daemon=True).start()
         return job
 
-    def discover(self, pmids=None):
+    def discover(self, pmids=None, user_id=None):
         """The discovery job for PMIDS (None: every PM): a new one, or an open one that covers it."""
         wanted = set(pmids) if pmids else None
 
@@ -58,7 +58,8 @@ class Jobs:
             return {"pms": [{"id": pm.id, "state": pm.state, "reason": pm.reason}
                             for pm in pms if wanted is None or pm.id in wanted]}
 
-        return self.run(DISCOVER, {"pmids": pmids}, work, covered_by, lease="discovery")
+        return self.run(DISCOVER, {"pmids": pmids}, work, covered_by, lease="discovery",
+                        user_id=user_id)
 
     def _run(self, job_id, work, lease):
         if lease is None:

@@ -42,14 +42,14 @@ def tail(path, lines=15):
         return f"(no log at {path})"
 
 
-def write_atomically(path, text):
+def write_atomically(path, text, mode=0o644):
     """Replace PATH with TEXT in one step; concurrent writers each use their own temporary file."""
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -108,15 +108,28 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def admin_token(ctx, username="admin"):
+    """An API token of an admin account of CTX's store (made, without a password, if missing)."""
+    from service.errors import NotFound
+
+    try:
+        user = ctx.store.users.by_name(username)
+    except NotFound:
+        user = ctx.accounts.create(username, None, "admin", with_password=False)
+    token, _ = ctx.tokens.issue(user.id, "tests", 86400)
+    return token
+
+
 class ServerProcess:
     """`vmfabric serve` as a real process (gunicorn), in its own process group."""
 
-    def __init__(self, config_path, port, log_path, workers=2, env=None):
+    def __init__(self, config_path, port, log_path, workers=2, env=None, token=None):
         """WORKERS: gunicorn worker processes (None: the server's own default); ENV: added
-        to the server's environment."""
+        to the server's environment; TOKEN: the API token api() calls with."""
         self.config_path, self.port, self.log_path = config_path, port, log_path
         self.workers = workers
         self.env = dict(os.environ, **(env or {}))
+        self.token = token
         self.url = f"http://127.0.0.1:{port}"
         self.proc = None
 
@@ -143,6 +156,14 @@ class ServerProcess:
                     break
                 time.sleep(0.2)
         raise RuntimeError(f"server did not start; log:\n{open(self.log_path).read()[-3000:]}")
+
+    def api(self, method, path, timeout=300, **kwargs):
+        """METHOD /api/v1PATH with the server's token."""
+        import requests
+
+        headers = dict(kwargs.pop("headers", {}), Authorization=f"Bearer {self.token}")
+        return requests.request(method, f"{self.url}/api/v1{path}", headers=headers,
+                                timeout=timeout, **kwargs)
 
     def kill(self, sig=None):
         import signal

@@ -9,8 +9,9 @@ from flask import Flask, g, request
 
 from service import config as config_mod
 from service import context as context_mod
-from service.api import errors, ids, seed, v1
+from service.api import audit, auth, errors, ids, seed, v1
 from service.api.ids import IdConverter
+from service.api.v1.validate import check_query
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # the seed API changes state with GET: these are logged like any other change
@@ -49,10 +50,13 @@ def create_app(config=None, ctx=None):
         g.request_id = given if REQUEST_ID.match(given) else os.urandom(16).hex()
         g.started = time.perf_counter()
         ids.check(request.view_args)
+        auth.authenticate()
+        check_query()
 
     @app.after_request
     def _echo_request_id(response):
         response.headers["X-Request-Id"] = g.get("request_id", "")
+        audit.record(response)
         level = _log_level(response)
         if log.isEnabledFor(level):
             why = g.get("failure")

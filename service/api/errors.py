@@ -11,13 +11,16 @@ import logging
 from flask import g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from service.errors import (ConfigError, Conflict, HypervisorError, NoCapacity, NotFound,
-                            ValidationError, VmfabricError)
+from service.errors import (ConfigError, Conflict, Forbidden, HypervisorError, NoCapacity,
+                            NotFound, QuotaExceeded, Unauthorized, ValidationError, VmfabricError)
 
 log = logging.getLogger("vmfabric.api")
 
 # most specific first
 STATUS = (
+    (Unauthorized, 401, "unauthorized"),
+    (Forbidden, 403, "forbidden"),
+    (QuotaExceeded, 409, "over_quota"),
     (NoCapacity, 409, "no_capacity"),
     (NotFound, 404, "not_found"),
     (Conflict, 409, "conflict"),
@@ -43,12 +46,15 @@ def error_response(status, code, message, headers=None):
     return response
 
 
-def seed_failure():
-    """The failure answer of the seed endpoint this request was for (HTTP 200, as all of them)."""
+def seed_failure(status=200):
+    """The failure answer of the seed endpoint this request was for (HTTP 200, as all of them,
+    unless the caller is refused: 401 or 403, or the seed API is off: 404)."""
     shape = SEED_FAILURE.get(request.endpoint)
     if shape is None:
         shape = SEED_FAILURE_BY_PATH.get(request.path.rstrip("/"), 0)
-    return jsonify(shape)
+    response = jsonify(shape)
+    response.status_code = status
+    return response
 
 
 def _is_v1():
@@ -65,9 +71,18 @@ def install(app):
         status, code = next((s, c) for kind, s, c in STATUS if isinstance(exc, kind))
         if status < 500:
             _client_mistake(str(exc))
+        message = str(exc)
+        user = g.get("user")
+        if isinstance(exc, HypervisorError) and (user is None or not user.is_admin):
+            # what a host answered is the fleet's business: no addresses, ports or causes
+            log.warning("%s: for a member: %s", g.get("request_id"), message)
+            message = "a host could not do it (unreachable); an admin sees why in the events log"
         if not _is_v1():
-            return seed_failure()
-        return error_response(status, code, str(exc))
+            from service.api.auth import SeedApiOff
+
+            refused = isinstance(exc, (Unauthorized, Forbidden, SeedApiOff))
+            return seed_failure(status if refused else 200)
+        return error_response(status, code, message)
 
     @app.errorhandler(HTTPException)
     def _http(exc):

@@ -6,8 +6,9 @@ change: ram in MB, disk in GB, ids positive integers.
 
 import re
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
+from service.api import auth
 from service.api.context import ctx
 from service.api.ids import MAX_ID
 from service.errors import NotFound, ValidationError
@@ -48,8 +49,9 @@ def _id_arg(name, required=True):
 
 
 def _live_vm(vmid):
-    """VMID's VM as the seed API shows VMs (not failed, not on its way out); NotFound otherwise."""
+    """VMID's VM as the seed API shows VMs (the caller's, not failed, not on its way out)."""
     vm = ctx().store.vms.get(vmid)
+    auth.owned(vm.user_id, f"vm {vmid}")
     if vm.state in ("failed", "deleting"):
         raise NotFound(f"no vm {vmid}")
     return vm
@@ -65,7 +67,8 @@ def vm_create():
     if not name:
         raise ValidationError("name: required", field="name")
     tid = _id_arg("instance_type")
-    vm = ctx().compute.create(name, tid, _id_arg("image_id", required=False))[0]
+    vm = ctx().compute.create(name, tid, _id_arg("image_id", required=False),
+                              user_id=g.user.id)[0]
     return jsonify(vmid=vm.id)
 
 
@@ -104,7 +107,11 @@ def _pm(in_path):
 @blueprint.route("/pm/listvms")
 @blueprint.route("/pm/<in_path>/listvms")
 def pm_listvms(in_path=None):
-    return jsonify(vmids=ctx().store.vms.ids_on(_pm(in_path).id))
+    pm, mine = _pm(in_path), auth.scope()
+    if mine is None:
+        return jsonify(vmids=ctx().store.vms.ids_on(pm.id))
+    return jsonify(vmids=[vm.id for vm in ctx().store.vms.list(pmid=pm.id, user_id=mine)
+                          if vm.state != "failed"])
 
 
 @blueprint.route("/pm/query")

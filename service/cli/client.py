@@ -9,10 +9,12 @@ from service.errors import VmfabricError
 
 
 class Client:
-    def __init__(self, url, timeout=900):
+    def __init__(self, url, token=None, timeout=900):
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
 
     def call(self, method, path, body=None, params=None):
         """The JSON answer of METHOD /api/v1PATH ({} for 204); VmfabricError with the reason."""
@@ -32,7 +34,10 @@ class Client:
             raise VmfabricError(f"{method} {path}: HTTP {response.status_code}, not JSON") from None
         if response.status_code >= 400:
             error = data.get("error", {}) if isinstance(data, dict) else {}
-            raise VmfabricError(error.get("message") or f"HTTP {response.status_code}")
+            message = error.get("message") or f"HTTP {response.status_code}"
+            if response.status_code == 401:
+                message += " (log in with `vmfabric login`, or give --token / $VMFABRIC_TOKEN)"
+            raise VmfabricError(message)
         return data
 
     def wait_job(self, job, poll=0.5):

@@ -24,10 +24,11 @@ class Group(click.Group):
 @click.option("--url", envvar="VMFABRIC_URL", default=defaults.url,
               show_default="$VMFABRIC_URL or http://localhost:$VMFABRIC_PORT (80)",
               help="The vmfabric server the vm/pm/image/type/policy commands talk to.")
+@click.option("--token", help="API token (default: $VMFABRIC_TOKEN, else the stored login).")
 @click.pass_context
-def cli(ctx, url):
+def cli(ctx, url, token):
     """vmfabric: provision VMs across your libvirt hypervisor hosts."""
-    ctx.obj = {"url": url}
+    ctx.obj = {"url": url, "token": token}
 
 
 def _register():
@@ -42,10 +43,12 @@ def _register():
     cli.add_command(simulate.simulate)
     cli.add_command(serve.serve)
     cli.add_command(db.db)
-    from service.cli import guests, resources
+    from service.cli import guests, identity, resources
 
-    for group in resources.GROUPS + (guests.cluster,):
+    for group in resources.GROUPS + (guests.cluster,) + identity.GROUPS:
         cli.add_command(group)
+    for command in identity.COMMANDS:
+        cli.add_command(command)
 
 
 _register()

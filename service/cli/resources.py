@@ -2,6 +2,7 @@
 
 import click
 
+from service.cli import credentials
 from service.cli.client import Client, pass_client
 from service.cli.output import emit, first_boot, first_boot_options, progress as _progress
 from service.errors import VmfabricError
@@ -21,7 +22,7 @@ def client_group(name, help_text):
     @click.group(name=name, help=help_text)
     @click.pass_context
     def group(ctx):
-        ctx.obj = Client(ctx.obj["url"])
+        ctx.obj = Client(ctx.obj["url"], credentials.token_for(ctx.obj["url"], ctx.obj["token"]))
     return group
 
 

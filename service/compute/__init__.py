@@ -9,43 +9,53 @@ from service.compute.create import Creator
 from service.compute.destroy import Destroyer
 from service.compute.launch import Launcher
 from service.compute.power import ALLOWED_FROM, Power  # noqa: F401  (the API's action list)
+from service.identity.quotas import Quotas
 from service.network.ipam import Allocator
 
 
 class Compute:
     def __init__(self, config, store, scheduler, hypervisors, process, access):
         self.access = access
+        # guests' known_hosts needs rewriting after a create or destroy only where guests
+        # get addresses: with no network configured, there is nothing to write
+        self._guests_have_addresses = bool(config["networks"])
         self.launcher = Launcher(store, hypervisors, Allocator(config["networks"], store))
-        self.creator = Creator(config, store, scheduler, self.launcher, process)
+        self.creator = Creator(config, store, scheduler, self.launcher, process,
+                               Quotas(config["identity"]["default_quota"]))
         self.destroyer = Destroyer(store, hypervisors, process)
         self.powers = Power(store, hypervisors)
         self.consoles = Consoles(store, hypervisors)
 
-    def create(self, name, tid, image_id=None, count=1, preference="pack", boot=None):
+    def create(self, name, tid, image_id=None, count=1, preference="pack", boot=None,
+               user_id=None):
         try:
-            return self.creator.create(name, tid, image_id, count, preference, boot)
+            return self.creator.create(name, tid, image_id, count, preference, boot, user_id)
         finally:
-            self.access.refresh()
+            self._refresh_access()
 
     def create_named(self, names, tid, image_id=None, preference="pack", boot=None,
-                     cluster_id=None, avoid=()):
+                     cluster_id=None, avoid=(), user_id=None):
         try:
             return self.creator.create_named(names, tid, image_id, preference, boot,
-                                             cluster_id, avoid)
+                                             cluster_id, avoid, user_id)
         finally:
-            self.access.refresh()
+            self._refresh_access()
 
     def destroy(self, vmid):
         try:
             return self.destroyer.destroy(vmid)
         finally:
-            self.access.refresh()
+            self._refresh_access()
 
     def power(self, vmid, action):
         return self.powers.act(vmid, action)
 
     def console(self, vmid, lines=50):
         return self.consoles.tail(vmid, lines)
+
+    def _refresh_access(self):
+        if self._guests_have_addresses:
+            self.access.refresh()
 
     def cleanup(self, pm, vmid):
         self.launcher.cleanup(pm, vmid)

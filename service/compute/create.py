@@ -35,11 +35,12 @@ class FirstBoot:
 
 
 class Creator:
-    def __init__(self, config, store, scheduler, launcher, process):
+    def __init__(self, config, store, scheduler, launcher, process, quotas):
         self.store = store
         self.scheduler = scheduler
         self.launcher = launcher
         self.process = process
+        self.quotas = quotas
         self.max_attempts = int(config["placement"]["max_attempts"])
         self.default_keys = guestkeys.installation_key(config["ssh"]["private_key"])
 
@@ -62,13 +63,16 @@ class Creator:
         cidata.check_user_data(user_data or "")
         return FirstBoot(tuple(keys), user_data or "")
 
-    def create(self, name, tid, image_id=None, count=1, preference="pack", boot=None):
+    def create(self, name, tid, image_id=None, count=1, preference="pack", boot=None,
+               user_id=None):
         """Create COUNT VMs (a batch when > 1: placed and made all together or not at all)."""
-        return self.create_named(member_names(name, count), tid, image_id, preference, boot)
+        return self.create_named(member_names(name, count), tid, image_id, preference, boot,
+                                 user_id=user_id)
 
     def create_named(self, names, tid, image_id=None, preference="pack", boot=None,
-                     cluster_id=None, avoid=()):
-        """Create one VM per name of NAMES as one batch; AVOID: hosts spread must keep clear of."""
+                     cluster_id=None, avoid=(), user_id=None):
+        """Create one VM per name of NAMES as one batch for USER_ID (within their quota);
+        AVOID: hosts spread must keep clear of."""
         for member in names:
             templates.check_vm_name(member, field="name")
         itype, image, request = self.request_for(tid, image_id)
@@ -77,12 +81,13 @@ class Creator:
         rows = [{"name": n, "tid": itype["tid"], "image_id": image["id"], "cpu": request.cpu,
                  "ram_mb": request.ram_mb, "disk_gb": request.disk_gb,
                  "ssh_keys": list(boot.ssh_keys), "user_data": boot.user_data,
-                 "host_key": public, "cluster_id": cluster_id}
+                 "host_key": public, "cluster_id": cluster_id, "user_id": user_id}
                 for n, (_, public) in zip(names, keys)]
         faults.point("create.before_claim")
         vmids = self.scheduler.claim(rows, [request] * len(names), preference=preference,
                                      exclude=avoid if preference == "spread" else (),
-                                     owner=self.process.id, on_claim=self.launcher.allocator.claim)
+                                     owner=self.process.id, on_claim=self.launcher.allocator.claim,
+                                     guard=self.quotas.guard)
         faults.point("create.after_claim")
         secrets = {vmid: private for vmid, (private, _) in zip(vmids, keys)}
         Batch(self, vmids, image, request, secrets, spread=preference == "spread",

@@ -53,17 +53,19 @@ class Scheduler:
         self.store.set_kv(POLICY_KEY, name)
         return name
 
-    def claim(self, vm_rows, requests, preference="pack", exclude=(), owner=None, on_claim=None):
+    def claim(self, vm_rows, requests, preference="pack", exclude=(), owner=None, on_claim=None,
+              guard=None):
         """Choose hosts for REQUESTS and record VM_ROWS with their claims, atomically.
 
-        The VMs are 'creating', owned by process OWNER; ON_CLAIM(conn, vmid, pmid) takes
-        what else each holds in the same transaction (its address). Returns the new
+        The VMs are 'creating', owned by process OWNER; GUARD(conn, rows) checks the batch
+        against its user's quota and ON_CLAIM(conn, vmid, pmid) takes what else each holds
+        (its address), in the same transaction. Returns the new
         vmids. Raises NoCapacity when no host (or, for a batch, no combination) has room.
         """
         def commit(pmids, state):
             claims = [dict(row, pmid=pmid) for row, pmid in zip(vm_rows, pmids)]
             return self.store.vms.create_with_claims(claims, owner=owner, kv_updates=state.changed,
-                                                     on_claim=on_claim)
+                                                     on_claim=on_claim, guard=guard)
         return self._decide(requests, preference, exclude, commit)
 
     def move(self, vmid, request, exclude, on_move=None):

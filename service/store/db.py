@@ -9,10 +9,12 @@ from service.store import migrate, schema
 from service.store.addresses import AddressRepo
 from service.store.catalog import Catalog
 from service.store.clusters import ClusterRepo
+from service.store.events import EventRepo
 from service.store.jobs import JobRepo
 from service.store.leases import LeaseRepo, ProcessRepo
 from service.store.pms import PmRepo
 from service.store.prepared import PreparedRead, ReadConnections
+from service.store.users import UserRepo
 from service.store.vms import VmRepo
 
 
@@ -67,6 +69,8 @@ class Store:
         self.leases = LeaseRepo(self)
         self.addresses = AddressRepo(self)
         self.clusters = ClusterRepo(self)
+        self.users = UserRepo(self)
+        self.events = EventRepo(self)
 
     @contextlib.contextmanager
     def write(self):

@@ -24,7 +24,7 @@ class JobRepo:
         self.store = store
         self._get = store.prepare(GET_JOB)
 
-    def start(self, kind, params, owner, covered_by=lambda open_params: True):
+    def start(self, kind, params, owner, covered_by=lambda open_params: True, user_id=None):
         """(job, True) for a new queued job of KIND, or (an open one that covers it, False).
 
         COVERED_BY(params of an open job) says whether that job does this work too.
@@ -35,7 +35,7 @@ class JobRepo:
                     return dict(row._mapping), False
             job_id = conn.execute(jobs.insert().values(
                 kind=kind, state="queued", params=params, result={}, error="", owner=owner,
-                created_at=time.time())).inserted_primary_key[0]
+                user_id=user_id, created_at=time.time())).inserted_primary_key[0]
         return self.get(job_id), True
 
     def get(self, job_id):

@@ -121,6 +121,7 @@ class Vm:
     host_key: str = ""
     user_data: str = ""
     cluster_id: int | None = None
+    user_id: int | None = None
 
     @classmethod
     def from_row(cls, row):
@@ -157,3 +158,16 @@ class Address:
     @classmethod
     def from_row(cls, row):
         return cls(**row)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str
+    role: str
+    quota: dict
+    created_at: float
+
+    @property
+    def is_admin(self):
+        return self.role == "admin"

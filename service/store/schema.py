@@ -63,6 +63,50 @@ types = sa.Table(
     sa.Column("disk_gb", sa.Integer, nullable=False),
 )
 
+# people and programs that use the API: admins run the fleet, members their own resources
+users = sa.Table(
+    "users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    # argon2id; "!" for an account no password opens (the seed API's built-in account)
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    # {cpu, ram_mb, disk_gb, vms}: a limit each, null for the configured default; an
+    # account with "unlimited": true has none
+    sa.Column("quota", sa.JSON, nullable=False, default=dict),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# API tokens: only a hash is kept (the token is shown once), with an expiry and a revocation
+tokens = sa.Table(
+    "tokens", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(128), nullable=False, default=""),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("revoked_at", sa.Float),
+    sqlite_autoincrement=True,
+)
+
+# the audit trail: every state-changing call, who made it, and how it ended
+events = sa.Table(
+    "events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("user_id", sa.Integer),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(128), nullable=False, default=""),
+    sa.Column("request_id", sa.String(128), nullable=False, default=""),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False, default=""),
+    sqlite_autoincrement=True,
+)
+sa.Index("ix_events_user", events.c.user_id, events.c.id)
+
 # a virtual cluster: nodes made together (placed all or nothing), driven as one by Ansible
 clusters = sa.Table(
     "clusters", metadata,
@@ -77,6 +121,7 @@ clusters = sa.Table(
     # the number the next node's name gets (NAME-1, NAME-2 ...): never reused
     sa.Column("next_node", sa.Integer, nullable=False, default=1),
     sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
     sqlite_autoincrement=True,
 )
 
@@ -108,8 +153,11 @@ vms = sa.Table(
     sa.Column("host_key", sa.Text, nullable=False, default=""),
     sa.Column("user_data", sa.Text, nullable=False, default=""),
     sa.Column("cluster_id", sa.Integer, sa.ForeignKey("clusters.id"), nullable=True),
+    # the user the VM belongs to
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
     sqlite_autoincrement=True,
 )
+sa.Index("ix_vms_user", vms.c.user_id)
 sa.Index("ix_vms_pmid", vms.c.pmid)
 sa.Index("ix_vms_cluster", vms.c.cluster_id)
 sa.Index("ix_vms_state", vms.c.state)
@@ -154,6 +202,8 @@ jobs = sa.Table(
     sa.Column("finished_at", sa.Float),
     # the server process running the job; another fails it when that process is gone
     sa.Column("owner", sa.String(32)),
+    # the user who asked for it
+    sa.Column("user_id", sa.Integer),
     sqlite_autoincrement=True,
 )
 sa.Index("ix_jobs_kind_state", jobs.c.kind, jobs.c.state)

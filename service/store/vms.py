@@ -84,19 +84,23 @@ class VmRepo:
         self._get_vm = store.prepare(GET_VM)
         self._ids_on = store.prepare(VMIDS_ON)
 
-    def create_with_claims(self, requests, owner=None, kv_updates=None, on_claim=None):
+    def create_with_claims(self, requests, owner=None, kv_updates=None, on_claim=None,
+                           guard=None):
         """Record VMs and claim their PMs in one transaction; all or nothing.
 
         REQUESTS: dicts with name, tid, image_id, pmid, cpu, ram_mb, disk_gb (and
         optionally ssh_keys, host_key, user_data, cluster_id). The VMs are
-        'creating', owned by OWNER. ON_CLAIM(conn, vmid, pmid) takes what else a VM
-        holds (its address) in the same transaction. Returns the new vmids in order;
+        'creating', owned by OWNER. GUARD(conn, requests) checks what the batch may not
+        exceed (its user's quota) first; ON_CLAIM(conn, vmid, pmid) takes what else a VM
+        holds (its address); all in the same transaction. Returns the new vmids in order;
         raises ClaimLost if any claim fails (or a concurrent claim took an address).
         """
         now = time.time()
         vmids = []
         try:
             with self.store.write() as conn:
+                if guard is not None:
+                    guard(conn, requests)
                 for req in requests:
                     _claim(conn, req["pmid"], req)
                     row = dict(req, state="creating", domain_name="", error="", owner=owner,
@@ -202,8 +206,10 @@ class VmRepo:
             raise NotFound(f"no vm {vmid}")
         return Vm.from_row(row._mapping)
 
-    def list(self, pmid=None, state=None, name=None, limit=None, offset=0):
+    def list(self, pmid=None, state=None, name=None, limit=None, offset=0, user_id=None):
         query = sa.select(vms).order_by(vms.c.id)
+        if user_id is not None:
+            query = query.where(vms.c.user_id == user_id)
         if pmid is not None:
             query = query.where(vms.c.pmid == pmid)
         if state is not None:

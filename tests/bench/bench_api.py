@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -24,7 +25,7 @@ from service import config as config_mod
 from service import context as context_mod
 from service import naming
 from tests.bench.report import spread
-from tests.conftest import ServerProcess, free_port, write_config
+from tests.conftest import ServerProcess, admin_token, free_port, write_config
 
 SHA = "cd" * 32
 NODE = """<node>
@@ -69,13 +70,15 @@ def setup(home, pms=3):
                                   "state": "up", "reason": "", "domain_type": "qemu"})
         ctx.store.pms.record_discovery(pmid, state="up", capacity={
             "cpu": 100000, "ram_mb": 100000000, "disk_gb": 1000000})
+    token = admin_token(ctx)
     ctx.close()
-    return cfg
+    return cfg, token
 
 
-def wrk(url, seconds=10, connections=8):
-    out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", url],
-                         capture_output=True, text=True).stdout
+def wrk(url, seconds=10, connections=8, token=None):
+    header = ["-H", f"Authorization: Bearer {token}"] if token else []
+    out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", *header,
+                          url], capture_output=True, text=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     latency = re.search(r"Latency\s+(\S+)", out).group(1)
     return rate, latency
@@ -98,21 +101,36 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="bench-api-")
-    cfg = setup(home)
+    cfg, token = setup(home)
     server = ServerProcess(write_config(cfg, os.path.join(home, "vmfabric.yml")), free_port(),
                            os.path.join(home, "server.log"), workers=None).start()
     try:
         vmid = requests.get(f"{server.url}/vm/create?name=q&instance_type=1").json()["vmid"]
-        for path in (f"/vm/query?vmid={vmid}", "/pm/query?pmid=1"):
-            wrk(server.url + path, seconds=3)  # warm-up: every worker connected and compiled
-            rates = [wrk(server.url + path)[0] for _ in range(args.runs)]
-            print(f"GET {path}: {spread(rates, 'requests/s', '{:,.0f}')}")
+        # the seed query and the same VM through /api/v1 with a token, taking turns so the
+        # machine's ups and downs fall on both; each round's ratio is the comparison
+        reads = ((f"/vm/query?vmid={vmid}", None), ("/pm/query?pmid=1", None),
+                 (f"/api/v1/vms/{vmid}", token))
+        for path, auth in reads:
+            wrk(server.url + path, seconds=3, token=auth)  # warm-up: workers connected, compiled
+        rates = {path: [] for path, _ in reads}
+        for _ in range(args.runs):
+            for path, auth in reads:
+                rates[path].append(wrk(server.url + path, token=auth)[0])
+        for path, auth in reads:
+            print(f"GET {path}{' (with a token)' if auth else ''}: "
+                  f"{spread(rates[path], 'requests/s', '{:,.0f}')}")
+        seed, v1 = rates[reads[0][0]], rates[reads[2][0]]
+        print(f"authenticated GET /api/v1/vms/ID over seed /vm/query, round by round: "
+              f"{spread([b / a for a, b in zip(seed, v1)], 'x', '{:.3f}')}")
         rates = [pairs(server.url) for _ in range(args.runs)]
         print(f"create+destroy pairs (seed API, test driver hosts): "
               f"{spread(rates, 'pairs/s', '{:,.1f}')}")
-    finally:
+    except BaseException:
         server.kill()
-        shutil.rmtree(home, ignore_errors=True)
+        print(f"the server's log: {server.log_path}", file=sys.stderr)
+        raise
+    server.kill()
+    shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

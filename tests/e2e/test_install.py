@@ -50,6 +50,18 @@ def test_demo_prints_the_url_and_the_hosts(demo):
     assert done.stdout.count(" up ") == 3
 
 
+def test_the_first_admin_gets_a_token_and_nothing_else(demo):
+    url, done = demo
+    path = os.path.join(TEST_HOME, "e2e-home", "admin.token")
+    assert path in done.stdout
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    token = open(path).read().strip()
+    assert token not in done.stdout + done.stderr  # said where, not what
+    me = requests.get(f"{url}/api/v1/whoami", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.json()["user"]["role"] == "admin"
+    assert requests.get(f"{url}/api/v1/pms").status_code == 401
+
+
 def test_every_seed_endpoint_over_http(demo):
     url, _ = demo
     assert get(f"{url}/pm/list") == {"pmids": [1, 2, 3]}

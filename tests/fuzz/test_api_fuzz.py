@@ -1,6 +1,7 @@
 """/api/v1 fuzzed from its own OpenAPI document (schemathesis), on hosts of libvirt's test driver.
 
-Every operation gets generated requests, valid and invalid, within a fixed budget; the run
+Every operation gets generated requests, valid and invalid, within a fixed budget, as an
+admin (what a member or no one may do is tests/unit/api/test_access.py's); the run
 fails on any 5xx, any status the document does not list, or any answer that does not match
 its schema. Operations that make the server reach out to a host named in the request
 (adding a host, rediscovery, host keys) or run programs on guests are left out: the fuzzer
@@ -15,6 +16,7 @@ from schemathesis.checks import (content_type_conformance, negative_data_rejecti
                                  status_code_conformance)
 
 from service.api import create_app
+from tests.conftest import admin_token
 from tests.unit.api.conftest import _clear_test_driver, make_ctx
 
 REACHES_HOSTS = ["POST /pms", "POST /pms/discover", "POST /pms/{pmid}/rekey",
@@ -23,10 +25,14 @@ CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, negative_data_rejection)
 
 
+CALLER = {}
+
+
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory):
     ctx = make_ctx(tmp_path_factory.mktemp("fuzz"))
     app = create_app(ctx=ctx)
+    CALLER["headers"] = {"Authorization": f"Bearer {admin_token(ctx)}"}
     yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app).exclude(name=REACHES_HOSTS)
     ctx.close()
     _clear_test_driver()
@@ -39,4 +45,4 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @settings(max_examples=100, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_api_answers_as_documented(case):
-    case.call_and_validate(checks=CHECKS)
+    case.call_and_validate(checks=CHECKS, headers=CALLER["headers"])

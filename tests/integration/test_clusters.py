@@ -11,7 +11,7 @@ import requests
 import yaml
 
 from service.paths import REPO_ROOT
-from tests.conftest import ServerProcess, free_port, write_config
+from tests.conftest import ServerProcess, admin_token, free_port, write_config
 
 pytestmark = pytest.mark.lab
 NAME = "mpi"
@@ -21,13 +21,14 @@ NAME = "mpi"
 def server(lab, lab_ctx):
     home = lab_ctx.config["home"]
     path = write_config(lab_ctx.config, os.path.join(home, "cluster-server.yml"))
-    srv = ServerProcess(path, free_port(), os.path.join(home, "cluster-server.log")).start()
+    srv = ServerProcess(path, free_port(), os.path.join(home, "cluster-server.log"),
+                        token=admin_token(lab_ctx)).start()
     yield srv
     srv.kill()
 
 
 def api(server, method, path, **kwargs):
-    return requests.request(method, f"{server.url}/api/v1{path}", timeout=300, **kwargs)
+    return server.api(method, path, **kwargs)
 
 
 def console_until(server, vmid, text, timeout=60):
@@ -81,8 +82,9 @@ def test_a_spread_cluster_on_the_network(server, lab, lab_ctx):
         assert all(f"{n['name']} | CHANGED" in raw.stdout for n in nodes), raw.stdout
         # a program run on every node at once, through the CLI
         vmfabric = os.path.join(venv_bin, "vmfabric")
-        run = subprocess.run([vmfabric, "--url", server.url, "cluster", "run", NAME, "--", "sh",
-                              "-c", "echo node $VMFABRIC_NODE of $(hostname)"],
+        run = subprocess.run([vmfabric, "--url", server.url, "--token", server.token, "cluster",
+                              "run", NAME, "--", "sh", "-c",
+                              "echo node $VMFABRIC_NODE of $(hostname)"],
                              capture_output=True, text=True, timeout=300)
         assert run.returncode == 0, run.stdout + run.stderr
         for index, node in enumerate(nodes):

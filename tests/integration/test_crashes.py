@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from service import faults
-from tests.conftest import ServerProcess, fleet_is_whole, free_port, write_config
+from tests.conftest import ServerProcess, admin_token, fleet_is_whole, free_port, write_config
 
 pytestmark = pytest.mark.lab
 CREATE_POINTS = [p for p in faults.POINTS if p.startswith("create.")]
@@ -24,7 +24,7 @@ def faulty(lab, lab_ctx, tmp_path_factory):
                                             heartbeat=1, dead_after=5))
     path = write_config(config, os.path.join(home, "faulty-server.yml"))
     srv = ServerProcess(path, free_port(), os.path.join(home, "faulty-server.log"),
-                        env={"VMFABRIC_FAULTS_DIR": armed}).start()
+                        env={"VMFABRIC_FAULTS_DIR": armed}, token=admin_token(lab_ctx)).start()
     srv.armed = armed
     yield srv
     srv.kill()
@@ -52,8 +52,7 @@ def test_a_create_killed_at_each_point_is_finished_or_rolled_back(faulty, lab, l
     name = f"crash-{point}"
     arm(faulty, point)
     with pytest.raises(requests.ConnectionError):
-        requests.post(f"{faulty.url}/api/v1/vms", json={"name": name, "instance_type": 1},
-                      timeout=120)
+        faulty.api("POST", "/vms", json={"name": name, "instance_type": 1}, timeout=120)
     assert not os.path.exists(os.path.join(faulty.armed, point)), "the point was not reached"
     assert settled(lab_ctx.store, lab, name) == []
     states = [vm.state for vm in lab_ctx.store.vms.list(name=name)]
@@ -62,17 +61,17 @@ def test_a_create_killed_at_each_point_is_finished_or_rolled_back(faulty, lab, l
         assert states == ["running"]  # it was made: the sync finishes it
     for vm in lab_ctx.store.vms.list(name=name):
         if vm.state == "running":
-            requests.delete(f"{faulty.url}/api/v1/vms/{vm.id}", timeout=120)
+            faulty.api("DELETE", f"/vms/{vm.id}", timeout=120)
 
 
 @pytest.mark.parametrize("point", DESTROY_POINTS)
 def test_a_destroy_killed_at_each_point_is_completed(faulty, lab, lab_ctx, point):
-    created = requests.post(f"{faulty.url}/api/v1/vms", timeout=120,
-                            json={"name": f"doomed-{point}", "instance_type": 1})
+    created = faulty.api("POST", "/vms", timeout=120,
+                         json={"name": f"doomed-{point}", "instance_type": 1})
     assert created.status_code == 201, created.text
     vmid = created.json()["vms"][0]["id"]
     arm(faulty, point)
     with pytest.raises(requests.ConnectionError):
-        requests.delete(f"{faulty.url}/api/v1/vms/{vmid}", timeout=120)
+        faulty.api("DELETE", f"/vms/{vmid}", timeout=120)
     assert settled(lab_ctx.store, lab, f"doomed-{point}") == []
     assert lab_ctx.store.vms.list(name=f"doomed-{point}") == []

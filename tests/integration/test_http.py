@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from service.api.v1.openapi import DOCUMENT
-from tests.conftest import ServerProcess, free_port, vmf_objects, write_config
+from tests.conftest import ServerProcess, admin_token, free_port, vmf_objects, write_config
 
 pytestmark = pytest.mark.lab
 
@@ -24,7 +24,8 @@ def server(lab, lab_ctx, tmp_path_factory):
     """A server over lab_ctx's store (hosts, image and types already registered)."""
     home = lab_ctx.config["home"]
     path = write_config(lab_ctx.config, os.path.join(home, "server.yml"))
-    srv = ServerProcess(path, free_port(), os.path.join(home, "server.log")).start()
+    srv = ServerProcess(path, free_port(), os.path.join(home, "server.log"),
+                        token=admin_token(lab_ctx)).start()
     yield srv
     srv.kill()
 
@@ -111,7 +112,7 @@ def test_sigkill_during_creates_loses_nothing(server, lab, lab_ctx):
 
 
 def test_rediscovery_is_a_job_to_poll(server, lab_ctx):
-    response = requests.post(server.url + "/api/v1/pms/discover", json={}, timeout=60)
+    response = server.api("POST", "/pms/discover", json={}, timeout=60)
     assert response.status_code == 202
     job = response.json()["job"]
     assert response.headers["Location"] == f"/api/v1/jobs/{job['id']}"
@@ -119,7 +120,8 @@ def test_rediscovery_is_a_job_to_poll(server, lab_ctx):
     deadline = time.monotonic() + 120
     while job["state"] in ("queued", "running") and time.monotonic() < deadline:
         time.sleep(0.2)
-        job = requests.get(server.url + response.headers["Location"], timeout=60).json()["job"]
+        job = server.api("GET", response.headers["Location"][len("/api/v1"):],
+                         timeout=60).json()["job"]
     assert job["state"] == "succeeded", job
     jsonschema.validate({"job": job}, dict(DOCUMENT["components"]["schemas"]["JobOne"],
                                            components=DOCUMENT["components"]))
@@ -130,14 +132,15 @@ def test_rediscovery_is_a_job_to_poll(server, lab_ctx):
 
     # the CLI starts the same job for one host and waits for it
     vmfabric = os.path.join(os.path.dirname(sys.executable), "vmfabric")
-    cli = subprocess.run([vmfabric, "--url", server.url, "pm", "discover", str(pmids[0]), "--json"],
+    cli = subprocess.run([vmfabric, "--url", server.url, "--token", server.token, "pm",
+                          "discover", str(pmids[0]), "--json"],
                          capture_output=True, text=True, timeout=180)
     assert cli.returncode == 0, cli.stderr
     out = json.loads(cli.stdout)
     assert out["job"]["state"] == "succeeded" and out["job"]["params"] == {"pmids": [pmids[0]]}
     assert [pm["id"] for pm in out["job"]["result"]["pms"]] == [pmids[0]]
 
-    missing = requests.post(server.url + "/api/v1/pms/discover", json={"pmids": [9999]}, timeout=60)
+    missing = server.api("POST", "/pms/discover", json={"pmids": [9999]}, timeout=60)
     assert missing.status_code == 404 and "9999" in missing.json()["error"]["message"]
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from vmfabric_lab import daemons
 from service.store.schema import jobs
-from tests.conftest import ServerProcess, free_port, write_config
+from tests.conftest import ServerProcess, admin_token, free_port, write_config
 
 pytestmark = pytest.mark.lab
 INTERVAL = 2
@@ -22,13 +22,14 @@ def server(lab, lab_ctx):
     config = dict(lab_ctx.config, sync=dict(lab_ctx.config["sync"], interval=INTERVAL,
                                             host_timeout=3))
     path = write_config(config, os.path.join(home, "sync-server.yml"))
-    srv = ServerProcess(path, free_port(), os.path.join(home, "sync-server.log")).start()
+    srv = ServerProcess(path, free_port(), os.path.join(home, "sync-server.log"),
+                        token=admin_token(lab_ctx)).start()
     yield srv
     srv.kill()
 
 
 def api(server, method, path, **kwargs):
-    return requests.request(method, f"{server.url}/api/v1{path}", timeout=60, **kwargs)
+    return server.api(method, path, **kwargs)
 
 
 def wait_for(what, check, timeout):
@@ -111,7 +112,10 @@ def test_a_host_whose_link_fails_under_a_guest(server, lab, lab_ctx):
         for path in (f"/api/v1/vms/{vm['id']}", f"/vm/query?vmid={vm['id']}",
                      f"/pm/query?pmid={pm['id']}", f"/api/v1/pms/{pm['id']}"):
             started = time.monotonic()
-            assert requests.get(server.url + path, timeout=10).status_code == 200
+            caller = server.api if path.startswith("/api/v1") else None
+            answer = (caller("GET", path[len("/api/v1"):], timeout=10) if caller
+                      else requests.get(server.url + path, timeout=10))
+            assert answer.status_code == 200
             assert time.monotonic() - started < 2, f"{path} waited on the dead host"
         down = wait_for("the cut-off host is down", lambda: _pm_if(server, pm["id"], "down"),
                         INTERVAL + 3 + 3)

@@ -118,8 +118,10 @@ def test_one_discovery_at_a_time_across_processes(ctx, monkeypatch):
 
 def test_bad_discovery_requests_are_refused_before_any_job(ctx):
     from service.api import create_app
+    from tests.conftest import admin_token
 
     client = create_app(ctx=ctx).test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {admin_token(ctx)}"
     response = client.post("/api/v1/pms/discover", json={"pmids": [1, 77]})
     assert response.status_code == 404 and "no pm 77" in response.get_json()["error"]["message"]
     response = client.post("/api/v1/pms/discover", json={"pmids": [0]})

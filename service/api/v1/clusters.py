@@ -2,8 +2,9 @@
 
 import shlex
 
-from flask import jsonify
+from flask import g, jsonify
 
+from service.api import auth
 from service.api.context import ctx
 from service.api.v1 import blueprint, present
 from service.api.v1.pms import accepted
@@ -20,25 +21,36 @@ def create_cluster():
     data = body("ClusterCreate")
     boot = ctx().compute.creator.first_boot(data.get("ssh_keys"), data.get("user_data", ""))
     cluster, _ = ctx().clusters.create(data["name"], data["instance_type"], data["size"],
-                                       data.get("placement", "spread"), data.get("image_id"), boot)
+                                       data.get("placement", "spread"), data.get("image_id"), boot,
+                                       user_id=g.user.id)
     response = jsonify(cluster=_view(cluster))
     response.status_code = 201
     response.headers["Location"] = f"/api/v1/clusters/{cluster['id']}"
     return response
 
 
+def mine(cluster_id):
+    """The cluster if the caller may see it (NotFound, never Forbidden, otherwise)."""
+    cluster = ctx().store.clusters.get(cluster_id)
+    auth.owned(cluster["user_id"], f"cluster {cluster_id}")
+    return cluster
+
+
 @blueprint.get("/clusters")
 def list_clusters():
-    return jsonify(clusters=[_view(c) for c in ctx().store.clusters.list()])
+    mine_only = auth.scope()
+    return jsonify(clusters=[_view(c) for c in ctx().store.clusters.list()
+                             if mine_only is None or c["user_id"] == mine_only])
 
 
 @blueprint.get("/clusters/<id:cluster_id>")
 def show_cluster(cluster_id):
-    return jsonify(cluster=_view(ctx().store.clusters.get(cluster_id)))
+    return jsonify(cluster=_view(mine(cluster_id)))
 
 
 @blueprint.post("/clusters/<id:cluster_id>/nodes")
 def add_nodes(cluster_id):
+    mine(cluster_id)
     data = body("ClusterNodes")
     added = ctx().clusters.add_nodes(cluster_id, data["count"])
     response = jsonify(cluster=_view(ctx().store.clusters.get(cluster_id)),
@@ -50,20 +62,23 @@ def add_nodes(cluster_id):
 @blueprint.delete("/clusters/<id:cluster_id>")
 def destroy_cluster(cluster_id):
     """Every node destroyed ('pending': nodes whose host must answer first), then the cluster."""
+    mine(cluster_id)
     return jsonify(ctx().clusters.destroy(cluster_id))
 
 
 @blueprint.get("/clusters/<id:cluster_id>/inventory")
 def cluster_inventory(cluster_id):
     """The cluster's Ansible inventory (the same as inventory/clusters/NAME.yml), as JSON."""
+    mine(cluster_id)
     return jsonify(ctx().clusters.inventory(cluster_id))
 
 
 @blueprint.post("/clusters/<id:cluster_id>/run")
 def run_on_cluster(cluster_id):
     """Run a program (a script) or a command on every node at once: 202 and a job to poll."""
+    mine(cluster_id)
     data = body("ClusterRun")
     if ("program" in data) == ("command" in data):
         raise ValidationError("program: give a program or a command, one of them", field="program")
     program = data.get("program") or "#!/bin/sh\nexec " + shlex.join(data["command"]) + "\n"
-    return accepted(ctx().clusters.run(cluster_id, program))
+    return accepted(ctx().clusters.run(cluster_id, program, user_id=g.user.id))

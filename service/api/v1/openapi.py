@@ -2,6 +2,7 @@
 
 from flask import jsonify
 
+from service.api.auth import ADMIN, OPEN, RULES
 from service.api.ids import MAX_ID
 from service.api.v1 import blueprint
 from service.compute.power import ALLOWED_FROM
@@ -112,6 +113,31 @@ SCHEMAS = {
                                     "items": {"type": "string", "maxLength": 4096}}},
                        required=[]),
     "Inventory": {"type": "object"},
+    "TokenCreate": _obj({"username": {"type": "string", "maxLength": 64},
+                         "password": {"type": "string", "maxLength": 1024},
+                         "name": {"type": "string", "maxLength": 128},
+                         "ttl": {"type": "integer", "minimum": 60, "maximum": MAX_ID}},
+                        required=[]),
+    "TokenIssued": _obj({"token": STR, "id": POS}),
+    "TokenInfo": _obj({"id": POS, "name": STR, "created_at": NUM, "expires_at": NUM,
+                       "revoked_at": {"type": ["number", "null"]}}),
+    "TokenList": _obj({"tokens": {"type": "array", "items": {"$ref": "#/components/schemas/TokenInfo"}}}),
+    "QuotaUse": _obj({"limit": {"type": ["integer", "null"]}, "used": INT}),
+    "User": _obj({"id": POS, "username": STR, "role": {"enum": ["admin", "member"]},
+                  "quota": _obj({name: {"$ref": "#/components/schemas/QuotaUse"}
+                                 for name in ("cpu", "ram_mb", "disk_gb", "vms")}),
+                  "created_at": NUM}),
+    "UserOne": _obj({"user": {"$ref": "#/components/schemas/User"}}),
+    "UserList": _obj({"users": {"type": "array", "items": {"$ref": "#/components/schemas/User"}}}),
+    "UserCreate": _obj({"username": {"type": "string", "pattern": "^[a-z][a-z0-9_.-]{0,31}$"},
+                        "password": {"type": "string", "minLength": 8, "maxLength": 1024},
+                        "role": {"enum": ["admin", "member"]}}, required=["username", "password"]),
+    "QuotaSet": _obj({name: {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_AMOUNT}
+                      for name in ("cpu", "ram_mb", "disk_gb", "vms")}, required=[]),
+    "Event": _obj({"id": POS, "at": NUM, "user_id": {"type": ["integer", "null"]},
+                   "username": STR, "action": STR, "target": STR, "request_id": STR,
+                   "status": INT, "outcome": STR}),
+    "EventList": _obj({"events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}),
     "Job": _obj({"id": POS, "kind": {"enum": ["discover", "cluster_run"]},
                  "state": {"enum": ["queued", "running", "succeeded", "failed"]},
                  "params": {"type": "object"}, "result": {"type": "object"}, "error": STR,
@@ -143,7 +169,8 @@ def _json(name, description="OK"):
 
 
 ERR = {code: _json("Error", text) for code, text in (
-    ("400", "Not JSON"), ("404", "No such object"), ("409", "Wrong state or no capacity"),
+    ("400", "Not JSON"), ("401", "No valid API token"), ("403", "For admins only"),
+    ("404", "No such object"), ("409", "Wrong state, no capacity or over quota"),
     ("422", "A field is missing, unknown or out of range"), ("502", "The hypervisor failed"))}
 
 
@@ -280,6 +307,51 @@ PATHS = {
                  "responses": {"202": _json("JobOne", "Accepted: the job runs"),
                                **_errors("400", "404", "422")}},
     },
+    "/tokens": {
+        "get": {"summary": "Your API tokens (never the tokens themselves)",
+                "responses": {"200": _json("TokenList"), **_errors("401")}},
+        "post": {"summary": "Log in ({username, password}: no token needed) or, with a token, "
+                            "get another for the same user; the token is shown only here",
+                 "requestBody": _body("TokenCreate"),
+                 "responses": {"201": _json("TokenIssued", "Issued"),
+                               **_errors("400", "401", "422")}},
+    },
+    "/tokens/{token_id}": {
+        "parameters": [_id("token_id")],
+        "delete": {"summary": "Revoke a token (yours; an admin's: any)",
+                   "responses": {"204": {"description": "Revoked"}, **_errors("401", "404")}},
+    },
+    "/whoami": {"get": {"summary": "The caller, their role and quota",
+                        "responses": {"200": _json("UserOne"), **_errors("401")}}},
+    "/users": {
+        "get": {"summary": "Every user with quota and usage (admin)",
+                "responses": {"200": _json("UserList"), **_errors("401", "403")}},
+        "post": {"summary": "Add a user (admin)", "requestBody": _body("UserCreate"),
+                 "responses": {"201": _json("UserOne", "Added"),
+                               **_errors("400", "401", "403", "409", "422")}},
+    },
+    "/users/{username}": {
+        "parameters": [{"name": "username", "in": "path", "required": True,
+                        "schema": {"type": "string", "maxLength": 64}}],
+        "delete": {"summary": "Remove a user who owns nothing (admin)",
+                   "responses": {"204": {"description": "Removed"},
+                                 **_errors("401", "403", "404", "409")}},
+    },
+    "/users/{username}/quota": {
+        "parameters": [{"name": "username", "in": "path", "required": True,
+                        "schema": {"type": "string", "maxLength": 64}}],
+        "put": {"summary": "Set a user's limits (null: the configured default) (admin)",
+                "requestBody": _body("QuotaSet"),
+                "responses": {"200": _json("UserOne"),
+                              **_errors("400", "401", "403", "404", "422")}},
+    },
+    "/events": {
+        "get": {"summary": "The audit trail, newest first (yours; an admin's: everyone's)",
+                "parameters": [_q("user", STR), _q("action", STR),
+                               _q("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
+                               _q("before", POS)],
+                "responses": {"200": _json("EventList"), **_errors("401", "422")}},
+    },
     "/images": {"get": {"summary": "List images", "responses": {"200": _json("ImageList")}}},
     "/types": {"get": {"summary": "List instance types", "responses": {"200": _json("TypeList")}}},
     "/policy": {
@@ -294,6 +366,24 @@ PATHS = {
                               "responses": {"200": {"description": "OpenAPI 3 document"}}}},
 }
 
+def _access(paths):
+    """Each operation's 401/403 answers and security, from the rules of service/api/auth.py."""
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            rule = RULES.get((method.upper(), path), ADMIN)
+            if rule == OPEN:
+                operation["security"] = [{}, {"token": []}] if path == "/tokens" else []
+                continue
+            operation["responses"].setdefault("401", ERR["401"])
+            if rule == ADMIN:
+                operation["responses"].setdefault("403", ERR["403"])
+    return paths
+
+
+_access(PATHS)
+
 DOCUMENT = {
     "openapi": "3.1.0",
     "info": {"title": "vmfabric", "version": "1",
@@ -301,7 +391,10 @@ DOCUMENT = {
                             "carries X-Request-Id (echoed when the client sends one)."},
     "servers": [{"url": "/api/v1"}],
     "paths": PATHS,
-    "components": {"schemas": SCHEMAS},
+    "components": {"schemas": SCHEMAS,
+                   "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}}},
+    # every operation takes a token but /health, /openapi.json and a login
+    "security": [{"token": []}],
 }
 
 

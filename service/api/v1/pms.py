@@ -1,7 +1,8 @@
 """/api/v1/pms: list, show, add a host, rediscover, accept a changed host key (jobs to poll)."""
 
-from flask import jsonify
+from flask import g, jsonify
 
+from service.api import auth
 from service.api.context import ctx
 from service.api.v1 import blueprint, present
 from service.api.v1.validate import body
@@ -31,7 +32,7 @@ def add_pm():
     """Register the host (state 'new') and discover it as a job, like any rediscovery."""
     data = body("PmAdd")
     pm = ctx().fleet.add_host(data["address"], data.get("settings"))
-    return accepted(ctx().jobs.discover([pm.id]), pm=present.pm(pm))
+    return accepted(ctx().jobs.discover([pm.id], user_id=g.user.id), pm=present.pm(pm))
 
 
 @blueprint.post("/pms/discover")
@@ -44,7 +45,7 @@ def discover():
         unknown = [pmid for pmid in pmids if pmid not in known]
         if unknown:
             raise NotFound(f"pmids: no pm {', '.join(map(str, unknown))}")
-    return accepted(ctx().jobs.discover(pmids))
+    return accepted(ctx().jobs.discover(pmids, user_id=g.user.id))
 
 
 @blueprint.get("/pms/<id:pmid>/hostkeys")
@@ -58,9 +59,11 @@ def rekey(pmid):
     """Accept the host's current keys (one must have the given fingerprint), then rediscover it."""
     data = body("Rekey")
     ctx().fleet.rekey(pmid, data["fingerprint"])
-    return accepted(ctx().jobs.discover([pmid]))
+    return accepted(ctx().jobs.discover([pmid], user_id=g.user.id))
 
 
 @blueprint.get("/jobs/<id:job_id>")
 def show_job(job_id):
-    return jsonify(job=present.job(ctx().store.jobs.get(job_id)))
+    job = ctx().store.jobs.get(job_id)
+    auth.owned(job["user_id"], f"job {job_id}")
+    return jsonify(job=present.job(job))

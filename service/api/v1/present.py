@@ -3,8 +3,16 @@
 import time
 
 
-def vm(record, addresses=(), now=None):
+# what a member is told of a VM's trouble (its hosts' addresses and causes are an admin's)
+MEMBER_ERRORS = {"failed": "it could not be made on any host (unreachable, or out of room)",
+                 "missing": "its domain is gone from its host",
+                 "deleting": "its host does not answer; it goes when the host is back"}
+
+
+def vm(record, addresses=(), now=None, for_admin=True):
     age = record.state_age(now or time.time())
+    error = record.error if for_admin or not record.error else MEMBER_ERRORS.get(
+        record.state, "unreachable")
     return {
         "id": record.id, "name": record.name, "instance_type": record.tid,
         "image_id": record.image_id, "pmid": record.pmid, "state": record.state,
@@ -12,15 +20,22 @@ def vm(record, addresses=(), now=None):
         "state_age": None if age is None else round(age, 1),
         "domain": record.domain_name, "resources": record.resources.as_api(),
         "addresses": [{"network": a.network, "ip": a.ip, "mac": a.mac} for a in addresses],
-        "cluster_id": record.cluster_id, "error": record.error, "created_at": record.created_at,
+        "cluster_id": record.cluster_id, "error": error, "created_at": record.created_at,
     }
 
 
 def vms(records, store):
-    """The views of RECORDS, their addresses read in one query."""
-    held = store.addresses.of_vms([r.id for r in records])
+    """The views of RECORDS for the caller, their addresses read in one query."""
+    from flask import g
+
+    if len(records) == 1:  # one VM (a show): the prepared one-row read
+        held = {records[0].id: store.addresses.of_vm(records[0].id)}
+    else:
+        held = store.addresses.of_vms([r.id for r in records])
     now = time.time()
-    return [vm(r, held[r.id], now) for r in records]
+    user = g.get("user")
+    for_admin = user is None or user.is_admin
+    return [vm(r, held[r.id], now, for_admin) for r in records]
 
 
 def pm(record):

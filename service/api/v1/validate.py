@@ -65,3 +65,19 @@ def query_int(name, default=None, minimum=None, maximum=None):
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise ValidationError(f"{name}: {value} is out of range [{minimum}, {maximum}]", field=name)
     return value
+
+
+def check_query():
+    """Refuse a query parameter the operation does not take (a mistyped filter is not ignored)."""
+    from service.api.auth import V1, document_path
+    from service.api.v1.openapi import PATHS
+
+    if request.url_rule is None or not request.path.startswith(V1) or not request.args:
+        return
+    item = PATHS.get(document_path(request.url_rule.rule), {})
+    operation = item.get(request.method.lower(), {})
+    known = {p["name"] for p in item.get("parameters", []) + operation.get("parameters", [])
+             if p["in"] == "query"}
+    unknown = sorted(set(request.args) - known)
+    if unknown:
+        raise ValidationError(f"{unknown[0][:40]}: unknown query parameter", field=unknown[0][:40])

@@ -1,7 +1,8 @@
 """/api/v1/vms: create, list, show, delete, power actions, console."""
 
-from flask import jsonify, request
+from flask import g, jsonify, request
 
+from service.api import auth
 from service.api.context import ctx
 from service.api.v1 import blueprint, present
 from service.api.v1.validate import body, query_int
@@ -16,7 +17,8 @@ def create_vms():
     boot = ctx().compute.creator.first_boot(data.get("ssh_keys"), data.get("user_data", ""))
     vms = ctx().compute.create(data["name"], data["instance_type"], data.get("image_id"),
                                count=data.get("count", 1),
-                               preference=data.get("preference", "pack"), boot=boot)
+                               preference=data.get("preference", "pack"), boot=boot,
+                               user_id=g.user.id)
     response = jsonify(vms=present.vms(vms, ctx().store))
     response.status_code = 201
     if len(vms) == 1:
@@ -26,7 +28,7 @@ def create_vms():
 
 @blueprint.get("/vms")
 def list_vms():
-    rows = ctx().store.vms.list(pmid=query_int("pmid", None, 1, MAX_ID),
+    rows = ctx().store.vms.list(user_id=auth.scope(), pmid=query_int("pmid", None, 1, MAX_ID),
                                 state=request.args.get("state"), name=request.args.get("name"),
                                 limit=query_int("limit", 1000, 1, LIMITS["limit"]),
                                 offset=query_int("offset", 0, 0, LIMITS["offset"]))
@@ -36,13 +38,20 @@ def list_vms():
 @blueprint.get("/vms/<id:vmid>")
 def show_vm(vmid):
     """From the store, which the sync keeps true: a read never waits on a host."""
-    return jsonify(vm=present.vms([ctx().store.vms.get(vmid)], ctx().store)[0])
+    return jsonify(vm=present.vms([mine(vmid)], ctx().store)[0])
+
+
+def mine(vmid):
+    """VMID's VM if the caller may see it (NotFound, never Forbidden, otherwise)."""
+    vm = ctx().store.vms.get(vmid)
+    auth.owned(vm.user_id, f"vm {vmid}")
+    return vm
 
 
 @blueprint.get("/vms/<id:vmid>/ssh")
 def vm_ssh(vmid):
     """How to reach the guest: its address and the host key to verify it against."""
-    vm = ctx().store.vms.get(vmid)
+    vm = mine(vmid)
     addresses = ctx().store.addresses.of_vm(vmid)
     if not addresses or not vm.host_key:
         raise Conflict(f"vm {vmid} has no address on a guest network")
@@ -54,6 +63,7 @@ def vm_ssh(vmid):
 @blueprint.delete("/vms/<id:vmid>")
 def delete_vm(vmid):
     """204 when the VM is gone; 202 when its host must answer first (the sync finishes it)."""
+    mine(vmid)
     if ctx().compute.destroy(vmid) == DONE:
         return "", 204
     return jsonify(vm=present.vms([ctx().store.vms.get(vmid)], ctx().store)[0]), 202
@@ -61,6 +71,7 @@ def delete_vm(vmid):
 
 @blueprint.post("/vms/<id:vmid>/actions")
 def vm_action(vmid):
+    mine(vmid)
     data = body("VmAction")
     return jsonify(vm=present.vms([ctx().compute.power(vmid, data["action"])], ctx().store)[0])
 
@@ -68,5 +79,6 @@ def vm_action(vmid):
 @blueprint.get("/vms/<id:vmid>/console")
 def vm_console(vmid):
     lines = query_int("lines", 50, 1, LIMITS["lines"])
+    mine(vmid)
     return jsonify(vmid=vmid, lines=ctx().compute.console(vmid, lines))
 

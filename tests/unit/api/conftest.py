@@ -70,4 +70,9 @@ def ctx(tmp_path):
 
 @pytest.fixture
 def client(ctx):
-    return create_app(ctx=ctx).test_client()
+    """A client of the app calling with an admin's token."""
+    from tests.conftest import admin_token
+
+    client = create_app(ctx=ctx).test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {admin_token(ctx)}"
+    return client

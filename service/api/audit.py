@@ -1,0 +1,41 @@
+"""The audit trail's writer: every state-changing call becomes an event.
+
+Recorded after the answer is made: who (the token's user, or the seed API's
+account), what (the endpoint), the target (the URL path; never the query
+string or the body, where tokens and passwords travel), when, the request id
+and the outcome (the status and the error, if any).
+"""
+
+import logging
+
+from flask import g, request
+
+from service.api.context import ctx
+from service.errors import VmfabricError
+
+log = logging.getLogger("vmfabric.audit")
+SEED_CHANGES = frozenset({"seed.vm_create", "seed.vm_destroy"})
+READS = ("GET", "HEAD", "OPTIONS")
+
+
+def changes_state():
+    if request.endpoint is None:
+        return False
+    if request.path.startswith("/api/v1"):
+        return request.method not in READS
+    return request.endpoint in SEED_CHANGES
+
+
+def record(response):
+    if not changes_state():
+        return
+    user = g.get("user")
+    failure = g.get("failure")
+    outcome = failure if failure else ("ok" if response.status_code < 400 else "failed")
+    try:
+        ctx().store.events.record(
+            user_id=user.id if user else None, username=user.username if user else "-",
+            action=request.endpoint, target=request.path[:128],
+            request_id=g.get("request_id", ""), status=response.status_code, outcome=outcome)
+    except VmfabricError as exc:  # the answer is made; a lost event is logged, not raised
+        log.error("could not record the event of %s %s: %s", request.method, request.path, exc)

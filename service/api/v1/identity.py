@@ -1,0 +1,87 @@
+"""/api/v1 tokens, users, quotas and the audit trail."""
+
+from flask import g, jsonify, request
+
+from service.api import auth
+from service.api.context import ctx
+from service.api.v1 import blueprint
+from service.api.v1.validate import body, query_int
+from service.errors import ValidationError
+
+
+def _user_view(user):
+    return {"id": user.id, "username": user.username, "role": user.role,
+            "quota": ctx().compute.creator.quotas.usage(ctx().store, user),
+            "created_at": user.created_at}
+
+
+@blueprint.post("/tokens")
+def create_token():
+    """A login ({username, password}) or, with a token, another token for the same user."""
+    data = body("TokenCreate")
+    if "username" in data or "password" in data:
+        if "username" not in data or "password" not in data:
+            raise ValidationError("password: a login needs username and password",
+                                  field="password")
+        token, token_id = ctx().accounts.login(data["username"], data["password"],
+                                               data.get("name", "login"))
+        response = jsonify(token=token, id=token_id)
+    else:
+        user = auth.require_user()
+        token, token_id = ctx().accounts.issue_token(user, data.get("name", "token"),
+                                                     data.get("ttl"))
+        response = jsonify(token=token, id=token_id)
+    response.status_code = 201
+    return response
+
+
+@blueprint.get("/tokens")
+def list_tokens():
+    return jsonify(tokens=ctx().store.users.tokens_of(g.user.id))
+
+
+@blueprint.delete("/tokens/<id:token_id>")
+def revoke_token(token_id):
+    ctx().accounts.revoke(g.user, token_id)
+    return "", 204
+
+
+@blueprint.get("/whoami")
+def whoami():
+    return jsonify(user=_user_view(g.user))
+
+
+@blueprint.get("/users")
+def list_users():
+    return jsonify(users=[_user_view(u) for u in ctx().store.users.list()])
+
+
+@blueprint.post("/users")
+def create_user():
+    data = body("UserCreate")
+    user = ctx().accounts.create(data["username"], data["password"], data.get("role", "member"))
+    response = jsonify(user=_user_view(user))
+    response.status_code = 201
+    return response
+
+
+@blueprint.delete("/users/<username>")
+def delete_user(username):
+    ctx().accounts.delete(username)
+    return "", 204
+
+
+@blueprint.put("/users/<username>/quota")
+def set_quota(username):
+    return jsonify(user=_user_view(ctx().accounts.set_quota(username, body("QuotaSet"))))
+
+
+@blueprint.get("/events")
+def list_events():
+    """Newest first; a member sees their own, an admin everyone's (or ?user=NAME's)."""
+    mine = auth.scope()
+    rows = ctx().store.events.list(
+        user_id=mine, username=request.args.get("user") if mine is None else None,
+        action=request.args.get("action"), limit=query_int("limit", 100, 1, 1000),
+        before=query_int("before", None, 1, 2 ** 31 - 1))
+    return jsonify(events=rows)

@@ -1,0 +1,154 @@
+"""`vmfabric login|logout|whoami|events` and `vmfabric user|token ...`."""
+
+import datetime
+
+import click
+
+from service.cli import credentials
+from service.cli.client import Client, pass_client
+from service.cli.output import emit
+from service.cli.resources import client_group, json_option
+from service.errors import VmfabricError
+
+user = client_group("user", "Accounts (admin): list, create, delete, quota.")
+token = client_group("token", "API tokens: create, list, revoke.")
+USER_COLUMNS = [("USERNAME", "username"), ("ROLE", "role")] + [
+    (title, lambda u, key=key: f"{u['quota'][key]['used']}/{u['quota'][key]['limit'] or '-'}")
+    for title, key in (("CPU", "cpu"), ("RAM MB", "ram_mb"), ("DISK GB", "disk_gb"), ("VMS", "vms"))]
+
+
+def _when(timestamp):
+    return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S") if timestamp else "-"
+
+
+@click.command()
+@click.option("--username", prompt=True)
+@click.option("--password", prompt=True, hide_input=True)
+@click.pass_context
+def login(ctx, username, password):
+    """Log in; the token is kept (mode 0600) for the commands that follow."""
+    url = ctx.obj["url"]
+    issued = Client(url).call("POST", "/tokens", {"username": username, "password": password,
+                                                   "name": "vmfabric login"})
+    credentials.store(url, issued["token"], issued["id"])
+    click.echo(f"logged in to {url} as {username} (token kept in {credentials.path()})")
+
+
+@click.command()
+@click.pass_context
+def logout(ctx):
+    """Forget the stored login of this server (and revoke it)."""
+    url = ctx.obj["url"]
+    kept = credentials.forget(url)
+    if kept:
+        try:
+            Client(url, kept["token"]).call("DELETE", f"/tokens/{kept['id']}")
+        except VmfabricError:  # the server may be gone; the token is forgotten all the same
+            pass
+    click.echo(f"logged out of {url}")
+
+
+@click.command()
+@click.pass_context
+def whoami(ctx):
+    """The account the token belongs to, its role and quota."""
+    client = Client(ctx.obj["url"], credentials.token_for(ctx.obj["url"], ctx.obj["token"]))
+    data = client.call("GET", "/whoami")
+    emit(ctx, data, [data["user"]], USER_COLUMNS)
+
+
+@click.command()
+@click.option("--user", "username", help="Only this user's events (admin).")
+@click.option("--action", help="Only this action (an endpoint, e.g. v1.create_vms).")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@json_option
+@click.pass_context
+def events(ctx, username, action, limit, as_json):
+    """The audit trail, newest first: every state-changing call, who, what, how it ended."""
+    client = Client(ctx.obj["url"], credentials.token_for(ctx.obj["url"], ctx.obj["token"]))
+    params = {k: v for k, v in (("user", username), ("action", action), ("limit", limit)) if v}
+    data = client.call("GET", "/events", params=params)
+    emit(ctx, data, data["events"], [("WHEN", lambda e: _when(e["at"])), ("USER", "username"),
+                                     ("ACTION", "action"), ("TARGET", "target"),
+                                     ("STATUS", "status"), ("OUTCOME", lambda e: e["outcome"][:60])])
+
+
+@user.command("list")
+@json_option
+@pass_client
+def user_list(client, as_json):
+    """Every account with its usage against its quota."""
+    data = client.call("GET", "/users")
+    emit(click.get_current_context(), data, data["users"], USER_COLUMNS)
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["member", "admin"]), default="member", show_default=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@json_option
+@pass_client
+def user_create(client, username, role, password, as_json):
+    """Add an account."""
+    data = client.call("POST", "/users", {"username": username, "password": password, "role": role})
+    emit(click.get_current_context(), data, [data["user"]], USER_COLUMNS)
+
+
+@user.command("delete")
+@click.argument("username")
+@pass_client
+def user_delete(client, username):
+    """Remove an account that owns nothing."""
+    client.call("DELETE", f"/users/{username}")
+    click.echo(f"user {username} deleted")
+
+
+@user.command("quota")
+@click.argument("username")
+@click.option("--cpu", type=int)
+@click.option("--ram", "ram_mb", type=int, help="MB")
+@click.option("--disk", "disk_gb", type=int, help="GB")
+@click.option("--vms", type=int)
+@json_option
+@pass_client
+def user_quota(client, username, cpu, ram_mb, disk_gb, vms, as_json):
+    """Set an account's limits (the others stay)."""
+    body = {k: v for k, v in (("cpu", cpu), ("ram_mb", ram_mb), ("disk_gb", disk_gb),
+                              ("vms", vms)) if v is not None}
+    data = client.call("PUT", f"/users/{username}/quota", body)
+    emit(click.get_current_context(), data, [data["user"]], USER_COLUMNS)
+
+
+@token.command("create")
+@click.option("--name", default="token", show_default=True)
+@click.option("--ttl", type=click.IntRange(60), help="Seconds it lives (at most the server's limit).")
+@pass_client
+def token_create(client, name, ttl):
+    """A new token for your account (printed once, on stdout)."""
+    body = {"name": name, **({"ttl": ttl} if ttl else {})}
+    click.echo(client.call("POST", "/tokens", body)["token"])
+
+
+@token.command("list")
+@json_option
+@pass_client
+def token_list(client, as_json):
+    """Your tokens (never the tokens themselves)."""
+    data = client.call("GET", "/tokens")
+    emit(click.get_current_context(), data, data["tokens"],
+         [("ID", "id"), ("NAME", "name"), ("CREATED", lambda t: _when(t["created_at"])),
+          ("EXPIRES", lambda t: _when(t["expires_at"])),
+          ("REVOKED", lambda t: _when(t["revoked_at"]))])
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@pass_client
+def token_revoke(client, token_id):
+    """Revoke a token."""
+    client.call("DELETE", f"/tokens/{token_id}")
+    click.echo(f"token {token_id} revoked")
+
+
+GROUPS = (user, token)
+COMMANDS = (login, logout, whoami, events)

@@ -1,0 +1,1 @@
+"""Who uses the fabric: users and roles, API tokens, quotas, the audit trail."""

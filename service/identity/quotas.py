@@ -1,0 +1,64 @@
+"""Quotas: how much each user may hold, checked in the transaction of the capacity claim.
+
+Concurrent creates by one user cannot go past a quota, exactly as they cannot
+overcommit a host: the check and the claim are one transaction, which first
+locks the user's row (PostgreSQL) or runs alone (SQLite's write lock).
+Limits are per user (set by an admin), else the configured defaults; admins,
+and an account marked unlimited (the seed API's), have none.
+"""
+
+import sqlalchemy as sa
+
+from service.errors import QuotaExceeded
+from service.store.schema import users, vms
+
+RESOURCES = ("cpu", "ram_mb", "disk_gb", "vms")
+USAGE = (sa.select(sa.func.coalesce(sa.func.sum(vms.c.cpu), 0),
+                   sa.func.coalesce(sa.func.sum(vms.c.ram_mb), 0),
+                   sa.func.coalesce(sa.func.sum(vms.c.disk_gb), 0), sa.func.count())
+         .where(vms.c.user_id == sa.bindparam("of_user"), vms.c.state != "failed"))
+LOCK_USER = (sa.select(users.c.role, users.c.quota).where(users.c.id == sa.bindparam("user_id"))
+             .with_for_update())
+
+
+def limits(role, quota, defaults):
+    """{resource: limit or None} for a user, or None when nothing limits them."""
+    if role == "admin" or (quota or {}).get("unlimited"):
+        return None
+    return {name: (quota or {}).get(name, defaults.get(name)) for name in RESOURCES}
+
+
+class Quotas:
+    def __init__(self, defaults):
+        self.defaults = dict(defaults)
+
+    def guard(self, conn, rows):
+        """Inside the claim's transaction CONN: ROWS (new VMs, with user_id) fit their user's quota."""
+        by_user = {}
+        for row in rows:
+            if row.get("user_id") is not None:
+                asked = by_user.setdefault(row["user_id"], [0, 0, 0, 0])
+                for index, name in enumerate(("cpu", "ram_mb", "disk_gb")):
+                    asked[index] += row[name]
+                asked[3] += 1
+        for user_id, asked in by_user.items():
+            found = conn.execute(LOCK_USER, {"user_id": user_id}).first()
+            if found is None:
+                continue
+            allowed = limits(found.role, found.quota, self.defaults)
+            if allowed is None:
+                continue
+            used = conn.execute(USAGE, {"of_user": user_id}).first()
+            for index, name in enumerate(RESOURCES):
+                limit = allowed[name]
+                if limit is not None and used[index] + asked[index] > limit:
+                    raise QuotaExceeded(f"over quota: {name} limit {limit}, in use {used[index]}, "
+                                        f"asked {asked[index]}")
+
+    def usage(self, store, user):
+        """{resource: {limit, used}} of USER."""
+        with store.read() as conn:
+            used = conn.execute(USAGE, {"of_user": user.id}).first()
+        allowed = limits(user.role, user.quota, self.defaults) or {}
+        return {name: {"limit": allowed.get(name), "used": int(used[index])}
+                for index, name in enumerate(RESOURCES)}

@@ -1,0 +1,70 @@
+"""Accounts: admins and members, their passwords, tokens and quotas.
+
+The seed API's built-in account (``seed``) has no password (only the seed API
+acts as it) and no quota. install.sh creates the first admin with no
+password either, and hands out only a token (``$VMFABRIC_HOME/admin.token``).
+"""
+
+import re
+
+from service.errors import Conflict, NotFound, Unauthorized, ValidationError
+from service.identity import passwords
+from service.identity.quotas import RESOURCES
+
+USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{0,31}$")
+ROLES = ("admin", "member")
+SEED_ACCOUNT = "seed"
+
+
+class Accounts:
+    def __init__(self, store, tokens, token_ttl):
+        self.store = store
+        self.tokens = tokens
+        self.token_ttl = token_ttl
+
+    def create(self, username, password, role, with_password=True):
+        """A new account (a ValidationError names the bad field); returns the User."""
+        if not isinstance(username, str) or not USERNAME.match(username):
+            raise ValidationError("username: 1-32 of a-z, 0-9, _ . -, starting with a letter",
+                                  field="username")
+        if role not in ROLES:
+            raise ValidationError(f"role: one of {', '.join(ROLES)}", field="role")
+        digest = passwords.hash_password(password) if with_password else passwords.NO_PASSWORD
+        return self.store.users.get(self.store.users.create(username, digest, role))
+
+    def login(self, username, password, name="login"):
+        """(token, id) for USERNAME if PASSWORD is theirs; the same refusal whatever was wrong."""
+        found = self.store.users.password_hash(username) if isinstance(username, str) else None
+        if found is None or not passwords.matches(found[1], password):
+            raise Unauthorized("wrong username or password")
+        return self.tokens.issue(found[0], name, self.token_ttl)
+
+    def issue_token(self, user, name, ttl=None):
+        return self.tokens.issue(user.id, name, min(ttl or self.token_ttl, self.token_ttl))
+
+    def revoke(self, user, token_id):
+        self.store.users.revoke(token_id, None if user.is_admin else user.id)
+        self.tokens.forget()
+
+    def delete(self, username):
+        if username == SEED_ACCOUNT:
+            raise Conflict("username: the seed API's built-in account cannot be deleted")
+        user = self.store.users.by_name(username)
+        self.store.users.delete(user.id)
+        self.tokens.forget()
+
+    def set_quota(self, username, quota):
+        user = self.store.users.by_name(username)
+        for name, value in quota.items():
+            if name not in RESOURCES + ("unlimited",):
+                raise ValidationError(f"quota.{name}: unknown (one of {', '.join(RESOURCES)})",
+                                      field=f"quota.{name}")
+        self.store.users.set_quota(user.id, {**user.quota, **quota})
+        return self.store.users.get(user.id)
+
+    def seed_account(self):
+        try:
+            return self.store.users.by_name(SEED_ACCOUNT)
+        except NotFound:
+            raise Conflict("the seed API's built-in account is missing (run vmfabric db "
+                           "upgrade)") from None

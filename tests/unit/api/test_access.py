@@ -1,0 +1,109 @@
+"""Who may do what, for every route of the OpenAPI document (generated, Tempest-style):
+no token is 401, a member on an admin route 403, a member on another member's resource 404,
+an expired or revoked token 401. A route added without a rule fails here."""
+
+import time
+
+import pytest
+
+from service.api import auth, create_app
+from service.api.v1.openapi import DOCUMENT
+from tests.conftest import admin_token
+from tests.unit.api.conftest import make_ctx
+
+
+def operations():
+    return sorted((method.upper(), path) for path, item in DOCUMENT["paths"].items()
+                  for method in item if method != "parameters")
+
+
+def test_every_route_has_a_rule():
+    assert set(operations()) == set(auth.RULES), "give each new route its rule in service/api/auth.py"
+
+
+@pytest.fixture(scope="module")
+def ctx(tmp_path_factory):
+    context = make_ctx(tmp_path_factory.mktemp("access"))
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def world(ctx):
+    """Two members, each with a VM, a cluster and a job, and an admin."""
+    app = create_app(ctx=ctx)
+    tokens = {"admin": admin_token(ctx)}
+    owned = {}
+    for name in ("alice", "bob"):
+        user = ctx.accounts.create(name, None, "member", with_password=False)
+        tokens[name], owned[f"{name}_token"] = ctx.tokens.issue(user.id, "t", 3600)
+        vm = ctx.compute.create(f"{name}-vm", 1, user_id=user.id)[0]
+        cluster, _ = ctx.clusters.create(f"{name}-c", 1, 1, user_id=user.id)
+        job = ctx.jobs.run("cluster_run", {}, lambda: {}, user_id=user.id)
+        owned[name] = {"vmid": vm.id, "cluster_id": cluster["id"], "job_id": job["id"],
+                       "token_id": owned[f"{name}_token"], "pmid": 1, "username": name}
+    return app, tokens, owned
+
+
+def call(app, method, path, token=None, values=None):
+    url = "/api/v1" + path.format(**(values or {"vmid": 1, "cluster_id": 1, "job_id": 1,
+                                                "token_id": 1, "pmid": 1, "username": "x"}))
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return app.test_client().open(url, method=method, json={}, headers=headers)
+
+
+@pytest.mark.parametrize("method, path", operations())
+def test_no_token_is_401(world, method, path):
+    app, _, _ = world
+    status = call(app, method, path).status_code
+    if auth.RULES[(method, path)] == auth.OPEN:
+        assert status != 401 or path == "/tokens"
+    else:
+        assert status == 401
+
+
+@pytest.mark.parametrize("method, path", [op for op in operations()
+                                          if auth.RULES[op] == auth.ADMIN])
+def test_a_member_on_an_admin_route_is_403(world, method, path):
+    app, tokens, owned = world
+    assert call(app, method, path, tokens["alice"], owned["alice"]).status_code == 403
+
+
+@pytest.mark.parametrize("method, path", [op for op in operations()
+                                          if auth.RULES[op] == auth.MEMBER
+                                          and any(p in op[1] for p in ("{vmid}", "{cluster_id}",
+                                                                      "{job_id}", "{token_id}"))])
+def test_another_members_resource_is_404(world, method, path):
+    app, tokens, owned = world
+    response = call(app, method, path, tokens["alice"], owned["bob"])
+    assert response.status_code == 404, response.get_json()
+    if method == "GET":  # it is there: an admin reaches it
+        assert call(app, method, path, tokens["admin"], owned["bob"]).status_code != 404
+
+
+def test_lists_show_a_member_their_own(world):
+    app, tokens, owned = world
+    vms = call(app, "GET", "/vms", tokens["alice"]).get_json()["vms"]
+    assert [vm["id"] for vm in vms] == [owned["alice"]["vmid"], *[
+        vm["id"] for vm in vms if vm["cluster_id"] == owned["alice"]["cluster_id"]]]
+    clusters = call(app, "GET", "/clusters", tokens["alice"]).get_json()["clusters"]
+    assert [c["id"] for c in clusters] == [owned["alice"]["cluster_id"]]
+    assert len(call(app, "GET", "/vms", tokens["admin"]).get_json()["vms"]) == 4
+
+
+@pytest.fixture(scope="module")
+def dead_tokens(ctx, world):
+    user = ctx.store.users.by_name("alice")
+    expired, _ = ctx.tokens.issue(user.id, "old", 1)
+    revoked, revoked_id = ctx.tokens.issue(user.id, "gone", 3600)
+    ctx.accounts.revoke(user, revoked_id)
+    time.sleep(1.1)
+    return expired, revoked, "vmf_forged", "not-even-a-token"
+
+
+@pytest.mark.parametrize("method, path", [op for op in operations()
+                                          if auth.RULES[op] != auth.OPEN])
+def test_expired_and_revoked_tokens_are_401(world, dead_tokens, method, path):
+    app, _, owned = world
+    for token in dead_tokens:
+        assert call(app, method, path, token, owned["alice"]).status_code == 401
