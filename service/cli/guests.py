@@ -7,7 +7,6 @@ import tempfile
 
 import click
 
-from service import defaults
 from service.cli.client import pass_client
 from service.cli.output import emit, first_boot, first_boot_options, progress
 from service.cli.resources import VM_COLUMNS, client_group, json_option, vm
@@ -19,17 +18,18 @@ CLUSTER_COLUMNS = [("ID", "id"), ("NAME", "name"), ("TYPE", "instance_type"),
                    ("HOSTS", lambda c: len({n["pmid"] for n in c["nodes"]}))]
 
 
-def _identity():
-    """vmfabric's own key when this user can read it (the key guests accept by default)."""
-    key = os.path.join(defaults.home(), "ssh", "id_ed25519")
-    return key if os.access(key, os.R_OK) else None
+def _identity(info):
+    """vmfabric's own key, when the guest takes it and this user can read it."""
+    key = info.get("identity_file")
+    return key if key and os.access(key, os.R_OK) else None
 
 
 @vm.command("ssh", context_settings={"ignore_unknown_options": True})
 @click.argument("vmid", type=int)
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 @click.option("-i", "--identity", type=click.Path(exists=True, dir_okay=False),
-              help="Private key to log in with (default: vmfabric's own, if readable).")
+              help="Private key to log in with (default: vmfabric's own, when the guest takes "
+                   "it and you can read it; else ssh's own).")
 @pass_client
 def vm_ssh(client, vmid, command, identity):
     """SSH to a guest, its host key verified against the one vmfabric gave it."""
@@ -39,7 +39,7 @@ def vm_ssh(client, vmid, command, identity):
         known.flush()
         argv = ["ssh", "-o", f"UserKnownHostsFile={known.name}", "-o", "StrictHostKeyChecking=yes",
                 "-o", "GlobalKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10"]
-        key = identity or _identity()
+        key = identity or _identity(info)
         if key:
             argv += ["-i", key]
         argv += [f"{info['user']}@{info['address']}", *command]

@@ -26,8 +26,9 @@ class PmRepo:
     def sync(self, entries, make_row):
         """Register pm_file ENTRIES, keeping the pmid of every host already known.
 
-        New hosts get the next pmids in file order; all or nothing. Returns
-        (all pm rows, pmids that are new).
+        New hosts get the next pmids in file order; a known host takes its settings
+        (and libvirt URI) as the host settings say now. All or nothing. Returns (all
+        pm rows, pmids that are new).
         """
         added = []
         with self.store.write() as conn:
@@ -36,6 +37,9 @@ class PmRepo:
                 row = make_row(entry)
                 mine = resolve.identity(row["address"], row["port"], row.get("resolved", []))
                 if mine & set(known):
+                    pmid = known[next(iter(mine & set(known)))][0]
+                    conn.execute(pms.update().where(pms.c.id == pmid).values(
+                        settings=row["settings"], libvirt_uri=row["libvirt_uri"]))
                     continue
                 pmid = conn.execute(pms.insert().values(**row)).inserted_primary_key[0]
                 known.update(dict.fromkeys(mine, (pmid, row["address"])))

@@ -59,10 +59,16 @@ def test_an_upgrade_keeps_every_row(tmp_path, stamped):
         assert store.catalog.host_image(1, 1)["volume"] == "vmfabric-base-1-abababababab"
         assert store.get_kv("placement.policy") == "worst_fit"
         assert store.jobs.get(7)["state"] == "succeeded" and store.jobs.get(7)["owner"] is None
-        # ids go on from where they were, never reused
+        # ids go on from where they were, never reused, even past one that was deleted
+        store.vms.delete(38201)
         vmids = store.vms.create_with_claims([dict(name="new", tid=1, image_id=1, pmid=1, cpu=1,
                                                    ram_mb=512, disk_gb=1)])
         assert vmids[0] > 38201
+        with store.engine.connect() as conn:
+            tables = dict(conn.execute(sa.text("SELECT name, sql FROM sqlite_master "
+                                               "WHERE type = 'table'")).fetchall())
+        for table in ("pms", "images", "vms", "jobs", "clusters", "users", "tokens", "events"):
+            assert "AUTOINCREMENT" in tables[table].upper(), table
     finally:
         store.dispose()
 

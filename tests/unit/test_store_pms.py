@@ -74,3 +74,20 @@ def test_one_host_under_two_spellings_in_a_pm_file_is_refused(tmp_path, monkeypa
     with pytest.raises(InventoryError, match=r"pm_file:3: localhost:2222 is the host of line 1"):
         fleet.register_pm_file(path)
     assert fleet.store.pms.ids() == []
+
+
+def test_a_reread_takes_the_host_settings_as_they_are_now(tmp_path, monkeypatch):
+    import yaml
+
+    monkeypatch.setattr("service.inventory.hostkeys.record", lambda *a, **k: False)
+    settings = tmp_path / "host_settings.yml"
+    settings.write_text(yaml.safe_dump({"127.0.0.21": {"vmfabric_capacity": {"cpu": 4}}}))
+    cfg = config_mod.load(overrides={"inventory": {"path": str(tmp_path / "hosts.yml"),
+                                                   "host_settings": str(settings)}},
+                          home=str(tmp_path / "home"))
+    fleet = Fleet(cfg, Store(cfg["database"]))
+    path = write(tmp_path, "127.0.0.21\n")
+    fleet.register_pm_file(path)
+    settings.write_text(yaml.safe_dump({"127.0.0.21": {"vmfabric_capacity": {"cpu": 6}}}))
+    pms, added = Fleet(cfg, fleet.store).register_pm_file(path)
+    assert added == [] and pms[0].settings == {"vmfabric_capacity": {"cpu": 6}}

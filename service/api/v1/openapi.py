@@ -77,7 +77,7 @@ SCHEMAS = {
     "VmAction": _obj({"action": {"enum": sorted(ALLOWED_FROM)}}),
     "Console": _obj({"vmid": POS, "lines": {"type": "array", "items": STR}}),
     "VmSsh": _obj({"vmid": POS, "user": STR, "address": STR, "host_key": STR,
-                   "known_hosts_line": STR}),
+                   "known_hosts_line": STR, "identity_file": {"type": ["string", "null"]}}),
     "Pm": _obj({"id": POS, "address": STR, "port": POS, "user": STR, "libvirt_uri": STR,
                 "state": {"enum": ["new", "up", "down"]}, "reason": STR, "domain_type": STR,
                 "capacity": RES, "allocated": RES, "free": RES, "vms": INT,

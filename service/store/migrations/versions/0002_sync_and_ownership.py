@@ -7,6 +7,8 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
+from service.store.migrations.helpers import batch
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -14,16 +16,16 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("pms") as batch:
-        batch.add_column(sa.Column("checked_at", sa.Float))
-        batch.add_column(sa.Column("unknown_domains", sa.JSON, nullable=False,
+    with batch("pms") as alter:
+        alter.add_column(sa.Column("checked_at", sa.Float))
+        alter.add_column(sa.Column("unknown_domains", sa.JSON, nullable=False,
                                    server_default="[]"))
-    with op.batch_alter_table("vms") as batch:
-        batch.add_column(sa.Column("state_at", sa.Float))
-        batch.add_column(sa.Column("owner", sa.String(32)))
+    with batch("vms") as alter:
+        alter.add_column(sa.Column("state_at", sa.Float))
+        alter.add_column(sa.Column("owner", sa.String(32)))
     op.create_index("ix_vms_state", "vms", ["state"])
-    with op.batch_alter_table("jobs") as batch:
-        batch.add_column(sa.Column("owner", sa.String(32)))
+    with batch("jobs") as alter:
+        alter.add_column(sa.Column("owner", sa.String(32)))
     op.create_table(
         "processes",
         sa.Column("id", sa.String(32), primary_key=True),
@@ -45,12 +47,12 @@ def upgrade():
 def downgrade():
     op.drop_table("leases")
     op.drop_table("processes")
-    with op.batch_alter_table("jobs") as batch:
-        batch.drop_column("owner")
+    with batch("jobs") as alter:
+        alter.drop_column("owner")
     op.drop_index("ix_vms_state", "vms")
-    with op.batch_alter_table("vms") as batch:
-        batch.drop_column("owner")
-        batch.drop_column("state_at")
-    with op.batch_alter_table("pms") as batch:
-        batch.drop_column("unknown_domains")
-        batch.drop_column("checked_at")
+    with batch("vms") as alter:
+        alter.drop_column("owner")
+        alter.drop_column("state_at")
+    with batch("pms") as alter:
+        alter.drop_column("unknown_domains")
+        alter.drop_column("checked_at")

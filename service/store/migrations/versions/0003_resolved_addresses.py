@@ -7,6 +7,8 @@ Revises: 0002
 import sqlalchemy as sa
 from alembic import op
 
+from service.store.migrations.helpers import batch
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -14,10 +16,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("pms") as batch:
-        batch.add_column(sa.Column("resolved", sa.JSON, nullable=False, server_default="[]"))
+    with batch("pms") as alter:
+        alter.add_column(sa.Column("resolved", sa.JSON, nullable=False, server_default="[]"))
 
 
 def downgrade():
-    with op.batch_alter_table("pms") as batch:
-        batch.drop_column("resolved")
+    with batch("pms") as alter:
+        alter.drop_column("resolved")

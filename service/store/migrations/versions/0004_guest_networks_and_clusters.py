@@ -7,6 +7,8 @@ Revises: 0003
 import sqlalchemy as sa
 from alembic import op
 
+from service.store.migrations.helpers import batch
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -27,11 +29,11 @@ def upgrade():
         sa.Column("created_at", sa.Float, nullable=False),
         sqlite_autoincrement=True,
     )
-    with op.batch_alter_table("vms") as batch:
-        batch.add_column(sa.Column("ssh_keys", sa.JSON, nullable=False, server_default="[]"))
-        batch.add_column(sa.Column("host_key", sa.Text, nullable=False, server_default=""))
-        batch.add_column(sa.Column("user_data", sa.Text, nullable=False, server_default=""))
-        batch.add_column(sa.Column("cluster_id", sa.Integer,
+    with batch("vms") as alter:
+        alter.add_column(sa.Column("ssh_keys", sa.JSON, nullable=False, server_default="[]"))
+        alter.add_column(sa.Column("host_key", sa.Text, nullable=False, server_default=""))
+        alter.add_column(sa.Column("user_data", sa.Text, nullable=False, server_default=""))
+        alter.add_column(sa.Column("cluster_id", sa.Integer,
                                    sa.ForeignKey("clusters.id", name="fk_vms_cluster"),
                                    nullable=True))
     op.create_index("ix_vms_cluster", "vms", ["cluster_id"])
@@ -49,9 +51,9 @@ def downgrade():
     op.drop_index("ix_addresses_vmid", "addresses")
     op.drop_table("addresses")
     op.drop_index("ix_vms_cluster", "vms")
-    with op.batch_alter_table("vms") as batch:
-        batch.drop_column("cluster_id")
-        batch.drop_column("user_data")
-        batch.drop_column("host_key")
-        batch.drop_column("ssh_keys")
+    with batch("vms") as alter:
+        alter.drop_column("cluster_id")
+        alter.drop_column("user_data")
+        alter.drop_column("host_key")
+        alter.drop_column("ssh_keys")
     op.drop_table("clusters")

@@ -11,6 +11,8 @@ import time
 import sqlalchemy as sa
 from alembic import op
 
+from service.store.migrations.helpers import batch
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -56,13 +58,13 @@ def upgrade():
     )
     op.create_index("ix_events_user", "events", ["user_id", "id"])
     for table in ("vms", "clusters"):
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(sa.Column("user_id", sa.Integer,
+        with batch(table) as alter:
+            alter.add_column(sa.Column("user_id", sa.Integer,
                                        sa.ForeignKey("users.id", name=f"fk_{table}_user"),
                                        nullable=True))
     op.create_index("ix_vms_user", "vms", ["user_id"])
-    with op.batch_alter_table("jobs") as batch:
-        batch.add_column(sa.Column("user_id", sa.Integer))
+    with batch("jobs") as alter:
+        alter.add_column(sa.Column("user_id", sa.Integer))
     op.bulk_insert(users, [{"username": SEED_ACCOUNT, "password_hash": "!", "role": "member",
                             "quota": {"unlimited": True}, "created_at": time.time()}])
     seed = sa.select(users.c.id).where(users.c.username == SEED_ACCOUNT).scalar_subquery()
@@ -71,13 +73,13 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("jobs") as batch:
-        batch.drop_column("user_id")
+    with batch("jobs") as alter:
+        alter.drop_column("user_id")
     op.drop_index("ix_vms_user", "vms")
     for table in ("clusters", "vms"):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_constraint(f"fk_{table}_user", type_="foreignkey")
-            batch.drop_column("user_id")
+        with batch(table) as alter:
+            alter.drop_constraint(f"fk_{table}_user", type_="foreignkey")
+            alter.drop_column("user_id")
     op.drop_index("ix_events_user", "events")
     for table in ("events", "tokens", "users"):
         op.drop_table(table)
