@@ -13,6 +13,7 @@ from service.network.access import GuestAccess
 from service.placement.scheduler import Scheduler
 from service.process import Process
 from service.store import Store
+from service.volumes import Volumes
 
 
 @dataclasses.dataclass
@@ -28,6 +29,7 @@ class Context:
     clusters: Clusters
     tokens: Tokens
     accounts: Accounts
+    volumes: Volumes
     sync: object = None
 
     def start(self, sync_loop=False):
@@ -62,5 +64,6 @@ def build(config, keepalive=True):
     clusters = Clusters(config, store, compute, jobs)
     tokens = Tokens(store)
     accounts = Accounts(store, tokens, config["identity"]["token_ttl"])
+    volumes = Volumes(store, hypervisors, process, compute.creator.quotas)
     return Context(config, store, process, fleet, scheduler, hypervisors, compute, jobs, clusters,
-                   tokens, accounts)
+                   tokens, accounts, volumes)

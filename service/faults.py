@@ -1,27 +1,43 @@
-"""Fault points: places in create and destroy where a crash test kills the process there.
+"""Fault points: places in create, destroy and attach where a test breaks in.
 
 A point is armed by creating a file named after it in the directory that
-$VMFABRIC_FAULTS_DIR names; the first process to reach an armed point removes
-the file and dies at once (SIGKILL), as an OOM kill or a power cut would take
-it, leaving its work for the sync loop of another process. Without the
-variable (every real installation) a point is one comparison.
+$VMFABRIC_FAULTS_DIR names. An empty file kills the first process to reach the
+point (SIGKILL), as an OOM kill or a power cut would, leaving its work for the
+sync loop of another process. A file saying ``pause`` holds the process there
+until the test removes the file (so the test can fail a host in between), at
+most PAUSE_LIMIT seconds. Without the variable (every real installation) a
+point is one comparison.
 """
 
 import os
 import signal
+import time
 
 _DIR = os.environ.get("VMFABRIC_FAULTS_DIR")
 POINTS = ("create.before_claim", "create.after_claim", "create.after_disk",
           "create.after_define", "create.after_start",
-          "destroy.after_mark", "destroy.after_domain", "destroy.after_disks")
+          "destroy.after_mark", "destroy.after_domain", "destroy.after_disks",
+          "volume.attach.after_disk")
+PAUSE_LIMIT = 120
 
 
 def point(name):
-    """Die here if the test armed NAME."""
+    """Die (or wait) here if the test armed NAME."""
     if _DIR is None:
         return
+    path = os.path.join(_DIR, name)
     try:
-        os.unlink(os.path.join(_DIR, name))
+        with open(path) as fh:
+            action = fh.read().strip()
     except FileNotFoundError:
         return
+    if action == "pause":
+        deadline = time.monotonic() + PAUSE_LIMIT
+        while os.path.exists(path) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return  # another process took it
     os.kill(os.getpid(), signal.SIGKILL)

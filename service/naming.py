@@ -71,6 +71,20 @@ def base_image(image_id, sha256):
     return f"{BASE_PREFIX}{positive(image_id, 'image id')}-{digest[:12]}"
 
 
+VOLUME = re.compile(r"^vmf-vol-(\d+)\.raw$")
+
+
+def volume(volume_id):
+    """A volume's disk (raw, sparse) in the image pool."""
+    return f"vmf-vol-{positive(volume_id, 'volume id')}.raw"
+
+
+def volume_of(name):
+    """The volume id whose disk NAME is, or None."""
+    match = VOLUME.match(name)
+    return int(match.group(1)) if match else None
+
+
 def gib_bytes(gb):
     """GB (GiB, as sizes are given everywhere in vmfabric) in bytes."""
     return positive(gb, "size in GB") * 1024 ** 3

@@ -103,3 +103,18 @@ def render_pool(*, name, path):
     if root.findtext("name") != name or root.findtext("target/path") != path:
         raise ValueError(f"rendered pool XML for {name!r} is malformed")
     return xml
+
+
+TARGET = re.compile(r"^vd[b-z]$")
+
+
+def render_disk(*, pool, volume, target, serial):
+    """A volume's <disk> element for a domain (target vdb ... vdz)."""
+    if not TARGET.match(target):
+        raise ValidationError(f"target: {target!r} is not a virtio disk name vdb-vdz", field="target")
+    xml = environment().get_template("disk.xml.j2").render(pool=pool, volume=volume,
+                                                            target=target, serial=serial)
+    root = ET.fromstring(xml)
+    if root.find("source").get("volume") != volume or root.find("target").get("dev") != target:
+        raise ValueError(f"rendered disk XML for {volume!r} is malformed")
+    return xml

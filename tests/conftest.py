@@ -16,14 +16,16 @@ def _need_root():
 
 @pytest.fixture(scope="session")
 def lab():
-    """A 3-host lab, brought up once for the session and torn down at its end."""
+    """A 3-host lab, brought up once for the session from empty hosts (whatever an earlier,
+    perhaps killed, run left in its directory is cleared first) and torn down at its end."""
     from vmfabric_lab.lab import Lab
 
     _need_root()
     the_lab = Lab(LAB_DIR)
+    the_lab.down(purge=True)
     the_lab.up(hosts=3)
     yield the_lab
-    the_lab.down()
+    the_lab.down(purge=True)
 
 
 @pytest.fixture(scope="session")
@@ -176,6 +178,20 @@ class ServerProcess:
             self.proc.wait(timeout=60)
 
 
+def armed_server(lab_ctx, tmp_path_factory, name):
+    """A server over LAB_CTX's store with a quick sync, whose processes stop at the fault
+    points a test arms in its directory (server.armed; service/faults.py)."""
+    home = lab_ctx.config["home"]
+    armed = str(tmp_path_factory.mktemp(f"{name}-faults"))
+    config = dict(lab_ctx.config, sync=dict(lab_ctx.config["sync"], interval=2, host_timeout=3,
+                                            heartbeat=1, dead_after=5))
+    path = write_config(config, os.path.join(home, f"{name}.yml"))
+    srv = ServerProcess(path, free_port(), os.path.join(home, f"{name}.log"),
+                        env={"VMFABRIC_FAULTS_DIR": armed}, token=admin_token(lab_ctx)).start()
+    srv.armed = armed
+    return srv
+
+
 def write_config(cfg, path):
     import yaml
 
@@ -201,24 +217,36 @@ def vmf_objects(lab):
 
 
 def fleet_is_whole(store, lab):
-    """Problems with the fleet: objects on hosts no VM owns there, VMs stuck in transition,
-    claims that differ from the VMs holding them. [] when all is well."""
+    """Problems with the fleet: objects on hosts no VM or volume owns there, VMs and volumes
+    stuck in transition, claims that differ from the VMs and volumes holding them. [] when
+    all is well."""
     from service import naming
 
     problems = []
     vms = store.vms.list()
+    volumes = store.volumes.list()
     problems += [f"vm {vm.id} is {vm.state}" for vm in vms if vm.in_transition]
+    problems += [f"volume {v.id} is {v.state}" for v in volumes if v.in_transition]
     live = {vm.id: vm for vm in vms if vm.state != "failed"}
+    volume_hosts = {v.id: {v.pmid, v.pending_pmid} - {None} for v in volumes}
     pms = {pm.address: pm for pm in store.pms.list()}
     for address, names in vmf_objects(lab).items():
+        pmid = pms[address].id
         for name in names:
+            volume_id = naming.volume_of(name)
+            if volume_id is not None:
+                if pmid not in volume_hosts.get(volume_id, ()):
+                    problems.append(f"{name} on {address} belongs to no volume there")
+                continue
             vmid = naming.owner_of(name)
-            if vmid not in live or live[vmid].pmid != pms[address].id:
+            if vmid not in live or live[vmid].pmid != pmid:
                 problems.append(f"{name} on {address} belongs to no VM there")
     for pm in pms.values():
         held = [vm for vm in live.values() if vm.pmid == pm.id]
+        volume_gb = sum(v.size_gb for v in volumes if pm.id in volume_hosts[v.id])
         if (pm.used_cpu, pm.used_ram_mb, pm.used_disk_gb, pm.vm_count) != (
                 sum(v.cpu for v in held), sum(v.ram_mb for v in held),
-                sum(v.disk_gb for v in held), len(held)):
-            problems.append(f"{pm.label}: claimed {pm.used} for {len(held)} VMs")
+                sum(v.disk_gb for v in held) + volume_gb, len(held)):
+            problems.append(f"{pm.label}: claimed {pm.used} for {len(held)} VMs and "
+                            f"{volume_gb} GB of volumes")
     return problems

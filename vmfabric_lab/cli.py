@@ -50,9 +50,11 @@ def up(hosts, lab_dir, tag, subnet, capacity):
 
 @lab.command()
 @dir_option
-def down(lab_dir):
+@click.option("--purge", is_flag=True,
+              help="Also delete the hosts' state (libvirt definitions, guest disks).")
+def down(lab_dir, purge):
     """Stop every lab process and remove its namespaces, links and mounts."""
-    Lab(lab_dir).down()
+    Lab(lab_dir).down(purge=purge)
     click.echo("lab down", err=True)
 
 

@@ -9,7 +9,7 @@ it does is printed on the serial console, where tests and people read it:
     vmfabric-guest: hostname NAME
     vmfabric-guest: eth0 10.213.7.100/24 via 10.213.7.1
     vmfabric-guest: ssh ready
-    vmfabric-guest: disk vdb 1073741824 bytes  a disk that appeared (hot-plugged too)
+    vmfabric-guest: disk vdb 1073741824 bytes  each disk: at boot, and each hot-plugged one
     vmfabric-guest: tick N                     every second, N counting from boot
 
 The parsing relies on the layout vmfabric writes (service/network/cidata.py);
@@ -63,8 +63,9 @@ else
   say "no cidata disk"
 fi
 
-# init must never exit (that would panic the kernel): report disks that appear, count seconds
-before=" $(ls /sys/block | tr '\n' ' ')"
+# init must never exit (that would panic the kernel): report every disk (those there at boot,
+# then each that appears), count seconds
+before=" "
 n=0
 while true; do
   now=" $(ls /sys/block | tr '\n' ' ')"

@@ -2,6 +2,7 @@
 
 import concurrent.futures
 import os
+import shutil
 
 import yaml
 
@@ -136,17 +137,23 @@ class Lab:
             yaml.safe_dump(settings, fh, sort_keys=True)
 
     # ---- down -----------------------------------------------------------
-    def down(self):
+    def down(self, purge=False):
+        """Stop the lab. Its hosts' state (libvirt's definitions, the guests' disks) stays for
+        the next `up` unless PURGE: then the next `up` starts from empty hosts."""
         preflight.check_root()
         if not os.path.exists(self.state.path):
             # no record of its name: remove only what carries this directory as its owner
             netns.sweep_owned(self.dir)
-            return
-        self._teardown()
-        try:
-            os.unlink(self.state.path)
-        except FileNotFoundError:
-            pass
+        else:
+            self._teardown()
+            try:
+                os.unlink(self.state.path)
+            except FileNotFoundError:
+                pass
+        if purge:
+            shutil.rmtree(os.path.join(self.dir, "hosts"), ignore_errors=True)
+            self.state = LabState(dir=self.dir, tag=self.requested[0] or DEFAULT_TAG,
+                                  subnet=self.requested[1] or "")
 
     def _teardown(self):
         for host in self.state.hosts:

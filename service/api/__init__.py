@@ -9,13 +9,11 @@ from flask import Flask, g, request
 
 from service import config as config_mod
 from service import context as context_mod
-from service.api import audit, auth, errors, ids, seed, v1
+from service.api import audit, auth, errors, ids, seed, seed_volumes, v1
 from service.api.ids import IdConverter
 from service.api.v1.validate import check_query
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-# the seed API changes state with GET: these are logged like any other change
-MUTATING_GETS = frozenset({"seed.vm_create", "seed.vm_destroy"})
 log = logging.getLogger("vmfabric.api")
 
 
@@ -25,7 +23,7 @@ def _log_level(response):
     if g.get("failure"):
         return logging.WARNING
     if (request.method in ("GET", "HEAD") and response.status_code < 400
-            and request.endpoint not in MUTATING_GETS):
+            and request.endpoint not in audit.SEED_CHANGES):
         return logging.DEBUG
     return logging.INFO
 
@@ -41,6 +39,7 @@ def create_app(config=None, ctx=None):
     app.json.sort_keys = False
 
     app.register_blueprint(seed.blueprint)
+    app.register_blueprint(seed_volumes.blueprint)
     app.register_blueprint(v1.blueprint, url_prefix="/api/v1")
     errors.install(app)
 

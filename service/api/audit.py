@@ -14,7 +14,9 @@ from service.api.context import ctx
 from service.errors import VmfabricError
 
 log = logging.getLogger("vmfabric.audit")
-SEED_CHANGES = frozenset({"seed.vm_create", "seed.vm_destroy"})
+SEED_CHANGES = frozenset({"seed.vm_create", "seed.vm_destroy", "seed_volumes.volume_create",
+                          "seed_volumes.volume_destroy", "seed_volumes.volume_attach",
+                          "seed_volumes.volume_detach"})
 READS = ("GET", "HEAD", "OPTIONS")
 
 

@@ -29,9 +29,26 @@ STATUS = (
     (HypervisorError, 502, "hypervisor_error"),
     (VmfabricError, 400, "bad_request"),
 )
-# what each seed endpoint answers when it fails; every other URL answers 0
-SEED_FAILURE = {"seed.vm_create": {"vmid": 0}, "seed.vm_destroy": {"status": 0}}
-SEED_FAILURE_BY_PATH = {"/vm/create": {"vmid": 0}, "/vm/destroy": {"status": 0}}
+# what each seed endpoint answers when it fails (a callable: made from the request); every
+# other URL answers 0
+SEED_FAILURE = {
+    "seed.vm_create": {"vmid": 0}, "seed.vm_destroy": {"status": 0},
+    "seed_volumes.volume_create": {"volumeid": 0},
+    "seed_volumes.volume_query": lambda: _volume_query_failure(),
+    "seed_volumes.volume_destroy": {"status": 0}, "seed_volumes.volume_attach": {"status": 0},
+    "seed_volumes.volume_detach": {"status": 0},
+}
+SEED_FAILURE_BY_PATH = {"/vm/create": {"vmid": 0}, "/vm/destroy": {"status": 0},
+                        "/volume/create": {"volumeid": 0},
+                        "/volume/query": lambda: _volume_query_failure(),
+                        "/volume/destroy": {"status": 0}, "/volume/attach": {"status": 0},
+                        "/volume/detach": {"status": 0}}
+
+
+def _volume_query_failure():
+    from service.api.seed_volumes import query_failure
+
+    return query_failure()
 
 
 class BadRequest(VmfabricError):
@@ -52,7 +69,7 @@ def seed_failure(status=200):
     shape = SEED_FAILURE.get(request.endpoint)
     if shape is None:
         shape = SEED_FAILURE_BY_PATH.get(request.path.rstrip("/"), 0)
-    response = jsonify(shape)
+    response = jsonify(shape() if callable(shape) else shape)
     response.status_code = status
     return response
 

@@ -43,9 +43,9 @@ def _register():
     cli.add_command(simulate.simulate)
     cli.add_command(serve.serve)
     cli.add_command(db.db)
-    from service.cli import guests, identity, resources
+    from service.cli import guests, identity, resources, volumes
 
-    for group in resources.GROUPS + (guests.cluster,) + identity.GROUPS:
+    for group in resources.GROUPS + (guests.cluster, volumes.volume) + identity.GROUPS:
         cli.add_command(group)
     for command in identity.COMMANDS:
         cli.add_command(command)

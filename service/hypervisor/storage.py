@@ -18,6 +18,7 @@ from service.hypervisor.errors import is_missing
 CHUNK = 1 << 20
 # an upload of a base image moves its whole size: give it longer than a call
 UPLOAD_TIMEOUT = 1800
+HOLE = -3  # what a stream's recvFlags answers at a hole, with VIR_STREAM_RECV_STOP_AT_HOLE
 
 
 class Storage:
@@ -90,12 +91,8 @@ class Storage:
     def upload_bytes(self, pm, name, data):
         """Volume NAME (raw) holding DATA, replacing one of that name (a small file: cidata)."""
         def op(conn, pool):
-            try:
-                pool.storageVolLookupByName(name).delete(0)
-            except libvirt.libvirtError as exc:
-                if not is_missing(exc, libvirt.VIR_ERR_NO_STORAGE_VOL):
-                    raise
-            vol = pool.createXML(templates.render_volume(name=name, capacity=len(data), fmt="raw"), 0)
+            vol = _replace(pool, name, templates.render_volume(name=name, capacity=len(data),
+                                                               fmt="raw"))
             try:
                 stream = conn.newStream(0)
                 vol.upload(stream, 0, len(data), 0)
@@ -106,6 +103,46 @@ class Storage:
                 raise
             return vol.path()
         return self.run(pm, f"upload volume {name}", op)
+
+    def create_volume(self, pm, name, capacity):
+        """An empty raw volume NAME of CAPACITY bytes (sparse: it takes space as it fills),
+        replacing a leftover of that name (an earlier attempt that could not clean up)."""
+        xml = templates.render_volume(name=name, capacity=capacity, fmt="raw")
+        return self.run(pm, f"create volume {name}",
+                        lambda conn, pool: _replace(pool, name, xml).path())
+
+    def copy_volume(self, source_pm, target_pm, name, capacity):
+        """Volume NAME of SOURCE_PM made on TARGET_PM, its bytes streamed across by libvirt.
+        The streams are sparse: holes cross as their length, so a mostly empty disk moves
+        in the time its data takes, whatever its size."""
+        target_xml = templates.render_volume(name=name, capacity=capacity, fmt="raw")
+
+        def op(source_conn, source_pool):
+            source = source_pool.storageVolLookupByName(name)
+
+            def into(target_conn, target_pool):
+                target = target_pool.createXML(target_xml, 0)
+                outgoing = source_conn.newStream(0)
+                incoming = target_conn.newStream(0)
+                try:
+                    source.download(outgoing, 0, capacity,
+                                    libvirt.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM)
+                    target.upload(incoming, 0, capacity,
+                                  libvirt.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM)
+                    _pipe_sparse(outgoing, incoming)
+                    outgoing.finish()
+                    incoming.finish()
+                except BaseException:
+                    for stream in (outgoing, incoming):
+                        try:
+                            stream.abort()
+                        except libvirt.libvirtError:
+                            pass
+                    target.delete(0)
+                    raise
+                return target.path()
+            return self.run(target_pm, f"receive volume {name}", into, timeout=UPLOAD_TIMEOUT)
+        return self.run(source_pm, f"send volume {name}", op, timeout=UPLOAD_TIMEOUT)
 
     def create_overlay(self, pm, name, backing_path, backing_format, capacity):
         xml = templates.render_volume(name=name, capacity=capacity, fmt="qcow2",
@@ -175,6 +212,32 @@ class _Chunks:
         piece = self.data[self.offset:self.offset + min(n, CHUNK)]
         self.offset += len(piece)
         return bytes(piece)
+
+
+def _replace(pool, name, xml):
+    """A new volume from XML in POOL, where any volume named NAME is deleted first."""
+    try:
+        pool.storageVolLookupByName(name).delete(0)
+    except libvirt.libvirtError as exc:
+        if not is_missing(exc, libvirt.VIR_ERR_NO_STORAGE_VOL):
+            raise
+    return pool.createXML(xml, 0)
+
+
+def _pipe_sparse(outgoing, incoming):
+    """Everything OUTGOING (a sparse download) yields into INCOMING (a sparse upload)."""
+    while True:
+        chunk = outgoing.recvFlags(CHUNK, libvirt.VIR_STREAM_RECV_STOP_AT_HOLE)
+        if chunk == HOLE:
+            incoming.sendHole(outgoing.recvHole())
+            continue
+        if isinstance(chunk, int):
+            raise HypervisorError(f"volume stream answered {chunk}")
+        if not chunk:
+            return
+        view = memoryview(chunk)
+        while view:  # a send may take less than it is given
+            view = view[incoming.send(bytes(view)):]
 
 
 def _download_sha256(conn, vol, size):

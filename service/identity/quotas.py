@@ -10,13 +10,15 @@ and an account marked unlimited (the seed API's), have none.
 import sqlalchemy as sa
 
 from service.errors import QuotaExceeded
-from service.store.schema import users, vms
+from service.store.schema import users, vms, volumes
 
 RESOURCES = ("cpu", "ram_mb", "disk_gb", "vms")
 USAGE = (sa.select(sa.func.coalesce(sa.func.sum(vms.c.cpu), 0),
                    sa.func.coalesce(sa.func.sum(vms.c.ram_mb), 0),
                    sa.func.coalesce(sa.func.sum(vms.c.disk_gb), 0), sa.func.count())
          .where(vms.c.user_id == sa.bindparam("of_user"), vms.c.state != "failed"))
+VOLUME_DISK = (sa.select(sa.func.coalesce(sa.func.sum(volumes.c.size_gb), 0))
+               .where(volumes.c.user_id == sa.bindparam("of_user"), volumes.c.state != "deleted"))
 LOCK_USER = (sa.select(users.c.role, users.c.quota).where(users.c.id == sa.bindparam("user_id"))
              .with_for_update())
 
@@ -48,17 +50,35 @@ class Quotas:
             allowed = limits(found.role, found.quota, self.defaults)
             if allowed is None:
                 continue
-            used = conn.execute(USAGE, {"of_user": user_id}).first()
-            for index, name in enumerate(RESOURCES):
-                limit = allowed[name]
-                if limit is not None and used[index] + asked[index] > limit:
-                    raise QuotaExceeded(f"over quota: {name} limit {limit}, in use {used[index]}, "
-                                        f"asked {asked[index]}")
+            self._check(conn, user_id, allowed, asked)
+
+    def guard_volume(self, conn, size_gb, user_id):
+        """Inside the volume's creation: its size fits its user's disk quota."""
+        found = conn.execute(LOCK_USER, {"user_id": user_id}).first() if user_id else None
+        allowed = limits(found.role, found.quota, self.defaults) if found else None
+        if allowed is not None:
+            self._check(conn, user_id, allowed, [0, 0, size_gb, 0])
+
+    @staticmethod
+    def _check(conn, user_id, allowed, asked):
+        used = _used(conn, user_id)
+        for index, name in enumerate(RESOURCES):
+            limit = allowed[name]
+            if limit is not None and used[index] + asked[index] > limit:
+                raise QuotaExceeded(f"over quota: {name} limit {limit}, in use {used[index]}, "
+                                    f"asked {asked[index]}")
 
     def usage(self, store, user):
         """{resource: {limit, used}} of USER."""
         with store.read() as conn:
-            used = conn.execute(USAGE, {"of_user": user.id}).first()
+            used = _used(conn, user.id)
         allowed = limits(user.role, user.quota, self.defaults) or {}
         return {name: {"limit": allowed.get(name), "used": int(used[index])}
                 for index, name in enumerate(RESOURCES)}
+
+
+def _used(conn, user_id):
+    """[cpu, ram_mb, disk_gb, vms] USER_ID holds: their VMs, and their volumes' disk."""
+    cpu, ram, disk, count = conn.execute(USAGE, {"of_user": user_id}).first()
+    disk += conn.execute(VOLUME_DISK, {"of_user": user_id}).scalar()
+    return [int(cpu), int(ram), int(disk), int(count)]

@@ -44,14 +44,12 @@ class Accounts:
 
     def revoke(self, user, token_id):
         self.store.users.revoke(token_id, None if user.is_admin else user.id)
-        self.tokens.forget()
 
     def delete(self, username):
         if username == SEED_ACCOUNT:
             raise Conflict("username: the seed API's built-in account cannot be deleted")
         user = self.store.users.by_name(username)
         self.store.users.delete(user.id)
-        self.tokens.forget()
 
     def set_quota(self, username, quota):
         user = self.store.users.by_name(username)

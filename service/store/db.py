@@ -15,6 +15,7 @@ from service.store.leases import LeaseRepo, ProcessRepo
 from service.store.pms import PmRepo
 from service.store.prepared import PreparedRead, ReadConnections
 from service.store.users import UserRepo
+from service.store.volumes import VolumeRepo
 from service.store.vms import VmRepo
 
 
@@ -71,6 +72,7 @@ class Store:
         self.clusters = ClusterRepo(self)
         self.users = UserRepo(self)
         self.events = EventRepo(self)
+        self.volumes = VolumeRepo(self)
 
     @contextlib.contextmanager
     def write(self):

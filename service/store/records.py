@@ -171,3 +171,32 @@ class User:
     @property
     def is_admin(self):
         return self.role == "admin"
+
+
+# a volume's states while a request works on it (it has an owner then)
+VOLUME_TRANSITIONAL = frozenset({"attaching", "detaching", "deleting"})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Volume:
+    id: int
+    name: str
+    size_gb: int
+    user_id: int | None
+    state: str
+    pmid: int | None
+    pending_pmid: int | None
+    vmid: int | None
+    target: str
+    owner: str | None
+    error: str
+    created_at: float
+    updated_at: float
+
+    @classmethod
+    def from_row(cls, row):
+        return cls(**row)
+
+    @property
+    def in_transition(self):
+        return self.state in VOLUME_TRANSITIONAL

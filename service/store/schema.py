@@ -162,6 +162,30 @@ sa.Index("ix_vms_pmid", vms.c.pmid)
 sa.Index("ix_vms_cluster", vms.c.cluster_id)
 sa.Index("ix_vms_state", vms.c.state)
 
+# block storage: raw virtual disks of any size, on the host of the VM they serve
+volumes = sa.Table(
+    "volumes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),  # the volumeid: never reused
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("size_gb", sa.Integer, nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    # available -> attaching -> attached -> detaching -> available; deleting -> deleted;
+    # missing (its disk was removed behind vmfabric's back)
+    sa.Column("state", sa.String(16), nullable=False),
+    # the host holding the disk and its claim (none until the first attach)
+    sa.Column("pmid", sa.Integer, sa.ForeignKey("pms.id"), nullable=True),
+    # a host claimed for it while the disk is being made or moved there
+    sa.Column("pending_pmid", sa.Integer, sa.ForeignKey("pms.id"), nullable=True),
+    sa.Column("vmid", sa.Integer, sa.ForeignKey("vms.id"), nullable=True),
+    sa.Column("target", sa.String(16), nullable=False, default=""),
+    sa.Column("owner", sa.String(32)),
+    sa.Column("error", sa.Text, nullable=False, default=""),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sqlite_autoincrement=True,
+)
+sa.Index("ix_volumes_vmid", volumes.c.vmid)
+
 # guest addresses: one per VM NIC, taken in the transaction of its capacity claim
 addresses = sa.Table(
     "addresses", metadata,

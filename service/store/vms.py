@@ -148,6 +148,7 @@ class VmRepo:
             vm = self._get(conn, vmid)
             _unclaim(conn, vm)
             self.store.addresses.release(conn, vmid)
+            self.store.volumes.release_vm(conn, vmid)
             conn.execute(DELETE_VM, {"by_id": vmid})
 
     def set_state(self, vmid, state, error="", owner=None):

@@ -13,6 +13,7 @@ import time
 
 from service import naming
 from service.errors import VmfabricError
+from service.sync import volumes
 
 log = logging.getLogger("vmfabric.sync")
 
@@ -34,7 +35,7 @@ def check_all(ctx, pool, inflight):
     futures = {}
     for pm in pms:
         if pm.id not in inflight or inflight[pm.id].done():
-            inflight[pm.id] = pool.submit(ctx.hypervisors.domains.states, pm, timeout)
+            inflight[pm.id] = pool.submit(_look, ctx, pm, timeout)
         futures[pm.id] = inflight[pm.id]
     concurrent.futures.wait(futures.values(), timeout=timeout + 1)
     # VMs are listed after the domains were read: every domain seen already has its row
@@ -48,12 +49,22 @@ def check_all(ctx, pool, inflight):
             found[pm.id] = _down(ctx, pm, f"no answer within {timeout:g} s")
             continue
         try:
-            states = future.result()
+            states, pool_volumes = future.result()
         except VmfabricError as exc:
             found[pm.id] = _down(ctx, pm, _cause(pm, exc))
             continue
         found[pm.id] = _up(ctx, pm, states, vms, started)
+        if pool_volumes is not None:
+            volumes.check_host(ctx, pm, pool_volumes)
     return found
+
+
+def _look(ctx, pm, timeout):
+    """PM's domain states, and its pool's volume names when volumes are kept there."""
+    states = ctx.hypervisors.domains.states(pm, timeout)
+    if not ctx.store.volumes.on_host(pm.id):
+        return states, None
+    return states, ctx.hypervisors.storage.volume_names(pm)
 
 
 def _cause(pm, exc):

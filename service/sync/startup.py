@@ -29,7 +29,12 @@ def reconcile(ctx):
         except VmfabricError as exc:
             log.warning("reconcile: %s: %s", pm.label, exc)
             continue
+        kept = {naming.volume(v.id) for v in ctx.store.volumes.on_host(pm.id)}
         for name in sorted(names):
+            if naming.volume_of(name) is not None:
+                if name not in kept and _remove(ctx, pm, name, is_domain=False):
+                    done["orphans_removed"].append(f"pm{pm.id}:{name}")
+                continue
             vmid = naming.owner_of(name)
             if vmid is None or (vmid in vms and vms[vmid].pmid == pm.id):
                 continue

@@ -11,6 +11,7 @@ import logging
 
 from service.errors import VmfabricError
 from service.hypervisor import Unreachable
+from service.sync import volumes
 
 log = logging.getLogger("vmfabric.sync")
 JOB_ORPHANED = "the server process running it stopped; start it again"
@@ -20,7 +21,8 @@ def recover(ctx):
     """Take over every piece of orphaned work; returns {'finished', 'failed', 'destroyed', 'jobs'}."""
     live = ctx.process.live()
     done = {"finished": [], "failed": [], "destroyed": [], "waiting": [],
-            "jobs": ctx.store.jobs.fail_orphans(live, JOB_ORPHANED)}
+            "jobs": ctx.store.jobs.fail_orphans(live, JOB_ORPHANED),
+            "volumes": volumes.recover(ctx, live)}
     for vm in ctx.store.vms.orphaned_work(live):
         try:
             outcome = _recover_vm(ctx, vm)

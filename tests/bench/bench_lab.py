@@ -19,7 +19,7 @@ import requests
 from vmfabric_lab import image as guest_image
 from vmfabric_lab.image import GUEST_MARKER
 from vmfabric_lab.lab import Lab
-from tests.conftest import ServerProcess, free_port, lab_context, write_config
+from tests.conftest import ServerProcess, admin_token, free_port, lab_context, write_config
 
 
 def lab_up_times(runs, hosts):
@@ -45,16 +45,17 @@ def guests(creates):
     try:
         ctx = lab_context(lab, guest_image.build(), home, policy="round_robin")
         cfg = ctx.config
+        token = admin_token(ctx)
         ctx.store.dispose()
         server = ServerProcess(write_config(cfg, os.path.join(home, "vmfabric.yml")), free_port(),
-                               os.path.join(home, "server.log")).start()
+                               os.path.join(home, "server.log"), token=token).start()
         try:
             first, boots, latencies = [], [], []
             for n in range(3):  # first use on each host: includes the image upload
                 start = time.perf_counter()
                 vmid = requests.get(f"{server.url}/vm/create?name=first{n}&instance_type=1").json()["vmid"]
                 first.append(time.perf_counter() - start)
-                boots.append(wait_marker(server.url, vmid, start))
+                boots.append(wait_marker(server, vmid, start))
                 requests.get(f"{server.url}/vm/destroy?vmid={vmid}")
             for n in range(creates):
                 start = time.perf_counter()
@@ -69,9 +70,9 @@ def guests(creates):
         lab.down()
 
 
-def wait_marker(url, vmid, start, timeout=90):
+def wait_marker(server, vmid, start, timeout=90):
     while time.perf_counter() - start < timeout:
-        lines = requests.get(f"{url}/api/v1/vms/{vmid}/console?lines=20").json()["lines"]
+        lines = server.api("GET", f"/vms/{vmid}/console?lines=20").json()["lines"]
         if GUEST_MARKER in lines:
             return time.perf_counter() - start
         time.sleep(0.2)

@@ -14,18 +14,16 @@ import subprocess
 import tempfile
 import time
 
-import requests
-
 from tests.bench.bench_lab import percentile
-from tests.conftest import ServerProcess, free_port, lab_context, write_config
+from tests.conftest import ServerProcess, admin_token, free_port, lab_context, write_config
 from vmfabric_lab import image as guest_image
 from vmfabric_lab.lab import Lab
 
 
-def first_ssh(server_url, access, timeout=120):
+def first_ssh(server, access, timeout=120):
     start = time.perf_counter()
-    created = requests.post(f"{server_url}/api/v1/vms", timeout=300,
-                            json={"name": f"ssh-{int(start * 1000) % 100000}", "instance_type": 1})
+    created = server.api("POST", "/vms", timeout=300,
+                         json={"name": f"ssh-{int(start * 1000) % 100000}", "instance_type": 1})
     created.raise_for_status()
     vm = created.json()["vms"][0]
     returned = time.perf_counter() - start
@@ -49,17 +47,18 @@ def main():
     try:
         ctx = lab_context(lab, guest_image.build(), home, policy="round_robin")
         server = ServerProcess(write_config(ctx.config, os.path.join(home, "vmfabric.yml")),
-                               free_port(), os.path.join(home, "server.log")).start()
+                               free_port(), os.path.join(home, "server.log"),
+                               token=admin_token(ctx)).start()
         try:
             for _ in range(3):  # the base image onto each host first
-                vmid, _, _ = first_ssh(server.url, ctx.compute.access)
-                requests.delete(f"{server.url}/api/v1/vms/{vmid}", timeout=120)
+                vmid, _, _ = first_ssh(server, ctx.compute.access)
+                server.api("DELETE", f"/vms/{vmid}", timeout=120)
             returned, ssh_ready = [], []
             for _ in range(args.creates):
-                vmid, call, ready = first_ssh(server.url, ctx.compute.access)
+                vmid, call, ready = first_ssh(server, ctx.compute.access)
                 returned.append(call)
                 ssh_ready.append(ready)
-                requests.delete(f"{server.url}/api/v1/vms/{vmid}", timeout=120)
+                server.api("DELETE", f"/vms/{vmid}", timeout=120)
         finally:
             server.kill()
             ctx.close()

@@ -7,7 +7,6 @@ import sys
 import time
 
 import pytest
-import requests
 import yaml
 
 from service.paths import REPO_ROOT

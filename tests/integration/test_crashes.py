@@ -1,5 +1,6 @@
-"""A server process killed (SIGKILL) at each fault point of create and destroy: with no restart,
-the sync loop of another process finishes or rolls back its work, and the fleet is whole."""
+"""A server process killed (SIGKILL) at each fault point of create, destroy and attach: with
+no restart, the sync loop of another process finishes or rolls back its work, and the fleet
+is whole."""
 
 import os
 import time
@@ -8,7 +9,7 @@ import pytest
 import requests
 
 from service import faults
-from tests.conftest import ServerProcess, admin_token, fleet_is_whole, free_port, write_config
+from tests.conftest import armed_server, fleet_is_whole
 
 pytestmark = pytest.mark.lab
 CREATE_POINTS = [p for p in faults.POINTS if p.startswith("create.")]
@@ -16,16 +17,9 @@ DESTROY_POINTS = [p for p in faults.POINTS if p.startswith("destroy.")]
 
 
 @pytest.fixture(scope="module")
-def faulty(lab, lab_ctx, tmp_path_factory):
+def faulty(lab_ctx, tmp_path_factory):
     """A server over lab_ctx's store whose processes die at armed fault points."""
-    home = lab_ctx.config["home"]
-    armed = str(tmp_path_factory.mktemp("faults"))
-    config = dict(lab_ctx.config, sync=dict(lab_ctx.config["sync"], interval=2, host_timeout=3,
-                                            heartbeat=1, dead_after=5))
-    path = write_config(config, os.path.join(home, "faulty-server.yml"))
-    srv = ServerProcess(path, free_port(), os.path.join(home, "faulty-server.log"),
-                        env={"VMFABRIC_FAULTS_DIR": armed}, token=admin_token(lab_ctx)).start()
-    srv.armed = armed
+    srv = armed_server(lab_ctx, tmp_path_factory, "faulty-server")
     yield srv
     srv.kill()
 
@@ -75,3 +69,27 @@ def test_a_destroy_killed_at_each_point_is_completed(faulty, lab, lab_ctx, point
         faulty.api("DELETE", f"/vms/{vmid}", timeout=120)
     assert settled(lab_ctx.store, lab, f"doomed-{point}") == []
     assert lab_ctx.store.vms.list(name=f"doomed-{point}") == []
+
+
+def test_an_attach_killed_after_its_disk_was_made_is_rolled_back(faulty, lab, lab_ctx):
+    """The disk made on the guest's host for a first attach is removed and its claim given
+    back; the volume is available again and attaches once the dust settles."""
+    created = faulty.api("POST", "/vms", timeout=120,
+                         json={"name": "crash-attach", "instance_type": 1})
+    assert created.status_code == 201, created.text
+    vmid = created.json()["vms"][0]["id"]
+    volume = faulty.api("POST", "/volumes", json={"name": "crash-disk", "size": 1}).json()["volume"]
+    arm(faulty, "volume.attach.after_disk")
+    with pytest.raises(requests.ConnectionError):
+        faulty.api("POST", f"/volumes/{volume['id']}/actions", timeout=120,
+                   json={"action": "attach", "vmid": vmid})
+    assert not os.path.exists(os.path.join(faulty.armed, "volume.attach.after_disk"))
+    assert settled(lab_ctx.store, lab, "crash-attach") == []
+    stored = lab_ctx.store.volumes.get(volume["id"])
+    assert (stored.state, stored.pmid, stored.pending_pmid) == ("available", None, None)
+    again = faulty.api("POST", f"/volumes/{volume['id']}/actions", timeout=120,
+                       json={"action": "attach", "vmid": vmid})
+    assert again.status_code == 200, again.text
+    assert faulty.api("DELETE", f"/vms/{vmid}", timeout=120).status_code == 204
+    assert faulty.api("DELETE", f"/volumes/{volume['id']}").status_code == 204
+    assert fleet_is_whole(lab_ctx.store, lab) == []

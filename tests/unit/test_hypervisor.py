@@ -77,7 +77,6 @@ def test_volumes_overlay_and_delete(hv):
 
 
 def test_a_bad_uri_is_a_clear_error(hv):
-    from service.errors import HypervisorError
 
     bad = pm_record(9, "nowhere", "test:///nonexistent/file.xml")
     with pytest.raises(Unreachable, match="pm 9 \\(nowhere\\): cannot connect to libvirt"):

@@ -69,3 +69,14 @@ def cluster(row, nodes):
     return {"id": row["id"], "name": row["name"], "instance_type": row["tid"],
             "image_id": row["image_id"] or None, "placement": row["placement"],
             "size": len(nodes), "nodes": nodes, "created_at": row["created_at"]}
+
+
+def volume(record):
+    from flask import g
+
+    user = g.get("user")
+    error = record.error if user is None or user.is_admin or not record.error else \
+        "its last action failed on the host (unreachable)"
+    return {"id": record.id, "name": record.name, "size": record.size_gb, "state": record.state,
+            "pmid": record.pmid, "vmid": record.vmid, "target": record.target or None,
+            "error": error, "created_at": record.created_at}

@@ -40,14 +40,17 @@ def world(ctx):
         vm = ctx.compute.create(f"{name}-vm", 1, user_id=user.id)[0]
         cluster, _ = ctx.clusters.create(f"{name}-c", 1, 1, user_id=user.id)
         job = ctx.jobs.run("cluster_run", {}, lambda: {}, user_id=user.id)
+        volume = ctx.volumes.create(f"{name}-disk", 1, user_id=user.id)
         owned[name] = {"vmid": vm.id, "cluster_id": cluster["id"], "job_id": job["id"],
-                       "token_id": owned[f"{name}_token"], "pmid": 1, "username": name}
+                       "token_id": owned[f"{name}_token"], "volume_id": volume.id, "pmid": 1,
+                       "username": name}
     return app, tokens, owned
 
 
 def call(app, method, path, token=None, values=None):
     url = "/api/v1" + path.format(**(values or {"vmid": 1, "cluster_id": 1, "job_id": 1,
-                                                "token_id": 1, "pmid": 1, "username": "x"}))
+                                                "token_id": 1, "volume_id": 1, "pmid": 1,
+                                                "username": "x"}))
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return app.test_client().open(url, method=method, json={}, headers=headers)
 
@@ -72,7 +75,8 @@ def test_a_member_on_an_admin_route_is_403(world, method, path):
 @pytest.mark.parametrize("method, path", [op for op in operations()
                                           if auth.RULES[op] == auth.MEMBER
                                           and any(p in op[1] for p in ("{vmid}", "{cluster_id}",
-                                                                      "{job_id}", "{token_id}"))])
+                                                                      "{job_id}", "{token_id}",
+                                                                      "{volume_id}"))])
 def test_another_members_resource_is_404(world, method, path):
     app, tokens, owned = world
     response = call(app, method, path, tokens["alice"], owned["bob"])

@@ -5,7 +5,6 @@ Revises: 0002
 """
 
 import sqlalchemy as sa
-from alembic import op
 
 from service.store.migrations.helpers import batch
 

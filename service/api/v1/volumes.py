@@ -1,0 +1,55 @@
+"""/api/v1/volumes: block storage, attached to running guests."""
+
+from flask import g, jsonify
+
+from service.api import auth
+from service.api.context import ctx
+from service.api.v1 import blueprint, present
+from service.api.v1.validate import body
+from service.errors import ValidationError
+
+
+def mine(volume_id):
+    return ctx().volumes.owned(volume_id, g.user)
+
+
+@blueprint.post("/volumes")
+def create_volume():
+    data = body("VolumeCreate")
+    volume = ctx().volumes.create(data["name"], data["size"], user_id=g.user.id)
+    response = jsonify(volume=present.volume(volume))
+    response.status_code = 201
+    response.headers["Location"] = f"/api/v1/volumes/{volume.id}"
+    return response
+
+
+@blueprint.get("/volumes")
+def list_volumes():
+    return jsonify(volumes=[present.volume(v) for v in ctx().store.volumes.list(auth.scope())])
+
+
+@blueprint.get("/volumes/<id:volume_id>")
+def show_volume(volume_id):
+    return jsonify(volume=present.volume(mine(volume_id)))
+
+
+@blueprint.delete("/volumes/<id:volume_id>")
+def destroy_volume(volume_id):
+    """Delete an available volume (409 while attached); its id answers 'deleted' from now on."""
+    ctx().volumes.destroy(mine(volume_id).id)
+    return "", 204
+
+
+@blueprint.post("/volumes/<id:volume_id>/actions")
+def volume_action(volume_id):
+    mine(volume_id)
+    data = body("VolumeAction")
+    if data["action"] == "attach":
+        if "vmid" not in data:
+            raise ValidationError("vmid: attach needs the vm", field="vmid")
+        vm = ctx().store.vms.get(data["vmid"])
+        auth.owned(vm.user_id, f"vm {vm.id}")
+        volume = ctx().volumes.attach(volume_id, vm.id)
+    else:
+        volume = ctx().volumes.detach(volume_id)
+    return jsonify(volume=present.volume(volume))

@@ -1,0 +1,155 @@
+"""Volumes on the lab: hot-plugged into running guests (seen on their consoles), moved between
+hosts with their data, claims on /pm/query following them, one attach of two, a host failing
+mid-attach, a VM destroyed under its volume, and a disk deleted behind vmfabric's back."""
+
+import concurrent.futures
+import os
+import subprocess
+import threading
+import time
+
+import pytest
+import requests
+
+from service import naming
+from tests.conftest import armed_server, fleet_is_whole
+from vmfabric_lab import daemons
+
+pytestmark = pytest.mark.lab
+GB = 1024 ** 3
+
+
+@pytest.fixture(scope="module")
+def server(lab_ctx, tmp_path_factory):
+    srv = armed_server(lab_ctx, tmp_path_factory, "volume-server")
+    yield srv
+    srv.kill()
+
+
+@pytest.fixture(scope="module")
+def guests(server):
+    made = server.api("POST", "/vms", json={"name": "vol-guest", "instance_type": 1, "count": 2,
+                                            "preference": "spread"})
+    assert made.status_code == 201, made.text
+    vms = made.json()["vms"]
+    for vm in vms:
+        console_shows(server, vm["id"], "ssh ready")
+    yield vms
+    for vm in vms:
+        server.api("DELETE", f"/vms/{vm['id']}")
+
+
+def console_shows(server, vmid, text, timeout=45):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lines = server.api("GET", f"/vms/{vmid}/console", params={"lines": 400}).json()["lines"]
+        if any(text in line for line in lines):
+            return True
+        time.sleep(0.5)
+    raise AssertionError(f"vm {vmid}: {text!r} not on the console within {timeout} s")
+
+
+def free_disk(server, pmid):
+    return requests.get(f"{server.url}/pm/query?pmid={pmid}").json()["free"]["disk"]
+
+
+def action(server, volume_id, **body):
+    return server.api("POST", f"/volumes/{volume_id}/actions", json=body)
+
+
+def guest_ssh(lab_ctx, ip, command):
+    return subprocess.run(["ssh", "-F", lab_ctx.compute.access.ssh_config, f"root@{ip}", command],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_a_volume_follows_its_guests(server, guests, lab, lab_ctx):
+    first, second = guests
+    ip_first, ip_second = (vm["addresses"][0]["ip"] for vm in guests)
+    volume = server.api("POST", "/volumes", json={"name": "data", "size": 1}).json()["volume"]
+    before = {vm["pmid"]: free_disk(server, vm["pmid"]) for vm in guests}
+    attached = action(server, volume["id"], action="attach", vmid=first["id"])
+    assert attached.status_code == 200, attached.text
+    assert attached.json()["volume"]["state"] == "attached"
+    assert attached.json()["volume"]["target"] == "vdb"
+    console_shows(server, first["id"], f"disk vdb {GB} bytes")
+    assert free_disk(server, first["pmid"]) == before[first["pmid"]] - 1
+    # data written in one guest ...
+    assert guest_ssh(lab_ctx, ip_first, "echo vmfabric-data > /dev/vdb && sync").returncode == 0
+    assert action(server, volume["id"], action="detach").json()["volume"]["state"] == "available"
+    moved = action(server, volume["id"], action="attach", vmid=second["id"])
+    assert moved.status_code == 200, moved.text
+    console_shows(server, second["id"], f"disk vdb {GB} bytes")
+    # ... is there in the other, on another host, and the claim moved with it
+    read = guest_ssh(lab_ctx, ip_second, "head -c 13 /dev/vdb")
+    assert read.stdout == "vmfabric-data", read.stdout + read.stderr
+    assert free_disk(server, first["pmid"]) == before[first["pmid"]]
+    assert free_disk(server, second["pmid"]) == before[second["pmid"]] - 1
+    # two attaches of one volume at once: exactly one wins
+    assert action(server, volume["id"], action="detach").status_code == 200
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda vm: action(server, volume["id"], action="attach",
+                                                  vmid=vm["id"]).status_code, guests))
+    assert sorted(answers) == [200, 409], answers
+    assert action(server, volume["id"], action="detach").status_code == 200
+    assert server.api("DELETE", f"/volumes/{volume['id']}").status_code == 204
+    assert free_disk(server, second["pmid"]) == before[second["pmid"]]
+    assert fleet_is_whole(lab_ctx.store, lab) == []
+
+
+def test_a_host_failing_mid_attach_leaves_the_volume_whole(server, guests, lab, lab_ctx):
+    guest = guests[0]
+    volume = server.api("POST", "/volumes", json={"name": "fragile", "size": 1}).json()["volume"]
+    armed = os.path.join(server.armed, "volume.attach.after_disk")
+    with open(armed, "w") as fh:
+        fh.write("pause")
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(answer=action(
+        server, volume["id"], action="attach", vmid=guest["id"])))
+    worker.start()
+    deadline = time.monotonic() + 30
+    while lab_ctx.store.volumes.get(volume["id"]).pending_pmid is None:
+        assert time.monotonic() < deadline, "the attach did not reach its pause"
+        time.sleep(0.1)
+    host = next(h for h in lab.state.hosts
+                if h.address == lab_ctx.store.pms.get(guest["pmid"]).address)
+    lab.fail(host.address, "libvirtd")
+    try:
+        os.unlink(armed)
+        worker.join(timeout=120)
+        assert result["answer"].status_code == 502
+    finally:
+        lab.heal(host.address)
+    stored = lab_ctx.store.volumes.get(volume["id"])
+    assert (stored.state, stored.pmid, stored.pending_pmid, stored.vmid) == (
+        "available", None, None, None)
+    disks = daemons.in_host(host.pids["anchor"], ["virsh", "-q", "-c", "qemu:///system",
+                                                  "domblklist", guest["domain"]])
+    assert naming.volume(volume["id"]) not in disks
+    # and it works once the host is back
+    time.sleep(3)  # the sync sees the host up again
+    again = action(server, volume["id"], action="attach", vmid=guest["id"])
+    assert again.status_code == 200, again.text
+    assert action(server, volume["id"], action="detach").status_code == 200
+    assert server.api("DELETE", f"/volumes/{volume['id']}").status_code == 204
+    assert fleet_is_whole(lab_ctx.store, lab) == []
+
+
+def test_destroying_a_vm_keeps_its_volume_and_a_lost_disk_is_missing(server, lab, lab_ctx):
+    vm = server.api("POST", "/vms", json={"name": "short-lived", "instance_type": 1}).json()["vms"][0]
+    volume = server.api("POST", "/volumes", json={"name": "keep", "size": 1}).json()["volume"]
+    assert action(server, volume["id"], action="attach", vmid=vm["id"]).status_code == 200
+    assert server.api("DELETE", f"/vms/{vm['id']}").status_code == 204
+    kept = server.api("GET", f"/volumes/{volume['id']}").json()["volume"]
+    assert (kept["state"], kept["vmid"], kept["pmid"]) == ("available", None, vm["pmid"])
+    pm = lab_ctx.store.pms.get(vm["pmid"])
+    host = next(h for h in lab.state.hosts if h.address == pm.address)
+    daemons.in_host(host.pids["anchor"], ["virsh", "-q", "-c", "qemu:///system", "vol-delete",
+                                          "--pool", "vmfabric", naming.volume(volume["id"])])
+    deadline = time.monotonic() + 15
+    while server.api("GET", f"/volumes/{volume['id']}").json()["volume"]["state"] != "missing":
+        assert time.monotonic() < deadline, "the lost disk was not noticed"
+        time.sleep(0.5)
+    used = lab_ctx.store.pms.get(pm.id).used_disk_gb
+    assert server.api("DELETE", f"/volumes/{volume['id']}").status_code == 204
+    assert lab_ctx.store.pms.get(pm.id).used_disk_gb == used - 1
+    assert fleet_is_whole(lab_ctx.store, lab) == []
