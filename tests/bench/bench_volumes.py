@@ -79,7 +79,10 @@ def reference(lab, vm, pool, attaches):
             for _ in range(attaches):
                 times.append(timed(lambda: dom.attachDeviceFlags(xml, FLAGS))[0])
                 dom.detachDeviceFlags(xml, FLAGS)
-                while "vdc" in disks(dom):  # the guest lets it go
+                deadline = time.monotonic() + 30
+                while "vdc" in disks(dom):  # until the guest lets it go
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"the guest kept vdc: {disks(dom)}")
                     time.sleep(0.05)
         finally:
             volume.delete(0)
