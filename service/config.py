@@ -74,6 +74,13 @@ def defaults(home=None):
         # store) reads every host's domains; processes beat every heartbeat seconds and
         # are dead (their work taken over) after dead_after seconds of silence
         "sync": {"interval": 30, "host_timeout": 10, "heartbeat": 5, "dead_after": 20},
+        # what VMs may do once made
+        "compute": {
+            # seconds a migration may take; then it is aborted and the VM stays where it was
+            "migration_timeout": 600,
+            # MiB/s a migration's streams may use (0: as fast as they go)
+            "migration_bandwidth": 0,
+        },
         "state_dir": os.path.join(home, "state"),
     }
 
@@ -174,11 +181,16 @@ def _check(data):
     if int(data["placement"]["max_attempts"]) < 1:
         raise ConfigError("placement.max_attempts: must be at least 1")
     for section, keys in (("sync", ("interval", "host_timeout", "heartbeat", "dead_after")),
-                          ("libvirt", ("call_timeout", "keepalive_interval", "keepalive_count"))):
+                          ("libvirt", ("call_timeout", "keepalive_interval", "keepalive_count")),
+                          ("compute", ("migration_timeout",))):
         for key in keys:
             if not data[section][key] > 0:
                 raise ConfigError(f"{section}.{key}: must be a positive number of seconds, "
                                   f"not {data[section][key]!r}")
+    bandwidth = data["compute"]["migration_bandwidth"]
+    if isinstance(bandwidth, bool) or not isinstance(bandwidth, int) or bandwidth < 0:
+        raise ConfigError(f"compute.migration_bandwidth: MiB/s as a whole number (0: no limit), "
+                          f"not {bandwidth!r}")
     from service.network.pools import pools_from_config
 
     pools_from_config(data["networks"])  # every network's settings, or a ConfigError naming one

@@ -11,6 +11,7 @@ another (service/sync/work.py).
 """
 
 import collections
+import functools
 import logging
 import threading
 import time
@@ -32,15 +33,21 @@ class Jobs:
         self.max_wait = 3 * config["discovery"]["timeout"]
         self._here = collections.defaultdict(threading.Lock)
 
-    def run(self, kind, params, work, covered_by=None, lease=None, user_id=None):
+    def run(self, kind, params, work, covered_by=None, lease=None, user_id=None,
+            reports=False):
         """A job of KIND doing WORK() (which returns the job's result dict) in the background.
 
         COVERED_BY(params of an open job of KIND) says whether that job already does this
         work (then it is returned instead); LEASE names work that runs one at a time.
+        REPORTS: WORK is called with a function that records how far it has come (a dict:
+        the job's ``progress``).
         """
         job, new = self.store.jobs.start(kind, params, self.process.id,
                                          covered_by or (lambda _params: False), user_id)
         if new:
+            if reports:
+                work = functools.partial(work, lambda progress, job_id=job["id"]:
+                                         self.store.jobs.report(job_id, progress))
             threading.Thread(target=self._run, args=(job["id"], work, lease),
                              name=f"vmfabric-job-{job['id']}", daemon=True).start()
         return job

@@ -96,7 +96,7 @@ class Volumes:
             source = self.store.pms.get(volume.pmid)
             log.info("volume %s: copying %s GB from %s to %s", volume.id, volume.size_gb,
                      source.label, pm.label)
-            self.hv.storage.copy_volume(source, pm, name, volume.size_gb * GIB)
+            self.hv.storage.copy_volume(source, pm, name)
         return True
 
     def _free_target(self, pm, domain):
@@ -112,6 +112,10 @@ class Volumes:
                                      serial=f"vmf-vol-{volume_id}")
 
     def detach(self, volume_id):
+        attached = self.store.volumes.get(volume_id)
+        if attached.vmid is not None and self.store.vms.get(attached.vmid).in_transition:
+            raise Conflict(f"vm {attached.vmid} is {self.store.vms.get(attached.vmid).state}; "
+                           f"detach its volume once that is over")
         volume = self.store.volumes.begin(volume_id, "detaching", self.process.id, {"attached"})
         vm = self.store.vms.get(volume.vmid)
         pm = self.store.pms.get(vm.pmid)

@@ -40,11 +40,14 @@ class Client:
             raise VmfabricError(message)
         return data
 
-    def wait_job(self, job, poll=0.5):
-        """JOB once it has ended; VmfabricError with its error if it failed."""
+    def wait_job(self, job, poll=0.5, on_progress=None):
+        """JOB once it has ended; VmfabricError with its error if it failed. ON_PROGRESS(job)
+        is called after every look while it runs."""
         while job["state"] in ("queued", "running"):
             time.sleep(poll)
             job = self.call("GET", f"/jobs/{job['id']}")["job"]
+            if on_progress is not None:
+                on_progress(job)
         if job["state"] == "failed":
             raise VmfabricError(f"{job['kind']} job {job['id']} failed: {job['error']}")
         return job

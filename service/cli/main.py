@@ -43,7 +43,7 @@ def _register():
     cli.add_command(simulate.simulate)
     cli.add_command(serve.serve)
     cli.add_command(db.db)
-    from service.cli import guests, identity, resources, volumes
+    from service.cli import daytwo, guests, identity, resources, volumes  # noqa: F401  (daytwo: vm commands)
 
     for group in resources.GROUPS + (guests.cluster, volumes.volume) + identity.GROUPS:
         cli.add_command(group)

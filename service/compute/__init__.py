@@ -1,20 +1,21 @@
 """What can be done to VMs; each capability is a module of its own.
 
 ``Compute`` is the one object the API and the sync loop hold: it hands each
-request to the module that does it (create, destroy, power, console).
+request to the module that does it (create, destroy, power, migrate, console).
 """
 
 from service.compute.console import Consoles
 from service.compute.create import Creator
 from service.compute.destroy import Destroyer
 from service.compute.launch import Launcher
+from service.compute.migrate import Migrator
 from service.compute.power import ALLOWED_FROM, Power  # noqa: F401  (the API's action list)
 from service.identity.quotas import Quotas
 from service.network.ipam import Allocator
 
 
 class Compute:
-    def __init__(self, config, store, scheduler, hypervisors, process, access):
+    def __init__(self, config, store, scheduler, hypervisors, process, access, jobs):
         self.access = access
         # guests' known_hosts needs rewriting after a create or destroy only where guests
         # get addresses: with no network configured, there is nothing to write
@@ -25,6 +26,8 @@ class Compute:
         self.destroyer = Destroyer(store, hypervisors, process)
         self.powers = Power(store, hypervisors)
         self.consoles = Consoles(store, hypervisors)
+        self.migrator = Migrator(config, store, scheduler, hypervisors, self.launcher, jobs,
+                                 process)
 
     def create(self, name, tid, image_id=None, count=1, preference="pack", boot=None,
                user_id=None):
@@ -49,6 +52,10 @@ class Compute:
 
     def power(self, vmid, action):
         return self.powers.act(vmid, action)
+
+    def migrate(self, vmid, pmid=None, user_id=None):
+        """The migration job of VMID (to PMID, or where the placement policy says)."""
+        return self.migrator.start(vmid, pmid, user_id)
 
     def console(self, vmid, lines=50):
         return self.consoles.tail(vmid, lines)

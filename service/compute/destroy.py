@@ -26,7 +26,8 @@ class Destroyer:
     def destroy(self, vmid):
         """DONE when the VM is gone, PENDING when its host must answer first."""
         try:
-            vm = self.store.vms.begin(vmid, "deleting", self.process.id, refuse={"creating"})
+            vm = self.store.vms.begin(vmid, "deleting", self.process.id,
+                                      refuse={"creating", "migrating"})
         except Conflict:
             if self.store.vms.get(vmid).state == "deleting":
                 return PENDING  # already on its way

@@ -31,15 +31,8 @@ class Launcher:
 
     def launch(self, vm, pm, image, host_private):
         """Make VM on PM and start it; HOST_PRIVATE is the guest's SSH host key (private half)."""
-        base = naming.base_image(image["id"], image["sha256"])
         capacity = max(vm.disk_gb * GIB, image["virtual_size"])
-        try:
-            self.hv.storage.create_overlay_on(pm, naming.disk(vm.id), base, image["format"],
-                                              capacity)
-        except NotFound:  # the first VM of this image on this host
-            self._upload_base(pm, image, base)
-            self.hv.storage.create_overlay_on(pm, naming.disk(vm.id), base, image["format"],
-                                              capacity)
+        self.make_disk(pm, vm.id, image, capacity)
         faults.point("create.after_disk")
         with_disk = pm.settings.get(FIRST_BOOT_SETTING, True) is not False
         if with_disk:
@@ -51,6 +44,18 @@ class Launcher:
             cidata=naming.cidata(vm.id) if with_disk else None, nic=self._nic(vm, pm))
         self.hv.domains.define_and_start(pm, xml)
         faults.point("create.after_start")
+
+    def make_disk(self, pm, vmid, image, capacity):
+        """VMID's disk on PM: an overlay of CAPACITY bytes on IMAGE's base, which is copied to
+        PM first if it is not there yet."""
+        base = naming.base_image(image["id"], image["sha256"])
+        try:
+            self.hv.storage.create_overlay_on(pm, naming.disk(vmid), base, image["format"],
+                                              capacity)
+        except NotFound:  # the first VM of this image on this host
+            self.ensure_base(pm, image)
+            self.hv.storage.create_overlay_on(pm, naming.disk(vmid), base, image["format"],
+                                              capacity)
 
     def _address(self, vm):
         addresses = self.store.addresses.of_vm(vm.id)
@@ -80,8 +85,9 @@ class Launcher:
             self._pool_paths[pm.id] = self.hv.storage.pool_path_on(pm)
         return self._pool_paths[pm.id]
 
-    def _upload_base(self, pm, image, name):
-        """Copy IMAGE to PM as volume NAME, once per host however many creates ask at once."""
+    def ensure_base(self, pm, image):
+        """IMAGE's base volume on PM, copied there once however many creates ask at once."""
+        name = naming.base_image(image["id"], image["sha256"])
         with self._lock_for(pm.id, image["id"]):
             try:
                 return self.hv.storage.volume_path(pm, name)  # another create just did

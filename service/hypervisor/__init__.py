@@ -11,6 +11,7 @@ from service.hypervisor.connections import Connections
 from service.hypervisor.devices import Devices
 from service.hypervisor.domains import Domains
 from service.hypervisor.errors import Unreachable  # noqa: F401  (for callers)
+from service.hypervisor.migration import Migration
 from service.hypervisor.storage import Storage
 
 
@@ -25,6 +26,7 @@ class Hypervisors:
         self.storage = Storage(self.connections, libvirt_config["pool"], libvirt_config["pool_path"])
         self.domains = Domains(self.connections)
         self.devices = Devices(self.connections)
+        self.migration = Migration(self.connections)
 
     def forget(self, pm):
         self.connections.forget(pm)

@@ -56,6 +56,11 @@ class Storage:
             return set(pool.listVolumes())
         return self.run(pm, "list volumes", op)
 
+    def capacity(self, pm, name):
+        """The size (bytes) of the disk volume NAME presents."""
+        return self.run(pm, f"look up volume {name}",
+                        lambda conn, pool: _lookup(pool, name).info()[1])
+
     def volume_path(self, pm, name):
         return self.run(pm, f"look up volume {name}",
                         lambda conn, pool: pool.storageVolLookupByName(name).path())
@@ -111,24 +116,23 @@ class Storage:
         return self.run(pm, f"create volume {name}",
                         lambda conn, pool: _replace(pool, name, xml).path())
 
-    def copy_volume(self, source_pm, target_pm, name, capacity):
-        """Volume NAME of SOURCE_PM made on TARGET_PM, its bytes streamed across by libvirt.
-        The streams are sparse: holes cross as their length, so a mostly empty disk moves
-        in the time its data takes, whatever its size."""
-        target_xml = templates.render_volume(name=name, capacity=capacity, fmt="raw")
-
+    def copy_volume(self, source_pm, target_pm, name, fmt="raw"):
+        """Volume NAME of SOURCE_PM made on TARGET_PM (the same size, bytes and FMT), its bytes
+        streamed across by libvirt; replaces a leftover of that name there. The streams are
+        sparse: holes cross as their length, so a mostly empty disk moves in the time its
+        data takes, whatever its size."""
         def op(source_conn, source_pool):
-            source = source_pool.storageVolLookupByName(name)
+            source = _lookup(source_pool, name)
+            target_xml = templates.render_volume(name=name, capacity=source.info()[1], fmt=fmt)
 
             def into(target_conn, target_pool):
-                target = target_pool.createXML(target_xml, 0)
+                target = _replace(target_pool, name, target_xml)
                 outgoing = source_conn.newStream(0)
                 incoming = target_conn.newStream(0)
                 try:
-                    source.download(outgoing, 0, capacity,
-                                    libvirt.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM)
-                    target.upload(incoming, 0, capacity,
-                                  libvirt.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM)
+                    # (length 0: the whole file, whatever its format makes of its size)
+                    source.download(outgoing, 0, 0, libvirt.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM)
+                    target.upload(incoming, 0, 0, libvirt.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM)
                     _pipe_sparse(outgoing, incoming)
                     outgoing.finish()
                     incoming.finish()
@@ -212,6 +216,18 @@ class _Chunks:
         piece = self.data[self.offset:self.offset + min(n, CHUNK)]
         self.offset += len(piece)
         return bytes(piece)
+
+
+def _lookup(pool, name):
+    """Volume NAME of POOL, looked for again after a refresh (a file made beside libvirt,
+    like a console log)."""
+    try:
+        return pool.storageVolLookupByName(name)
+    except libvirt.libvirtError as exc:
+        if not is_missing(exc, libvirt.VIR_ERR_NO_STORAGE_VOL):
+            raise
+    pool.refresh(0)
+    return pool.storageVolLookupByName(name)
 
 
 def _replace(pool, name, xml):

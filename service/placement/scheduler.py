@@ -75,6 +75,12 @@ class Scheduler:
             return pmids[0]
         return self._decide([request], "pack", exclude, commit)
 
+    def choose(self, request, exclude, commit):
+        """The best host not in EXCLUDE for REQUEST, taken by COMMIT(pmid, state changes),
+        which raises ClaimLost when the host no longer has room (the next one is tried)."""
+        return self._decide([request], "pack", exclude,
+                            lambda pmids, state: commit(pmids[0], state.changed))
+
     def _decide(self, requests, preference, exclude, commit):
         """Rank from the store's numbers and COMMIT the best plan that still fits.
 

@@ -12,6 +12,7 @@ from service.store.clusters import ClusterRepo
 from service.store.events import EventRepo
 from service.store.jobs import JobRepo
 from service.store.leases import LeaseRepo, ProcessRepo
+from service.store.moves import MoveRepo
 from service.store.pms import PmRepo
 from service.store.prepared import PreparedRead, ReadConnections
 from service.store.users import UserRepo
@@ -73,6 +74,7 @@ class Store:
         self.users = UserRepo(self)
         self.events = EventRepo(self)
         self.volumes = VolumeRepo(self)
+        self.moves = MoveRepo(self)
 
     @contextlib.contextmanager
     def write(self):

@@ -34,7 +34,8 @@ class JobRepo:
                 if covered_by(row.params):
                     return dict(row._mapping), False
             job_id = conn.execute(jobs.insert().values(
-                kind=kind, state="queued", params=params, result={}, error="", owner=owner,
+                kind=kind, state="queued", params=params, result={}, progress={}, error="",
+                owner=owner,
                 user_id=user_id, created_at=time.time())).inserted_primary_key[0]
         return self.get(job_id), True
 
@@ -44,6 +45,11 @@ class JobRepo:
     def running(self, job_id):
         with self.store.write() as conn:
             conn.execute(UPDATE_OPEN, {"by_id": job_id, "state": "running"})
+
+    def report(self, job_id, progress):
+        """How far running job JOB_ID has come (PROGRESS: a dict)."""
+        with self.store.write() as conn:
+            conn.execute(UPDATE_OPEN, {"by_id": job_id, "progress": progress})
 
     def succeed(self, job_id, result):
         self._finish(job_id, state="succeeded", result=result)

@@ -94,7 +94,7 @@ class Pm:
 
 
 # states a VM passes through while a request works on it; it has an owner then
-TRANSITIONAL = frozenset({"creating", "deleting"})
+TRANSITIONAL = frozenset({"creating", "deleting", "migrating"})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -104,7 +104,8 @@ class Vm:
     tid: int
     image_id: int
     pmid: int | None
-    # creating -> running | shutoff | paused | crashed | missing ; failed ; deleting
+    # creating -> running | shutoff | paused | crashed | missing ; failed ; deleting ;
+    # migrating -> running | paused | shutoff
     state: str
     domain_name: str
     cpu: int
@@ -122,6 +123,8 @@ class Vm:
     user_data: str = ""
     cluster_id: int | None = None
     user_id: int | None = None
+    # while migrating: the host it is moving to (claimed there too until the move ends)
+    target_pmid: int | None = None
 
     @classmethod
     def from_row(cls, row):

@@ -132,7 +132,8 @@ vms = sa.Table(
     sa.Column("tid", sa.Integer, nullable=False),
     sa.Column("image_id", sa.Integer, nullable=False),
     sa.Column("pmid", sa.Integer, sa.ForeignKey("pms.id"), nullable=True),
-    # creating -> running | shutoff | paused | crashed | missing ; failed ; deleting
+    # creating -> running | shutoff | paused | crashed | missing ; failed ; deleting ;
+    # migrating (back to running, paused or shutoff, on pmid or target_pmid)
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("domain_name", sa.String(64), nullable=False, default=""),
     # the claim: what this VM holds on pmid
@@ -155,6 +156,9 @@ vms = sa.Table(
     sa.Column("cluster_id", sa.Integer, sa.ForeignKey("clusters.id"), nullable=True),
     # the user the VM belongs to
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    # while it migrates: the host it is moving to, which holds a claim for it until the
+    # move ends (then pmid becomes it, or the claim is given back)
+    sa.Column("target_pmid", sa.Integer, nullable=True),
     sqlite_autoincrement=True,
 )
 sa.Index("ix_vms_user", vms.c.user_id)
@@ -228,6 +232,8 @@ jobs = sa.Table(
     sa.Column("owner", sa.String(32)),
     # the user who asked for it
     sa.Column("user_id", sa.Integer),
+    # how far a running job has come ({"phase", "done", "total"}: a migration's bytes)
+    sa.Column("progress", sa.JSON, nullable=False, default=dict),
     sqlite_autoincrement=True,
 )
 sa.Index("ix_jobs_kind_state", jobs.c.kind, jobs.c.state)

@@ -95,7 +95,8 @@ def _up(ctx, pm, states, vms, observed_at):
             observations[vm.id] = ("missing", f"domain {domain} is gone from {pm.label}")
     for name in states:
         vmid = naming.owner_of(name)
-        if vmid is not None and (vmid not in vms or vms[vmid].pmid != pm.id):
+        if vmid is not None and (vmid not in vms or pm.id not in (vms[vmid].pmid,
+                                                                   vms[vmid].target_pmid)):
             unknown.append(name)
     if unknown and sorted(unknown) != sorted(pm.unknown_domains):
         log.warning("sync: %s runs domains no VM owns (left alone): %s", pm.label,

@@ -36,7 +36,7 @@ def reconcile(ctx):
                     done["orphans_removed"].append(f"pm{pm.id}:{name}")
                 continue
             vmid = naming.owner_of(name)
-            if vmid is None or (vmid in vms and vms[vmid].pmid == pm.id):
+            if vmid is None or (vmid in vms and pm.id in (vms[vmid].pmid, vms[vmid].target_pmid)):
                 continue
             if _remove(ctx, pm, name, is_domain=name == naming.domain(vmid)):
                 done["orphans_removed"].append(f"pm{pm.id}:{name}")

@@ -1,9 +1,10 @@
 """Work whose owner died: finished or rolled back by the sync, with no restart.
 
-A create or destroy records the process doing it. When that process stops
-beating (killed, its machine gone), this takes over: a create whose domain
-runs is finished, any other is cleaned up on its host and failed (its claim
-released); a destroy is completed. Work on a host that does not answer waits
+A create, destroy or migration records the process doing it. When that
+process stops beating (killed, its machine gone), this takes over: a create
+whose domain runs is finished, any other is cleaned up on its host and failed
+(its claim released); a destroy is completed; a migration ends where its
+domain is (compute/migrate.py). Work on a host that does not answer waits
 for the host, as 'deleting', holding its claim. Jobs of a dead process fail.
 """
 
@@ -38,6 +39,13 @@ def recover(ctx):
 
 
 def _recover_vm(ctx, vm):
+    if vm.state == "migrating":
+        try:
+            outcome = ctx.compute.migrator.settle(vm.id, "its migration was interrupted (its "
+                                                         "server process stopped)")
+        except Unreachable:
+            return "waiting"
+        return "finished" if outcome == "finished" else "failed"
     if vm.state == "deleting":
         outcome = ctx.compute.destroyer.finish(vm.id, vm.pmid)
         return "destroyed" if outcome == "destroyed" else "waiting"

@@ -74,7 +74,9 @@ SCHEMAS = {
         "count": {"type": "integer", "minimum": 1, "maximum": 100},
         "preference": {"enum": list(PREFERENCES)},
     }, required=["name", "instance_type"]),
-    "VmAction": _obj({"action": {"enum": sorted(ALLOWED_FROM)}}),
+    "VmAction": _obj({"action": {"enum": sorted(ALLOWED_FROM) + ["migrate"]},
+                      # migrate: the host to move to (default: the placement policy's choice)
+                      "pmid": POS}, required=["action"]),
     "Console": _obj({"vmid": POS, "lines": {"type": "array", "items": STR}}),
     "VmSsh": _obj({"vmid": POS, "user": STR, "address": STR, "host_key": STR,
                    "known_hosts_line": STR, "identity_file": {"type": ["string", "null"]}}),
@@ -151,9 +153,10 @@ SCHEMAS = {
                    "username": STR, "action": STR, "target": STR, "request_id": STR,
                    "status": INT, "outcome": STR}),
     "EventList": _obj({"events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}),
-    "Job": _obj({"id": POS, "kind": {"enum": ["discover", "cluster_run"]},
+    "Job": _obj({"id": POS, "kind": {"enum": ["discover", "cluster_run", "migrate"]},
                  "state": {"enum": ["queued", "running", "succeeded", "failed"]},
-                 "params": {"type": "object"}, "result": {"type": "object"}, "error": STR,
+                 "params": {"type": "object"}, "result": {"type": "object"},
+                 "progress": {"type": "object"}, "error": STR,
                  "created_at": NUM, "finished_at": {"type": ["number", "null"]}}),
     "JobOne": _obj({"job": {"$ref": "#/components/schemas/Job"}}),
     "PmAdded": _obj({"job": {"$ref": "#/components/schemas/Job"},
@@ -231,9 +234,12 @@ PATHS = {
     },
     "/vms/{vmid}/actions": {
         "parameters": [_id("vmid")],
-        "post": {"summary": "Power action: start, shutdown, stop, reboot, pause, resume",
+        "post": {"summary": "Power action (start, shutdown, stop, reboot, pause, resume: 200), "
+                            "or migrate (admins; live when running, cold when shut off): 202 "
+                            "and its job",
                  "requestBody": _body("VmAction"),
-                 "responses": {"200": _json("VmOne"), **_errors("400", "404", "409", "422", "502")}},
+                 "responses": {"200": _json("VmOne"), "202": _json("JobOne", "Accepted"),
+                               **_errors("400", "403", "404", "409", "422", "502")}},
     },
     "/vms/{vmid}/ssh": {
         "parameters": [_id("vmid")],

@@ -61,7 +61,8 @@ def itype(row):
 
 def job(row):
     return {"id": row["id"], "kind": row["kind"], "state": row["state"],
-            "params": row["params"], "result": row["result"], "error": row["error"],
+            "params": row["params"], "result": row["result"], "progress": row["progress"],
+            "error": row["error"],
             "created_at": row["created_at"], "finished_at": row["finished_at"]}
 
 

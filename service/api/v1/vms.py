@@ -8,7 +8,7 @@ from service.api.v1 import blueprint, present
 from service.api.v1.validate import body, query_int
 from service.api.v1.openapi import LIMITS, MAX_ID
 from service.compute.destroy import DONE
-from service.errors import Conflict
+from service.errors import Conflict, Forbidden, ValidationError
 
 
 @blueprint.post("/vms")
@@ -77,6 +77,16 @@ def delete_vm(vmid):
 def vm_action(vmid):
     mine(vmid)
     data = body("VmAction")
+    if data["action"] == "migrate":
+        if not g.user.is_admin:
+            raise Forbidden("migrating a VM is for admins (it chooses hosts)")
+        job = ctx().compute.migrate(vmid, data.get("pmid"), user_id=g.user.id)
+        response = jsonify(job=present.job(job))
+        response.status_code = 202
+        response.headers["Location"] = f"/api/v1/jobs/{job['id']}"
+        return response
+    if "pmid" in data:
+        raise ValidationError("pmid: only a migration takes a host", field="pmid")
     return jsonify(vm=present.vms([ctx().compute.power(vmid, data["action"])], ctx().store)[0])
 
 

@@ -199,6 +199,7 @@ def test_one_host_under_two_spellings_is_refused(client, ctx, monkeypatch):
     monkeypatch.setattr("service.inventory.hostkeys.record", lambda *a, **k: False)
     monkeypatch.setattr("service.jobs.Jobs.discover", lambda self, pmids=None, user_id=None: {
         "id": 1, "kind": "discover", "state": "queued", "params": {"pmids": pmids}, "result": {},
+        "progress": {},
         "error": "", "created_at": 0.0, "finished_at": None})
     assert client.post("/api/v1/pms", json={"address": "localhost:2222"}).status_code == 202
     again = client.post("/api/v1/pms", json={"address": "127.0.0.1:2222"})

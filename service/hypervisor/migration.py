@@ -1,0 +1,128 @@
+"""Moving a domain between two hosts that share no storage.
+
+Live: the client-managed (not peer-to-peer) migration that ``virsh migrate``
+does, so vmfabric needs no trust between hosts: it holds a connection to each.
+The disks listed are copied by QEMU's NBD mirror while the guest runs, only
+their top layer (the overlay; the base image is already on the destination),
+and the memory follows; the guest pauses only for the last dirty pages. The
+migration and NBD streams go to the destination's address (QEMU would
+otherwise try the machine's hostname). Progress is libvirt's job information,
+read while the migration runs; a migration that outlives its time limit is
+aborted, which libvirt turns into a clean rollback on both hosts.
+
+Offline (a shut-off domain): only the definition moves; its volumes were
+copied before by the caller.
+"""
+
+import concurrent.futures
+import time
+
+import libvirt
+
+from service.errors import HypervisorError, VmfabricError
+from service.hypervisor.domains import STATES
+from service.hypervisor.errors import is_missing
+
+LIVE_FLAGS = (libvirt.VIR_MIGRATE_LIVE | libvirt.VIR_MIGRATE_PERSIST_DEST
+              | libvirt.VIR_MIGRATE_UNDEFINE_SOURCE | libvirt.VIR_MIGRATE_NON_SHARED_INC)
+OFFLINE_FLAGS = (libvirt.VIR_MIGRATE_OFFLINE | libvirt.VIR_MIGRATE_PERSIST_DEST
+                 | libvirt.VIR_MIGRATE_UNDEFINE_SOURCE)
+POLL = 0.25
+# what the progress callback is given, from libvirt's job statistics
+PROGRESS_KEYS = ("data_total", "data_processed", "data_remaining", "disk_total",
+                 "disk_remaining", "memory_total", "memory_remaining")
+
+
+def stream_uri(address):
+    """tcp://ADDRESS for QEMU's migration and NBD streams (IPv6 in brackets)."""
+    return f"tcp://[{address}]" if ":" in address else f"tcp://{address}"
+
+
+class Migration:
+    def __init__(self, connections):
+        self.connections = connections
+        self._runner = concurrent.futures.ThreadPoolExecutor(8, "vmfabric-migrate")
+
+    def live(self, source, target, domain, disks, address, timeout, bandwidth=0, progress=None):
+        """Migrate running DOMAIN from SOURCE to TARGET (reached at ADDRESS), copying the top
+        layer of DISKS (target devs), at most BANDWIDTH MiB/s (0: no limit). PROGRESS(dict)
+        is called as it goes. Returns the completed job's statistics as the target saw them
+        (downtime, time, bytes)."""
+        target_conn = self.connections.run(target, "connect for the migration", lambda c: c)
+        params = {libvirt.VIR_MIGRATE_PARAM_URI: stream_uri(address),
+                  libvirt.VIR_MIGRATE_PARAM_DISKS_URI: stream_uri(address),
+                  libvirt.VIR_MIGRATE_PARAM_MIGRATE_DISKS: list(disks)}
+        if bandwidth:
+            params[libvirt.VIR_MIGRATE_PARAM_BANDWIDTH] = int(bandwidth)
+
+        def migrate(conn):
+            conn.lookupByName(domain).migrate3(target_conn, params, LIVE_FLAGS)
+
+        running = self._runner.submit(self.connections.run, source,
+                                      f"migrate {domain} to {target.label}", migrate, timeout + 60)
+        deadline = time.monotonic() + timeout
+        aborted = False
+        while True:
+            try:
+                running.result(timeout=POLL)
+                break
+            except concurrent.futures.TimeoutError:
+                pass
+            if time.monotonic() > deadline and not aborted:
+                self._abort(source, domain)
+                aborted = True
+            elif progress is not None:
+                stats = self._stats(source, domain)
+                if stats:
+                    progress(stats)
+        try:
+            running.result()
+        except VmfabricError as exc:
+            if aborted:
+                raise HypervisorError(f"the migration of {domain} to {target.label} took "
+                                      f"longer than {timeout:g} s and was aborted") from exc
+            raise
+        return self.connections.run(target, f"read the migration of {domain}",
+                                    lambda conn: _completed(conn, domain))
+
+    def offline(self, source, target, domain):
+        """Move shut-off DOMAIN's definition from SOURCE to TARGET."""
+        target_conn = self.connections.run(target, "connect for the migration", lambda c: c)
+        return self.connections.run(
+            source, f"move the definition of {domain} to {target.label}",
+            lambda conn: conn.lookupByName(domain).migrate3(target_conn, {}, OFFLINE_FLAGS))
+
+    def where(self, pm, domain):
+        """DOMAIN's state on PM ('running', 'paused', 'shutoff' ...), or None when PM has no
+        such domain."""
+        def op(conn):
+            try:
+                dom = conn.lookupByName(domain)
+            except libvirt.libvirtError as exc:
+                if is_missing(exc, libvirt.VIR_ERR_NO_DOMAIN):
+                    return None
+                raise
+            return STATES.get(dom.state()[0], "unknown")
+        return self.connections.run(pm, f"look for {domain}", op)
+
+    def _stats(self, pm, domain):
+        def op(conn):
+            stats = conn.lookupByName(domain).jobStats()
+            return {key: stats[key] for key in PROGRESS_KEYS if key in stats}
+        try:
+            return self.connections.run(pm, f"read the migration of {domain}", op)
+        except VmfabricError:
+            return None  # the job just ended, or the host is busy: the next look tells
+
+    def _abort(self, pm, domain):
+        try:
+            self.connections.run(pm, f"abort the migration of {domain}",
+                                 lambda conn: conn.lookupByName(domain).abortJob())
+        except VmfabricError:
+            pass  # it ended by itself meanwhile
+
+
+def _completed(conn, domain):
+    stats = conn.lookupByName(domain).jobStats(libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED)
+    return {"downtime_ms": stats.get("downtime"), "time_ms": stats.get("time_elapsed"),
+            "bytes": stats.get("data_processed") or stats.get("memory_processed")}
