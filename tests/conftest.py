@@ -178,13 +178,16 @@ class ServerProcess:
             self.proc.wait(timeout=60)
 
 
-def armed_server(lab_ctx, tmp_path_factory, name):
+def armed_server(lab_ctx, tmp_path_factory, name, **sections):
     """A server over LAB_CTX's store with a quick sync, whose processes stop at the fault
-    points a test arms in its directory (server.armed; service/faults.py)."""
+    points a test arms in its directory (server.armed; service/faults.py). SECTIONS: settings
+    of the configuration's sections to change ({"compute": {...}})."""
     home = lab_ctx.config["home"]
     armed = str(tmp_path_factory.mktemp(f"{name}-faults"))
     config = dict(lab_ctx.config, sync=dict(lab_ctx.config["sync"], interval=2, host_timeout=3,
                                             heartbeat=1, dead_after=5))
+    for section, values in sections.items():
+        config[section] = dict(config[section], **values)
     path = write_config(config, os.path.join(home, f"{name}.yml"))
     srv = ServerProcess(path, free_port(), os.path.join(home, f"{name}.log"),
                         env={"VMFABRIC_FAULTS_DIR": armed}, token=admin_token(lab_ctx)).start()

@@ -40,7 +40,7 @@ class Launcher:
         xml = templates.render_domain(
             vmid=vm.id, name=vm.name, tid=vm.tid, image_id=image["id"], cpu=vm.cpu,
             ram_mb=vm.ram_mb, domain_type=pm.domain_type, pool=self.hv.storage.pool_name,
-            console_log=f"{self._pool_path(pm)}/{naming.console(vm.id)}",
+            console_log=f"{self.pool_path(pm)}/{naming.console(vm.id)}",
             cidata=naming.cidata(vm.id) if with_disk else None, nic=self._nic(vm, pm))
         self.hv.domains.define_and_start(pm, xml)
         faults.point("create.after_start")
@@ -80,7 +80,8 @@ class Launcher:
         return {"mac": address.mac, "bridge": attached.bridge,
                 "libvirt_network": attached.libvirt_network}
 
-    def _pool_path(self, pm):
+    def pool_path(self, pm):
+        """The directory of PM's image pool (read once per host)."""
         if pm.id not in self._pool_paths:
             self._pool_paths[pm.id] = self.hv.storage.pool_path_on(pm)
         return self._pool_paths[pm.id]

@@ -114,14 +114,20 @@ class Migrator:
         carried = [v for v in self.store.volumes.attached_to(vm.id) if v.state == "attached"]
         try:
             report({"phase": "preparing the destination"})
+            if self.launcher.pool_path(target) != self.launcher.pool_path(source):
+                raise Conflict(f"{target.label} keeps its image pool in another directory than "
+                               f"{source.label}: the VM's console log could not follow it")
             self._prepare(vm, source, target, carried, live=vm.state in LIVE)
             faults.point("migrate.before_move")
             if vm.state in LIVE:
-                disks = ["vda"] + [v.target for v in carried]
+                place = self.launcher.pool_path(target)
+                disks = {"vda": f"{place}/{naming.disk(vm.id)}",
+                         **{v.target: f"{place}/{naming.volume(v.id)}" for v in carried}}
                 stats = self.hv.migration.live(
                     source, target, vm.domain, disks,
-                    target.settings.get(MIGRATION_ADDRESS) or target.address, self.timeout,
-                    self.bandwidth, progress=lambda s: report(dict(s, phase="migrating")))
+                    target.settings.get(MIGRATION_ADDRESS) or target.address,
+                    self.hv.storage.pool_name, self.timeout, self.bandwidth,
+                    progress=lambda s: report(dict(s, phase="migrating")))
             else:
                 report({"phase": "moving the definition"})
                 self.hv.migration.offline(source, target, vm.domain)

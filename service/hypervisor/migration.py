@@ -16,13 +16,17 @@ copied before by the caller.
 
 import concurrent.futures
 import time
+import xml.etree.ElementTree as ET
 
 import libvirt
 
+from service import templates
 from service.errors import HypervisorError, VmfabricError
 from service.hypervisor.domains import STATES
 from service.hypervisor.errors import is_missing
 
+# the namespace of vmfabric's domain metadata keeps its prefix when XML is rewritten
+ET.register_namespace("vmfabric", templates.METADATA_NS)
 LIVE_FLAGS = (libvirt.VIR_MIGRATE_LIVE | libvirt.VIR_MIGRATE_PERSIST_DEST
               | libvirt.VIR_MIGRATE_UNDEFINE_SOURCE | libvirt.VIR_MIGRATE_NON_SHARED_INC)
 OFFLINE_FLAGS = (libvirt.VIR_MIGRATE_OFFLINE | libvirt.VIR_MIGRATE_PERSIST_DEST
@@ -43,11 +47,12 @@ class Migration:
         self.connections = connections
         self._runner = concurrent.futures.ThreadPoolExecutor(8, "vmfabric-migrate")
 
-    def live(self, source, target, domain, disks, address, timeout, bandwidth=0, progress=None):
+    def live(self, source, target, domain, disks, address, pool, timeout, bandwidth=0,
+             progress=None):
         """Migrate running DOMAIN from SOURCE to TARGET (reached at ADDRESS), copying the top
-        layer of DISKS (target devs), at most BANDWIDTH MiB/s (0: no limit). PROGRESS(dict)
-        is called as it goes. Returns the completed job's statistics as the target saw them
-        (downtime, time, bytes)."""
+        layer of DISKS ({target dev: its file on TARGET}; volumes of POOL), at most
+        BANDWIDTH MiB/s (0: no limit). PROGRESS(dict) is called as it goes. Returns the
+        completed job's statistics as the target saw them (downtime, time, bytes)."""
         target_conn = self.connections.run(target, "connect for the migration", lambda c: c)
         params = {libvirt.VIR_MIGRATE_PARAM_URI: stream_uri(address),
                   libvirt.VIR_MIGRATE_PARAM_DISKS_URI: stream_uri(address),
@@ -56,21 +61,28 @@ class Migration:
             params[libvirt.VIR_MIGRATE_PARAM_BANDWIDTH] = int(bandwidth)
 
         def migrate(conn):
-            conn.lookupByName(domain).migrate3(target_conn, params, LIVE_FLAGS)
+            dom = conn.lookupByName(domain)
+            params[libvirt.VIR_MIGRATE_PARAM_DEST_XML] = file_disks(
+                dom.XMLDesc(libvirt.VIR_DOMAIN_XML_MIGRATABLE), pool, disks)
+            dom.migrate3(target_conn, params, LIVE_FLAGS)
 
         running = self._runner.submit(self.connections.run, source,
                                       f"migrate {domain} to {target.label}", migrate, timeout + 60)
         deadline = time.monotonic() + timeout
-        aborted = False
+        aborted = None
         while True:
             try:
                 running.result(timeout=POLL)
                 break
             except concurrent.futures.TimeoutError:
                 pass
-            if time.monotonic() > deadline and not aborted:
+            if aborted is None and time.monotonic() > deadline:
+                aborted = f"took longer than {timeout:g} s"
                 self._abort(source, domain)
-                aborted = True
+            elif aborted is None and not _alive(target_conn):
+                # QEMU's streams may go on without it, but nothing could finish the move there
+                aborted = f"lost {target.label}'s libvirtd"
+                self._abort(source, domain)
             elif progress is not None:
                 stats = self._stats(source, domain)
                 if stats:
@@ -79,8 +91,8 @@ class Migration:
             running.result()
         except VmfabricError as exc:
             if aborted:
-                raise HypervisorError(f"the migration of {domain} to {target.label} took "
-                                      f"longer than {timeout:g} s and was aborted") from exc
+                raise HypervisorError(f"the migration of {domain} to {target.label} {aborted} "
+                                      f"and was aborted") from exc
             raise
         return self.connections.run(target, f"read the migration of {domain}",
                                     lambda conn: _completed(conn, domain))
@@ -120,6 +132,30 @@ class Migration:
                                  lambda conn: conn.lookupByName(domain).abortJob())
         except VmfabricError:
             pass  # it ended by itself meanwhile
+
+
+def _alive(conn):
+    try:
+        return conn.isAlive() == 1
+    except libvirt.libvirtError:
+        return False
+
+
+def file_disks(xml, pool, disks):
+    """Domain XML whose DISKS ({target dev: path on the destination}), volumes of POOL, are
+    named by their files instead: libvirt checks a live migration's disk targets on the
+    destination by path, and a pool volume has none until the domain starts there."""
+    root = ET.fromstring(xml)
+    for disk in root.findall("devices/disk"):
+        source, target = disk.find("source"), disk.find("target")
+        if (disk.get("type") != "volume" or source is None or target is None
+                or source.get("pool") != pool or target.get("dev") not in disks):
+            continue
+        disk.set("type", "file")
+        for key in list(source.attrib):
+            del source.attrib[key]
+        source.set("file", disks[target.get("dev")])
+    return ET.tostring(root, encoding="unicode")
 
 
 def _completed(conn, domain):

@@ -93,3 +93,25 @@ def test_an_attach_killed_after_its_disk_was_made_is_rolled_back(faulty, lab, la
     assert faulty.api("DELETE", f"/vms/{vmid}", timeout=120).status_code == 204
     assert faulty.api("DELETE", f"/volumes/{volume['id']}").status_code == 204
     assert fleet_is_whole(lab_ctx.store, lab) == []
+
+
+def test_a_migration_killed_before_the_move_is_undone(faulty, lab, lab_ctx):
+    """Killed with the destination claimed and its disks made: the sync of another process
+    removes them there and gives the claim back; the VM runs where it was."""
+    created = faulty.api("POST", "/vms", timeout=120,
+                         json={"name": "crash-migrate", "instance_type": 1})
+    assert created.status_code == 201, created.text
+    vm = created.json()["vms"][0]
+    arm(faulty, "migrate.before_move")
+    try:
+        faulty.api("POST", f"/vms/{vm['id']}/actions", json={"action": "migrate"}, timeout=120)
+    except requests.ConnectionError:
+        pass  # the job runs in the request's process: it may die before or after answering
+    deadline = time.monotonic() + 30
+    while os.path.exists(os.path.join(faulty.armed, "migrate.before_move")):
+        assert time.monotonic() < deadline, "the point was not reached"
+        time.sleep(0.2)
+    assert settled(lab_ctx.store, lab, "crash-migrate") == []
+    stayed = lab_ctx.store.vms.get(vm["id"])
+    assert (stayed.pmid, stayed.target_pmid, stayed.state) == (vm["pmid"], None, "running")
+    assert faulty.api("DELETE", f"/vms/{vm['id']}", timeout=120).status_code == 204
