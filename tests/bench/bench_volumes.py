@@ -37,14 +37,15 @@ def timed(call):
     return time.perf_counter() - start, answer
 
 
-def wait_console(server, vmid, text, timeout=60):
+def wait_console(server, vmid, text, timeout=120):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         lines = server.api("GET", f"/vms/{vmid}/console", params={"lines": 400}).json()["lines"]
         if any(text in line for line in lines):
             return
         time.sleep(0.3)
-    raise RuntimeError(f"vm {vmid}: {text!r} not on its console within {timeout} s")
+    raise RuntimeError(f"vm {vmid}: {text!r} not on its console within {timeout} s; it shows:\n"
+                       + "\n".join(lines[-15:]))
 
 
 def action(server, volume_id, **body):
