@@ -80,6 +80,9 @@ def defaults(home=None):
             "migration_timeout": 600,
             # MiB/s a migration's streams may use (0: as fast as they go)
             "migration_bandwidth": 0,
+            # what a new VM may grow to while it runs, as a multiple of its size: vCPUs
+            # hot-plugged, memory given back by its balloon (1: no live growth)
+            "headroom": {"cpu": 2, "ram": 2},
         },
         "state_dir": os.path.join(home, "state"),
     }
@@ -191,6 +194,11 @@ def _check(data):
     if isinstance(bandwidth, bool) or not isinstance(bandwidth, int) or bandwidth < 0:
         raise ConfigError(f"compute.migration_bandwidth: MiB/s as a whole number (0: no limit), "
                           f"not {bandwidth!r}")
+    for resource, factor in data["compute"]["headroom"].items():
+        if resource not in ("cpu", "ram"):
+            raise ConfigError(f"compute.headroom.{resource}: unknown resource (cpu, ram)")
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 1 <= factor <= 16:
+            raise ConfigError(f"compute.headroom.{resource}: a factor from 1 to 16, not {factor!r}")
     from service.network.pools import pools_from_config
 
     pools_from_config(data["networks"])  # every network's settings, or a ConfigError naming one

@@ -57,9 +57,10 @@ IFNAME = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
 
 
 def render_domain(*, vmid, name, tid, image_id, cpu, ram_mb, domain_type, pool, console_log,
-                  cidata=None, nic=None):
+                  cidata=None, nic=None, max_cpu=None, max_ram_mb=None):
     """A VM's domain XML. CIDATA: its first-boot disk's volume; NIC: {mac, bridge} or
-    {mac, libvirt_network}."""
+    {mac, libvirt_network}; MAX_CPU, MAX_RAM_MB: what it may grow to live (at least its
+    size)."""
     check_vm_name(name)
     if domain_type not in ("kvm", "qemu"):
         raise ValidationError(f"domain_type: kvm or qemu, not {domain_type!r}", field="domain_type")
@@ -69,7 +70,8 @@ def render_domain(*, vmid, name, tid, image_id, cpu, ram_mb, domain_type, pool, 
     title = name if len(name) <= TITLE_MAX else name[:TITLE_MAX - 1] + "…"
     xml = environment().get_template("domain.xml.j2").render(
         vmid=int(vmid), name=name, title=title, tid=int(tid), image_id=int(image_id),
-        cpu=int(cpu), ram_mb=int(ram_mb), domain_type=domain_type, pool=pool,
+        cpu=int(cpu), ram_mb=int(ram_mb), max_cpu=max(int(cpu), int(max_cpu or 0)),
+        max_ram_mb=max(int(ram_mb), int(max_ram_mb or 0)), domain_type=domain_type, pool=pool,
         console_log=console_log, cidata=cidata, nic=nic)
     _check_domain(xml, vmid, name)
     return xml

@@ -9,7 +9,8 @@ it does is printed on the serial console, where tests and people read it:
     vmfabric-guest: hostname NAME
     vmfabric-guest: eth0 10.213.7.100/24 via 10.213.7.1
     vmfabric-guest: ssh ready
-    vmfabric-guest: disk vdb 1073741824 bytes  each disk: at boot, and each hot-plugged one
+    vmfabric-guest: disk vdb 1073741824 bytes  each disk: at boot, hot-plugged, or grown
+    vmfabric-guest: cpus 2 memory 1013452 kB  what it has, at boot and whenever that changes
     vmfabric-guest: tick N                     every second, N counting from boot
 
 The parsing relies on the layout vmfabric writes (service/network/cidata.py);
@@ -28,7 +29,9 @@ mount -t sysfs sysfs /sys
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
 echo "@MARKER@" > /dev/ttyS0
 say() { echo "vmfabric-guest: $*" > /dev/ttyS0; }
-for m in virtio_pci virtio_net virtio_blk ata_piix sr_mod isofs; do modprobe "$m" 2>/dev/null; done
+for m in virtio_pci virtio_net virtio_blk virtio_balloon ata_piix sr_mod isofs; do
+  modprobe "$m" 2>/dev/null
+done
 
 dev=""
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
@@ -64,15 +67,23 @@ else
 fi
 
 # init must never exit (that would panic the kernel): report every disk (those there at boot,
-# then each that appears), count seconds
+# each that appears, each that changes size), bring hot-plugged vCPUs online, report the
+# vCPUs and memory the guest has whenever that changes, count seconds
 before=" "
+shape=""
 n=0
 while true; do
-  now=" $(ls /sys/block | tr '\n' ' ')"
-  for d in $now; do
-    case "$before" in *" $d "*) ;; *) say "disk $d $(( $(cat /sys/block/$d/size) * 512 )) bytes" ;; esac
+  now=" "
+  for d in $(ls /sys/block); do now="$now$d:$(( $(cat /sys/block/$d/size) * 512 )) "; done
+  for entry in $now; do
+    case "$before" in *" $entry "*) ;; *) say "disk ${entry%%:*} ${entry#*:} bytes" ;; esac
   done
   before="$now"
+  for cpu in /sys/devices/system/cpu/cpu[0-9]*/online; do
+    [ "$(cat "$cpu" 2>/dev/null)" = 0 ] && echo 1 > "$cpu"
+  done
+  seen="cpus $(grep -c ^processor /proc/cpuinfo) memory $(sed -n 's/^MemTotal: *//p' /proc/meminfo)"
+  [ "$seen" != "$shape" ] && say "$seen" && shape="$seen"
   n=$((n + 1))
   say "tick $n"
   sleep 1

@@ -1,8 +1,8 @@
 """The lab guest's initramfs: busybox, the kernel modules it needs, dropbear and its libraries.
 
-Modules: the NIC (virtio_net), disks (virtio_blk), the IDE CD-ROM that carries
-the cidata disk (ata_piix, sr_mod, isofs) and what they depend on, with a
-modules.dep made by busybox depmod. dropbear comes from Debian's dropbear-bin
+Modules: the NIC (virtio_net), disks (virtio_blk), the memory balloon (virtio_balloon),
+the IDE CD-ROM that carries the cidata disk (ata_piix, sr_mod, isofs) and what they
+depend on, with a modules.dep made by busybox depmod. dropbear comes from Debian's dropbear-bin
 with the libraries it links (from its dependencies' packages and this machine).
 """
 
@@ -16,7 +16,8 @@ from service.errors import LabError
 from service.util import run
 from vmfabric_lab.guest_init import INIT
 
-MODULES = ("virtio_pci", "virtio_net", "virtio_blk", "ata_piix", "sr_mod", "isofs")
+MODULES = ("virtio_pci", "virtio_net", "virtio_blk", "virtio_balloon", "ata_piix", "sr_mod",
+           "isofs")
 # the guest's SSH server and its libraries' packages
 DROPBEAR_PACKAGES = ("dropbear-bin", "libtomcrypt1", "libtommath1", "libgmp10")
 BINARIES = ("usr/sbin/dropbear", "usr/bin/dropbearconvert")

@@ -1,4 +1,4 @@
-"""`vmfabric vm migrate ...`: what is done to VMs after they are made."""
+"""`vmfabric vm migrate | resize ...`: what is done to VMs after they are made."""
 
 import sys
 
@@ -52,3 +52,30 @@ def vm_migrate(client, vmid, pmid, as_json):
                  if result.get("time_ms") is not None else "")
         click.echo(f"vm {vmid}: {result['mode']} migration from pm {result['from']} to pm "
                    f"{result['to']} done{extra}")
+
+
+@vm.command("resize")
+@click.argument("vmid", type=int)
+@click.option("--type", "tid", type=int, help="The instance type to resize to.")
+@click.option("--cpu", type=click.IntRange(1), help="vCPUs.")
+@click.option("--ram", type=click.IntRange(1), help="Memory, MB.")
+@click.option("--disk", type=click.IntRange(1), help="Disk, GB (disks only grow).")
+@json_option
+@pass_client
+def vm_resize(client, vmid, tid, cpu, ram, disk, as_json):
+    """Resize a VM: live within its headroom, otherwise at its next start."""
+    sizes = {key: value for key, value in (("instance_type", tid), ("cpu", cpu), ("ram", ram),
+                                           ("disk", disk)) if value is not None}
+    if not sizes:
+        raise click.UsageError("give --type, or --cpu, --ram or --disk")
+    data = client.call("POST", f"/vms/{vmid}/actions", {"action": "resize", **sizes})
+    emit(click.get_current_context(), data, [data["vm"]], RESIZE_COLUMNS)
+    pending = data["vm"]["pending_resize"]
+    if pending and not as_json:
+        click.echo(f"vm {vmid}: {pending['cpu']} vCPUs and {pending['ram']} MB from its next "
+                   f"start (it holds the larger size until then)")
+
+
+RESIZE_COLUMNS = [("VMID", "id"), ("STATE", "state"), ("CPU", lambda v: v["resources"]["cpu"]),
+                  ("RAM MB", lambda v: v["resources"]["ram"]),
+                  ("DISK GB", lambda v: v["resources"]["disk"]), ("TYPE", "instance_type")]

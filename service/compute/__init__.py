@@ -1,14 +1,18 @@
 """What can be done to VMs; each capability is a module of its own.
 
 ``Compute`` is the one object the API and the sync loop hold: it hands each
-request to the module that does it (create, destroy, power, migrate, console).
+request to the module that does it (create, destroy, power, resize, migrate,
+console).
 """
+
+import dataclasses
 
 from service.compute.console import Consoles
 from service.compute.create import Creator
 from service.compute.destroy import Destroyer
 from service.compute.launch import Launcher
 from service.compute.migrate import Migrator
+from service.compute.resize import Resizer
 from service.compute.power import ALLOWED_FROM, Power  # noqa: F401  (the API's action list)
 from service.identity.quotas import Quotas
 from service.network.ipam import Allocator
@@ -16,6 +20,7 @@ from service.network.ipam import Allocator
 
 class Compute:
     def __init__(self, config, store, scheduler, hypervisors, process, access, jobs):
+        self.store = store
         self.access = access
         # guests' known_hosts needs rewriting after a create or destroy only where guests
         # get addresses: with no network configured, there is nothing to write
@@ -26,6 +31,7 @@ class Compute:
         self.destroyer = Destroyer(store, hypervisors, process)
         self.powers = Power(store, hypervisors)
         self.consoles = Consoles(store, hypervisors)
+        self.resizer = Resizer(store, hypervisors, self.creator)
         self.migrator = Migrator(config, store, scheduler, hypervisors, self.launcher, jobs,
                                  process)
 
@@ -51,7 +57,14 @@ class Compute:
             self._refresh_access()
 
     def power(self, vmid, action):
-        return self.powers.act(vmid, action)
+        vm = self.powers.act(vmid, action)
+        if action == "start":
+            self.resizer.started(vmid)  # a resize waiting for this start has taken effect
+            vm = dataclasses.replace(self.store.vms.get(vmid), state=vm.state)
+        return vm
+
+    def resize(self, vmid, tid=None, cpu=None, ram_mb=None, disk_gb=None):
+        return self.resizer.resize(vmid, tid, cpu, ram_mb, disk_gb)
 
     def migrate(self, vmid, pmid=None, user_id=None):
         """The migration job of VMID (to PMID, or where the placement policy says)."""

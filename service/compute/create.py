@@ -42,6 +42,7 @@ class Creator:
         self.process = process
         self.quotas = quotas
         self.max_attempts = int(config["placement"]["max_attempts"])
+        self.headroom = config["compute"]["headroom"]
         self.default_keys = guestkeys.installation_key(config["ssh"]["private_key"])
 
     def request_for(self, tid, image_id=None):
@@ -80,6 +81,8 @@ class Creator:
         keys = [guestkeys.new_host_key(f"vmfabric-guest {n}") for n in names]
         rows = [{"name": n, "tid": itype["tid"], "image_id": image["id"], "cpu": request.cpu,
                  "ram_mb": request.ram_mb, "disk_gb": request.disk_gb,
+                 "max_cpu": math.ceil(request.cpu * self.headroom["cpu"]),
+                 "max_ram_mb": math.ceil(request.ram_mb * self.headroom["ram"]),
                  "ssh_keys": list(boot.ssh_keys), "user_data": boot.user_data,
                  "host_key": public, "cluster_id": cluster_id, "user_id": user_id}
                 for n, (_, public) in zip(names, keys)]

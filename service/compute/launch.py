@@ -39,7 +39,8 @@ class Launcher:
             self._first_boot_disk(vm, pm, host_private)
         xml = templates.render_domain(
             vmid=vm.id, name=vm.name, tid=vm.tid, image_id=image["id"], cpu=vm.cpu,
-            ram_mb=vm.ram_mb, domain_type=pm.domain_type, pool=self.hv.storage.pool_name,
+            ram_mb=vm.ram_mb, max_cpu=vm.max_cpu, max_ram_mb=vm.max_ram_mb,
+            domain_type=pm.domain_type, pool=self.hv.storage.pool_name,
             console_log=f"{self.pool_path(pm)}/{naming.console(vm.id)}",
             cidata=naming.cidata(vm.id) if with_disk else None, nic=self._nic(vm, pm))
         self.hv.domains.define_and_start(pm, xml)

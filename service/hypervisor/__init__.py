@@ -12,6 +12,7 @@ from service.hypervisor.devices import Devices
 from service.hypervisor.domains import Domains
 from service.hypervisor.errors import Unreachable  # noqa: F401  (for callers)
 from service.hypervisor.migration import Migration
+from service.hypervisor.sizing import Sizing
 from service.hypervisor.storage import Storage
 
 
@@ -27,6 +28,7 @@ class Hypervisors:
         self.domains = Domains(self.connections)
         self.devices = Devices(self.connections)
         self.migration = Migration(self.connections)
+        self.sizing = Sizing(self.connections)
 
     def forget(self, pm):
         self.connections.forget(pm)

@@ -54,10 +54,15 @@ class Quotas:
 
     def guard_volume(self, conn, size_gb, user_id):
         """Inside the volume's creation: its size fits its user's disk quota."""
+        self.guard_more(conn, user_id, [0, 0, size_gb, 0])
+
+    def guard_more(self, conn, user_id, asked):
+        """Inside a claim's transaction: USER_ID may hold ASKED ([cpu, ram_mb, disk_gb, vms])
+        more (a volume, a resize)."""
         found = conn.execute(LOCK_USER, {"user_id": user_id}).first() if user_id else None
         allowed = limits(found.role, found.quota, self.defaults) if found else None
-        if allowed is not None:
-            self._check(conn, user_id, allowed, [0, 0, size_gb, 0])
+        if allowed is not None and any(amount > 0 for amount in asked):
+            self._check(conn, user_id, allowed, [max(0, amount) for amount in asked])
 
     @staticmethod
     def _check(conn, user_id, allowed, asked):

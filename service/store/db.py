@@ -15,6 +15,7 @@ from service.store.leases import LeaseRepo, ProcessRepo
 from service.store.moves import MoveRepo
 from service.store.pms import PmRepo
 from service.store.prepared import PreparedRead, ReadConnections
+from service.store.resizes import ResizeRepo
 from service.store.users import UserRepo
 from service.store.volumes import VolumeRepo
 from service.store.vms import VmRepo
@@ -75,6 +76,7 @@ class Store:
         self.events = EventRepo(self)
         self.volumes = VolumeRepo(self)
         self.moves = MoveRepo(self)
+        self.resizes = ResizeRepo(self)
 
     @contextlib.contextmanager
     def write(self):

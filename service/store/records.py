@@ -125,6 +125,11 @@ class Vm:
     user_id: int | None = None
     # while migrating: the host it is moving to (claimed there too until the move ends)
     target_pmid: int | None = None
+    # the headroom its domain has for live growth (0: none), and a resize waiting for its
+    # next start ({cpu, ram_mb}: the claim holds the larger sizes until then)
+    max_cpu: int = 0
+    max_ram_mb: int = 0
+    pending: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_row(cls, row):

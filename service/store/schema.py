@@ -159,6 +159,12 @@ vms = sa.Table(
     # while it migrates: the host it is moving to, which holds a claim for it until the
     # move ends (then pmid becomes it, or the claim is given back)
     sa.Column("target_pmid", sa.Integer, nullable=True),
+    # the headroom its domain was defined with: it grows live up to these (0: none)
+    sa.Column("max_cpu", sa.Integer, nullable=False, default=0),
+    sa.Column("max_ram_mb", sa.Integer, nullable=False, default=0),
+    # a resize applied at its next start ({cpu, ram_mb}); until then it holds the larger of
+    # the two sizes
+    sa.Column("pending", sa.JSON, nullable=False, default=dict),
     sqlite_autoincrement=True,
 )
 sa.Index("ix_vms_user", vms.c.user_id)

@@ -66,7 +66,9 @@ SCHEMAS = {
                 "pmid": {"type": ["integer", "null"]}, "state": STR,
                 "state_age": {"type": ["number", "null"]}, "domain": STR,
                 "resources": RES, "addresses": {"type": "array", "items": ADDRESS},
-                "cluster_id": {"type": ["integer", "null"]}, "error": STR, "created_at": NUM}),
+                "cluster_id": {"type": ["integer", "null"]}, "error": STR, "created_at": NUM,
+                "pending_resize": {"anyOf": [{"type": "null"},
+                                             _obj({"cpu": INT, "ram": INT})]}}),
     "VmList": _obj({"vms": {"type": "array", "items": {"$ref": "#/components/schemas/Vm"}}}),
     "VmOne": _obj({"vm": {"$ref": "#/components/schemas/Vm"}}),
     "VmCreate": _obj({
@@ -74,9 +76,12 @@ SCHEMAS = {
         "count": {"type": "integer", "minimum": 1, "maximum": 100},
         "preference": {"enum": list(PREFERENCES)},
     }, required=["name", "instance_type"]),
-    "VmAction": _obj({"action": {"enum": sorted(ALLOWED_FROM) + ["migrate"]},
+    "VmAction": _obj({"action": {"enum": sorted(ALLOWED_FROM) + ["migrate", "resize"]},
                       # migrate: the host to move to (default: the placement policy's choice)
-                      "pmid": POS}, required=["action"]),
+                      "pmid": POS,
+                      # resize: to an instance type, or to sizes (the others kept)
+                      "instance_type": POS, "cpu": AMOUNT, "ram": AMOUNT, "disk": AMOUNT},
+                     required=["action"]),
     "Console": _obj({"vmid": POS, "lines": {"type": "array", "items": STR}}),
     "VmSsh": _obj({"vmid": POS, "user": STR, "address": STR, "host_key": STR,
                    "known_hosts_line": STR, "identity_file": {"type": ["string", "null"]}}),
@@ -234,9 +239,9 @@ PATHS = {
     },
     "/vms/{vmid}/actions": {
         "parameters": [_id("vmid")],
-        "post": {"summary": "Power action (start, shutdown, stop, reboot, pause, resume: 200), "
-                            "or migrate (admins; live when running, cold when shut off): 202 "
-                            "and its job",
+        "post": {"summary": "Power action (start, shutdown, stop, reboot, pause, resume), resize "
+                            "(instance_type, or cpu, ram, disk): 200; or migrate (admins; live "
+                            "when running, cold when shut off): 202 and its job",
                  "requestBody": _body("VmAction"),
                  "responses": {"200": _json("VmOne"), "202": _json("JobOne", "Accepted"),
                                **_errors("400", "403", "404", "409", "422", "502")}},

@@ -87,7 +87,16 @@ def vm_action(vmid):
         return response
     if "pmid" in data:
         raise ValidationError("pmid: only a migration takes a host", field="pmid")
-    return jsonify(vm=present.vms([ctx().compute.power(vmid, data["action"])], ctx().store)[0])
+    sizes = {key: data[key] for key in ("instance_type", "cpu", "ram", "disk") if key in data}
+    if data["action"] == "resize":
+        vm = ctx().compute.resize(vmid, sizes.get("instance_type"), sizes.get("cpu"),
+                                  sizes.get("ram"), sizes.get("disk"))
+    elif sizes:
+        raise ValidationError(f"{sorted(sizes)[0]}: only a resize takes sizes",
+                              field=sorted(sizes)[0])
+    else:
+        vm = ctx().compute.power(vmid, data["action"])
+    return jsonify(vm=present.vms([vm], ctx().store)[0])
 
 
 @blueprint.get("/vms/<id:vmid>/console")
