@@ -83,6 +83,8 @@ def defaults(home=None):
             # what a new VM may grow to while it runs, as a multiple of its size: vCPUs
             # hot-plugged, memory given back by its balloon (1: no live growth)
             "headroom": {"cpu": 2, "ram": 2},
+            # snapshots each VM may keep
+            "max_snapshots": 5,
         },
         "state_dir": os.path.join(home, "state"),
     }
@@ -185,7 +187,7 @@ def _check(data):
         raise ConfigError("placement.max_attempts: must be at least 1")
     for section, keys in (("sync", ("interval", "host_timeout", "heartbeat", "dead_after")),
                           ("libvirt", ("call_timeout", "keepalive_interval", "keepalive_count")),
-                          ("compute", ("migration_timeout",))):
+                          ("compute", ("migration_timeout", "max_snapshots"))):
         for key in keys:
             if not data[section][key] > 0:
                 raise ConfigError(f"{section}.{key}: must be a positive number of seconds, "

@@ -120,3 +120,18 @@ def render_disk(*, pool, volume, target, serial):
     if root.find("source").get("volume") != volume or root.find("target").get("dev") != target:
         raise ValueError(f"rendered disk XML for {volume!r} is malformed")
     return xml
+
+
+SNAPSHOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def render_snapshot(*, name, description):
+    """A domain snapshot's XML: NAME is vmfabric's, DESCRIPTION the user's name for it."""
+    if not SNAPSHOT_NAME.match(name):
+        raise ValidationError(f"name: {name!r} is not a snapshot name", field="name")
+    xml = environment().get_template("snapshot.xml.j2").render(name=name,
+                                                               description=description)
+    root = ET.fromstring(xml)
+    if root.findtext("name") != name or root.findtext("description") != description:
+        raise ValueError(f"rendered snapshot XML for {name!r} is malformed")
+    return xml

@@ -59,6 +59,9 @@ class Volumes:
         the VM's host first. All or nothing: on any failure the volume is available where
         it was, and a disk made or copied for this attach is removed with its claim."""
         vm = self.store.vms.get(vmid)
+        if self.store.snapshots.of_vm(vmid):
+            raise Conflict(f"vm {vmid} has snapshots, which a raw volume cannot be part of; "
+                           f"delete them first")
         if vm.state not in ATTACHABLE_VM_STATES or vm.pmid is None:
             raise Conflict(f"vm {vmid} is {vm.state}; a volume attaches to a VM that is "
                            f"{', '.join(ATTACHABLE_VM_STATES)}")

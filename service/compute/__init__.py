@@ -13,6 +13,7 @@ from service.compute.destroy import Destroyer
 from service.compute.launch import Launcher
 from service.compute.migrate import Migrator
 from service.compute.resize import Resizer
+from service.compute.snapshots import Snapshotter
 from service.compute.power import ALLOWED_FROM, Power  # noqa: F401  (the API's action list)
 from service.identity.quotas import Quotas
 from service.network.ipam import Allocator
@@ -31,6 +32,7 @@ class Compute:
         self.destroyer = Destroyer(store, hypervisors, process)
         self.powers = Power(store, hypervisors)
         self.consoles = Consoles(store, hypervisors)
+        self.snapshots = Snapshotter(config, store, hypervisors)
         self.resizer = Resizer(store, hypervisors, self.creator)
         self.migrator = Migrator(config, store, scheduler, hypervisors, self.launcher, jobs,
                                  process)
@@ -64,10 +66,12 @@ class Compute:
         return vm
 
     def resize(self, vmid, tid=None, cpu=None, ram_mb=None, disk_gb=None):
+        self.snapshots.refuse_if_any(vmid, "a resize (a revert would bring the old size back)")
         return self.resizer.resize(vmid, tid, cpu, ram_mb, disk_gb)
 
     def migrate(self, vmid, pmid=None, user_id=None):
         """The migration job of VMID (to PMID, or where the placement policy says)."""
+        self.snapshots.refuse_if_any(vmid, "a migration (it copies the disk as it is now)")
         return self.migrator.start(vmid, pmid, user_id)
 
     def console(self, vmid, lines=50):

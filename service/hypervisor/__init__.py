@@ -13,6 +13,7 @@ from service.hypervisor.domains import Domains
 from service.hypervisor.errors import Unreachable  # noqa: F401  (for callers)
 from service.hypervisor.migration import Migration
 from service.hypervisor.sizing import Sizing
+from service.hypervisor.snapshots import Snapshots
 from service.hypervisor.storage import Storage
 
 
@@ -29,6 +30,7 @@ class Hypervisors:
         self.devices = Devices(self.connections)
         self.migration = Migration(self.connections)
         self.sizing = Sizing(self.connections)
+        self.snapshots = Snapshots(self.connections)
 
     def forget(self, pm):
         self.connections.forget(pm)

@@ -6,7 +6,7 @@ from service import diagnose
 from service.errors import Conflict, HypervisorError, NotFound
 
 NOT_FOUND = {libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_NO_STORAGE_VOL,
-             libvirt.VIR_ERR_NO_STORAGE_POOL}
+             libvirt.VIR_ERR_NO_STORAGE_POOL, libvirt.VIR_ERR_NO_DOMAIN_SNAPSHOT}
 CONNECTION_LOST = {libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_RPC,
                    libvirt.VIR_ERR_NO_CONNECT, libvirt.VIR_ERR_INVALID_CONN}
 # errors of the connection itself (RPC, its transport), whatever their code

@@ -16,6 +16,7 @@ from service.store.moves import MoveRepo
 from service.store.pms import PmRepo
 from service.store.prepared import PreparedRead, ReadConnections
 from service.store.resizes import ResizeRepo
+from service.store.snapshots import SnapshotRepo
 from service.store.users import UserRepo
 from service.store.volumes import VolumeRepo
 from service.store.vms import VmRepo
@@ -77,6 +78,7 @@ class Store:
         self.volumes = VolumeRepo(self)
         self.moves = MoveRepo(self)
         self.resizes = ResizeRepo(self)
+        self.snapshots = SnapshotRepo(self)
 
     @contextlib.contextmanager
     def write(self):

@@ -172,6 +172,21 @@ sa.Index("ix_vms_pmid", vms.c.pmid)
 sa.Index("ix_vms_cluster", vms.c.cluster_id)
 sa.Index("ix_vms_state", vms.c.state)
 
+# checkpoints of a VM (internal snapshots in its disk, with its memory when it ran)
+snapshots = sa.Table(
+    "snapshots", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("vmid", sa.Integer, sa.ForeignKey("vms.id"), nullable=False),
+    sa.Column("name", sa.String(64), nullable=False),
+    # its name in libvirt (vmfabric's, never the user's text)
+    sa.Column("libvirt_name", sa.String(64), nullable=False),
+    # the VM's state when it was taken (a revert brings that back)
+    sa.Column("vm_state", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("vmid", "name"),
+    sqlite_autoincrement=True,
+)
+
 # block storage: raw virtual disks of any size, on the host of the VM they serve
 volumes = sa.Table(
     "volumes", metadata,

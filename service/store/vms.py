@@ -149,6 +149,7 @@ class VmRepo:
             _unclaim(conn, vm)
             self.store.addresses.release(conn, vmid)
             self.store.volumes.release_vm(conn, vmid)
+            self.store.snapshots.forget_vm(conn, vmid)
             conn.execute(DELETE_VM, {"by_id": vmid})
 
     def set_state(self, vmid, state, error="", owner=None):

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 blueprint = Blueprint("v1", __name__)
 
-from service.api.v1 import catalog, clusters, identity, pms, vms, volumes, openapi  # noqa: E402,F401  (routes)
+from service.api.v1 import (catalog, clusters, identity, pms, snapshots, vms,  # noqa: E402,F401
+                            volumes, openapi)  # (routes)

@@ -29,6 +29,7 @@ RATIO = {"type": "number", "exclusiveMinimum": 0, "maximum": 1000}
 # printable text: no control characters (XML cannot carry them), not only spaces
 NAME = {"type": "string", "minLength": 1, "maxLength": 4096,
         "pattern": "^(?=[\\s\\S]*\\S)[^\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff\\ufffe\\uffff]*$"}
+SNAPSHOT_NAME = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"}
 LIMITS = {"limit": 10000, "lines": 10000, "offset": MAX_ID}
 ADDRESS = _obj({"network": STR, "ip": STR, "mac": STR})
 # what a guest is given at first boot (public keys that log in, the user's cloud-config)
@@ -125,6 +126,11 @@ SCHEMAS = {
                                        "deleting", "deleted", "missing"]},
                     "pmid": {"type": ["integer", "null"]}, "vmid": {"type": ["integer", "null"]},
                     "target": {"type": ["string", "null"]}, "error": STR, "created_at": NUM}),
+    "Snapshot": _obj({"name": STR, "vm_state": STR, "created_at": NUM}),
+    "SnapshotOne": _obj({"snapshot": {"$ref": "#/components/schemas/Snapshot"}}),
+    "SnapshotList": _obj({"snapshots": {"type": "array",
+                                        "items": {"$ref": "#/components/schemas/Snapshot"}}}),
+    "SnapshotCreate": _obj({"name": SNAPSHOT_NAME}),
     "VolumeOne": _obj({"volume": {"$ref": "#/components/schemas/Volume"}}),
     "VolumeList": _obj({"volumes": {"type": "array",
                                     "items": {"$ref": "#/components/schemas/Volume"}}}),
@@ -375,6 +381,28 @@ PATHS = {
                                _q("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
                                _q("before", POS)],
                 "responses": {"200": _json("EventList"), **_errors("401", "422")}},
+    },
+    "/vms/{vmid}/snapshots": {
+        "parameters": [_id("vmid")],
+        "get": {"summary": "The VM's snapshots",
+                "responses": {"200": _json("SnapshotList"), **_errors("404")}},
+        "post": {"summary": "Take a snapshot (its disk, and its memory when it runs)",
+                 "requestBody": _body("SnapshotCreate"),
+                 "responses": {"201": _json("SnapshotOne", "Taken"),
+                               **_errors("400", "404", "409", "422", "502")}},
+    },
+    "/vms/{vmid}/snapshots/{name}/revert": {
+        "parameters": [_id("vmid"), {"name": "name", "in": "path", "required": True,
+                                     "schema": SNAPSHOT_NAME}],
+        "post": {"summary": "Bring the VM back to the snapshot (running where it was, if it ran)",
+                 "responses": {"200": _json("VmOne"), **_errors("404", "409", "502")}},
+    },
+    "/vms/{vmid}/snapshots/{name}": {
+        "parameters": [_id("vmid"), {"name": "name", "in": "path", "required": True,
+                                     "schema": SNAPSHOT_NAME}],
+        "delete": {"summary": "Delete a snapshot",
+                   "responses": {"204": {"description": "Deleted"},
+                                 **_errors("404", "409", "502")}},
     },
     "/volumes": {
         "get": {"summary": "List volumes", "responses": {"200": _json("VolumeList")}},

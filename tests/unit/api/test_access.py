@@ -43,14 +43,14 @@ def world(ctx):
         volume = ctx.volumes.create(f"{name}-disk", 1, user_id=user.id)
         owned[name] = {"vmid": vm.id, "cluster_id": cluster["id"], "job_id": job["id"],
                        "token_id": owned[f"{name}_token"], "volume_id": volume.id, "pmid": 1,
-                       "username": name}
+                       "username": name, "name": "snap"}
     return app, tokens, owned
 
 
 def call(app, method, path, token=None, values=None):
     url = "/api/v1" + path.format(**(values or {"vmid": 1, "cluster_id": 1, "job_id": 1,
                                                 "token_id": 1, "volume_id": 1, "pmid": 1,
-                                                "username": "x"}))
+                                                "username": "x", "name": "x"}))
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return app.test_client().open(url, method=method, json={}, headers=headers)
 

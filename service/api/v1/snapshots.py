@@ -1,0 +1,41 @@
+"""/api/v1/vms/{vmid}/snapshots: a VM's checkpoints, to revert to."""
+
+from flask import jsonify
+
+from service.api.context import ctx
+from service.api.v1 import blueprint, present
+from service.api.v1.validate import body
+from service.api.v1.vms import mine
+
+
+def snapshot(row):
+    return {"name": row["name"], "vm_state": row["vm_state"], "created_at": row["created_at"]}
+
+
+@blueprint.post("/vms/<id:vmid>/snapshots")
+def take_snapshot(vmid):
+    mine(vmid)
+    data = body("SnapshotCreate")
+    response = jsonify(snapshot=snapshot(ctx().compute.snapshots.take(vmid, data["name"])))
+    response.status_code = 201
+    return response
+
+
+@blueprint.get("/vms/<id:vmid>/snapshots")
+def list_snapshots(vmid):
+    mine(vmid)
+    return jsonify(snapshots=[snapshot(row) for row in ctx().store.snapshots.of_vm(vmid)])
+
+
+@blueprint.post("/vms/<id:vmid>/snapshots/<name>/revert")
+def revert_snapshot(vmid, name):
+    mine(vmid)
+    vm = ctx().compute.snapshots.revert(vmid, name)
+    return jsonify(vm=present.vms([vm], ctx().store)[0])
+
+
+@blueprint.delete("/vms/<id:vmid>/snapshots/<name>")
+def delete_snapshot(vmid, name):
+    mine(vmid)
+    ctx().compute.snapshots.delete(vmid, name)
+    return "", 204

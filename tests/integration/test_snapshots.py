@@ -1,0 +1,73 @@
+"""Snapshots on the lab: a running guest's snapshot, reverted to later, brings its console
+counter back to where it was; the limit per VM holds; a VM with snapshots refuses to migrate."""
+
+import re
+import time
+
+import pytest
+
+from tests.conftest import ServerProcess, admin_token, free_port, write_config
+
+pytestmark = pytest.mark.lab
+TICK = re.compile(r"vmfabric-guest: tick (\d+)")
+
+
+@pytest.fixture(scope="module")
+def server(lab_ctx):
+    home = lab_ctx.config["home"]
+    config = dict(lab_ctx.config, compute=dict(lab_ctx.config["compute"], max_snapshots=2))
+    path = write_config(config, f"{home}/snapshot-server.yml")
+    srv = ServerProcess(path, free_port(), f"{home}/snapshot-server.log",
+                        token=admin_token(lab_ctx)).start()
+    yield srv
+    srv.kill()
+
+
+def ticks(server, vmid):
+    lines = server.api("GET", f"/vms/{vmid}/console", params={"lines": 3000}).json()["lines"]
+    return [int(m.group(1)) for m in map(TICK.search, lines) if m]
+
+
+def wait_ticks(server, vmid, until, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        counted = ticks(server, vmid)
+        if until(counted):
+            return counted
+        time.sleep(0.5)
+    raise AssertionError(f"vm {vmid}: the counter did not get there within {timeout} s")
+
+
+def test_a_revert_brings_the_guest_back_where_it_was(server):
+    vm = server.api("POST", "/vms", json={"name": "timetraveller", "instance_type": 1}).json()["vms"][0]
+    vmid = vm["id"]
+    counted = wait_ticks(server, vmid, lambda c: len(c) >= 3)
+    taken = server.api("POST", f"/vms/{vmid}/snapshots", json={"name": "before-upgrade"})
+    assert taken.status_code == 201, taken.text
+    at = ticks(server, vmid)[-1]
+    assert taken.json()["snapshot"]["vm_state"] == "running"
+    later = wait_ticks(server, vmid, lambda c: c[-1] >= at + 6)[-1]
+    reverted = server.api("POST", f"/vms/{vmid}/snapshots/before-upgrade/revert")
+    assert reverted.status_code == 200, reverted.text
+    assert reverted.json()["vm"]["state"] == "running"
+    # the counter starts again from where the snapshot was taken, not from later or from 1
+    after = wait_ticks(server, vmid, lambda c: len(c) > len(counted) and c[-1] < later)
+    resumed = next(t for t in after[after.index(later):] if t < later)
+    assert at - 1 <= resumed <= at + 3, (at, later, resumed)
+
+    # the limit per VM, names unique, and what a VM with snapshots refuses
+    assert server.api("POST", f"/vms/{vmid}/snapshots",
+                      json={"name": "before-upgrade"}).status_code == 409
+    assert server.api("POST", f"/vms/{vmid}/snapshots", json={"name": "second"}).status_code == 201
+    third = server.api("POST", f"/vms/{vmid}/snapshots", json={"name": "third"})
+    assert third.status_code == 409 and "max_snapshots" in third.json()["error"]["message"]
+    bad = server.api("POST", f"/vms/{vmid}/snapshots", json={"name": "no spaces"})
+    assert bad.status_code == 422
+    migrate = server.api("POST", f"/vms/{vmid}/actions", json={"action": "migrate"})
+    assert migrate.status_code == 409 and "snapshot" in migrate.json()["error"]["message"]
+    listed = server.api("GET", f"/vms/{vmid}/snapshots").json()["snapshots"]
+    assert [s["name"] for s in listed] == ["before-upgrade", "second"]
+    for name in ("before-upgrade", "second"):
+        assert server.api("DELETE", f"/vms/{vmid}/snapshots/{name}").status_code == 204
+    assert server.api("GET", f"/vms/{vmid}/snapshots").json()["snapshots"] == []
+    assert server.api("DELETE", f"/vms/{vmid}").status_code == 204
