@@ -3,8 +3,11 @@ once, its volume's data comes along), a shut-off one moves cold and boots there,
 refuses before anything moves, and a destination whose libvirtd dies mid-migration leaves
 the guest running where it was and nothing on the destination."""
 
+import json
+import os
 import re
 import subprocess
+import sys
 import time
 
 import pytest
@@ -138,9 +141,14 @@ def test_a_shut_off_guest_moves_cold_and_boots_there(server, lab, lab_ctx):
     wait_console(server, vm["id"], lambda lines: GUEST_MARKER in lines, "the marker")
     stopped = server.api("POST", f"/vms/{vm['id']}/actions", json={"action": "stop"})
     assert stopped.json()["vm"]["state"] == "shutoff"
-    job = finished(server, migrate(server, vm["id"]))
-    assert job["state"] == "succeeded", job["error"]
-    assert job["result"]["mode"] == "cold"
+    # through the command line, which waits for the job
+    vmfabric = os.path.join(os.path.dirname(sys.executable), "vmfabric")
+    cli = subprocess.run([vmfabric, "--url", server.url, "vm", "migrate", str(vm["id"]), "--json"],
+                         capture_output=True, text=True, timeout=300,
+                         env=dict(os.environ, VMFABRIC_TOKEN=server.token))
+    assert cli.returncode == 0, cli.stderr
+    job = json.loads(cli.stdout)
+    assert job["state"] == "succeeded" and job["result"]["mode"] == "cold"
     target = job["result"]["to"]
     assert on_host(lab, lab_ctx, vm["pmid"], vm["id"]) == set()
     started = server.api("POST", f"/vms/{vm['id']}/actions", json={"action": "start"})
