@@ -1,0 +1,52 @@
+"""consolidate: free as many hosts as possible, so the freed ones can be powered off.
+
+Hosts are tried from the least loaded up: each is emptied only if every one of
+its VMs fits elsewhere (best fit: onto the host it leaves the least room on, so
+the others fill up), otherwise it is kept and its VMs stay. A host that takes a
+VM is kept, so no VM moves twice, and an emptied host takes nothing back.
+``max_moves`` stops it before a host that would go past it (never halfway
+through one). The order of the plan is the order of work.
+"""
+
+import numpy as np
+
+
+def plan(fleet, options):
+    """(moves, hosts it could not help: [] for this goal)."""
+    limit = options.get("max_moves")
+    moves = []
+    util = fleet.utilisation()
+    load = util.max(axis=0) + util.mean(axis=0) / 10  # the scarcest resource, then the rest
+    kept = (fleet.count == 0) | (fleet.pinned > 0)  # empty, or holding a VM that cannot move
+    for row in [int(i) for i in np.argsort(load, kind="stable")]:
+        if kept[row]:
+            continue
+        kept[row] = True
+        leaving = sorted(fleet.vms_on(row),
+                         key=lambda vm: -float((vm.need * fleet.inv_cap[:, row]).max()))
+        if limit is not None and len(moves) + len(leaving) > limit:
+            break
+        staged = []
+        for vm in leaving:
+            target = _best_fit(fleet, vm, row, fleet.count == 0)
+            if target is None:
+                break
+            staged.append((vm, fleet.move(vm, target)))
+        if len(staged) < len(leaving):
+            for vm, move in reversed(staged):
+                fleet.undo(vm, move)
+            continue
+        moves.extend(move for _, move in staged)
+        kept[[fleet.row_of[move.target] for _, move in staged]] = True
+        fleet.open[row] = False
+    return moves, []
+
+
+def _best_fit(fleet, vm, row, unwanted):
+    """The host that VM leaves the least room on, among those that hold VMs (an empty one
+    would free nothing; an emptied one is closed)."""
+    mask = fleet.fits(vm, [row]) & ~unwanted
+    if not mask.any():
+        return None
+    leftover = ((fleet.cap - fleet.used - vm.need[:, None]) * fleet.inv_cap).sum(axis=0)
+    return int(np.argmin(np.where(mask, leftover, np.inf)))
