@@ -13,6 +13,7 @@ from service.network.access import GuestAccess
 from service.placement.scheduler import Scheduler
 from service.process import Process
 from service.store import Store
+from service.rebalance.runner import Rebalancer
 from service.volumes import Volumes
 
 
@@ -30,6 +31,7 @@ class Context:
     tokens: Tokens
     accounts: Accounts
     volumes: Volumes
+    rebalancer: Rebalancer
     sync: object = None
 
     def start(self, sync_loop=False):
@@ -65,5 +67,6 @@ def build(config, keepalive=True):
     tokens = Tokens(store)
     accounts = Accounts(store, tokens, config["identity"]["token_ttl"])
     volumes = Volumes(store, hypervisors, process, compute.creator.quotas)
+    rebalancer = Rebalancer(store, compute.migrator, jobs, fleet, compute.launcher.allocator.pools)
     return Context(config, store, process, fleet, scheduler, hypervisors, compute, jobs, clusters,
-                   tokens, accounts, volumes)
+                   tokens, accounts, volumes, rebalancer)

@@ -55,6 +55,8 @@ RULES = {
     ("GET", "/images"): MEMBER, ("GET", "/types"): MEMBER, ("GET", "/policy"): MEMBER,
     ("GET", "/events"): MEMBER,
     ("PUT", "/policy"): ADMIN,
+    ("POST", "/rebalance"): ADMIN, ("POST", "/pms/{pmid}/drain"): ADMIN,
+    ("POST", "/pms/{pmid}/enable"): ADMIN, ("POST", "/pms/{pmid}/remove"): ADMIN,
     ("GET", "/pms"): ADMIN, ("POST", "/pms"): ADMIN, ("GET", "/pms/{pmid}"): ADMIN,
     ("POST", "/pms/discover"): ADMIN, ("GET", "/pms/{pmid}/hostkeys"): ADMIN,
     ("POST", "/pms/{pmid}/rekey"): ADMIN,

@@ -11,7 +11,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON."
 VM_COLUMNS = [("VMID", "id"), ("NAME", lambda v: v["name"][:40]), ("TYPE", "instance_type"),
               ("IMAGE", "image_id"), ("PMID", "pmid"), ("STATE", "state"),
               ("ADDRESS", lambda v: ", ".join(a["ip"] for a in v.get("addresses", [])))]
-PM_COLUMNS = [("PMID", "id"), ("ADDRESS", "address"), ("STATE", "state"),
+PM_COLUMNS = [("PMID", "id"), ("ADDRESS", "address"),
+              ("STATE", lambda p: p["state"] + (" (maintenance)" if p.get("maintenance") else "")),
               ("CPU", lambda p: f"{p['free']['cpu']}/{p['capacity']['cpu']}"),
               ("RAM MB", lambda p: f"{p['free']['ram']}/{p['capacity']['ram']}"),
               ("DISK GB", lambda p: f"{p['free']['disk']}/{p['capacity']['disk']}"),

@@ -49,6 +49,22 @@ class Migrator:
         """Claim a destination for VMID (PMID, or the placement policy's choice) and start
         the migration as a job; returns the job. Conflict, NoCapacity or ValidationError
         (with nothing claimed) when it cannot begin."""
+        vm, source, target = self._claim(vmid, pmid)
+        try:
+            return self.jobs.run("migrate", {"vmid": vmid, "from": source.id, "to": target.id},
+                                 lambda report: self._run(vm, source, target, report),
+                                 user_id=user_id, reports=True)
+        except BaseException:
+            self.store.moves.undo(vmid, vm.state)
+            raise
+
+    def migrate_now(self, vmid, pmid, report=lambda progress: None):
+        """Migrate VMID to PMID in this thread (a step of a rebalance); its result dict."""
+        vm, source, target = self._claim(vmid, pmid)
+        return self._run(vm, source, target, report)
+
+    def _claim(self, vmid, pmid):
+        """(the VM as it was, its source, its target) once the target is claimed."""
         vm = self.store.vms.get(vmid)
         if vm.state not in MOVABLE or vm.pmid is None:
             raise Conflict(f"vm {vmid} is {vm.state}; a migration needs it {', '.join(MOVABLE)}")
@@ -71,13 +87,7 @@ class Migrator:
                     self.store.moves.begin(vmid, chosen, self.process.id, changes), chosen)[1]))
         log.info("vm %s: migrating from %s to %s (%s)", vmid, source.label, target.label,
                  "live" if vm.state in LIVE else "cold")
-        try:
-            return self.jobs.run("migrate", {"vmid": vmid, "from": source.id, "to": target.id},
-                                 lambda report: self._run(vm, source, target, report),
-                                 user_id=user_id, reports=True)
-        except BaseException:
-            self.store.moves.undo(vmid, vm.state)
-            raise
+        return vm, source, target
 
     def _fits(self, vm, source):
         """A test of whether a host can take VM at all: the same domain type, and the guest
@@ -99,8 +109,9 @@ class Migrator:
             raise ValidationError(f"pmid: no pm {pmid}", field="pmid") from None
         if target.id == source.id:
             raise Conflict(f"vm {vm.id} is on {source.label} already")
-        if target.state != "up":
-            raise Conflict(f"{target.label} is {target.state}; a migration needs it up")
+        if not target.takes_vms:
+            now = "in maintenance" if target.maintenance else target.state
+            raise Conflict(f"{target.label} is {now}; a migration needs it up and taking VMs")
         if not fits(target):
             raise Conflict(f"{target.label} cannot take vm {vm.id}: it runs {target.domain_type} "
                            f"guests or puts them on another network than the VM's address")

@@ -49,7 +49,7 @@ class HostTable:
         used = [[pm.used_cpu for pm in pms], [pm.used_ram_mb for pm in pms],
                 [pm.used_disk_gb for pm in pms]]
         return cls(ids=[pm.id for pm in pms], cap=cap, used=used,
-                   up=[pm.state == "up" for pm in pms],
+                   up=[pm.takes_vms for pm in pms],
                    domain_type=[DOMAIN_TYPES.index(pm.domain_type)
                                 if pm.domain_type in DOMAIN_TYPES else -1 for pm in pms])
 

@@ -9,11 +9,12 @@ a goal is one module and one line in GOALS.
 import time
 
 from service.errors import ValidationError
-from service.rebalance.goals import balance, consolidate
+from service.rebalance.goals import balance, consolidate, drain
 
 GOALS = {
     "consolidate": consolidate.plan,
     "balance": balance.plan,
+    "drain": drain.plan,  # one host emptied (pm drain); options: {"pmid"}
 }
 
 

@@ -88,19 +88,55 @@ class PmRepo:
 
     def set_state(self, pmid, state, reason=""):
         with self.store.write() as conn:
-            conn.execute(pms.update().where(pms.c.id == pmid).values(state=state, reason=reason))
+            conn.execute(pms.update().where(pms.c.id == pmid).values(
+                state=state, reason=reason, down_since=_down_since(state)))
+
+    def set_maintenance(self, pmid, on):
+        """PMID takes no new VMs (ON) or takes them again."""
+        with self.store.write() as conn:
+            if conn.execute(pms.update().where(pms.c.id == pmid)
+                            .values(maintenance=bool(on))).rowcount != 1:
+                raise NotFound(f"no pm {pmid}")
+
+    def remove(self, pmid):
+        """Forget PMID, which must hold nothing: Conflict naming what it still holds."""
+        from service.store.schema import host_images, vms, volumes
+
+        with self.store.write() as conn:
+            self.get(pmid, conn)
+            held = conn.execute(sa.select(vms.c.id).where(
+                sa.or_(vms.c.pmid == pmid, vms.c.target_pmid == pmid))).scalars().all()
+            disks = conn.execute(sa.select(volumes.c.id).where(
+                sa.or_(volumes.c.pmid == pmid, volumes.c.pending_pmid == pmid),
+                volumes.c.state != "deleted")).scalars().all()
+            if held or disks:
+                what = ([f"vms {', '.join(map(str, held))}"] if held else []) + (
+                    [f"volumes {', '.join(map(str, disks))}"] if disks else [])
+                raise Conflict(f"pm {pmid} still holds {' and '.join(what)}; drain it first "
+                               f"(vmfabric pm drain {pmid})")
+            conn.execute(host_images.delete().where(host_images.c.pmid == pmid))
+            conn.execute(pms.delete().where(pms.c.id == pmid))
 
     def record_check(self, pmid, *, state, reason, unknown_domains=None):
         """What the periodic sync found: the host's state and the vmf-* domains no VM owns.
 
         Only a host that was up or down changes (a host never discovered stays new).
         """
-        values = {"state": state, "reason": reason, "checked_at": time.time()}
+        values = {"state": state, "reason": reason, "checked_at": time.time(),
+                  "down_since": _down_since(state)}
         if unknown_domains is not None:
             values["unknown_domains"] = sorted(unknown_domains)
         with self.store.write() as conn:
             conn.execute(pms.update().where(pms.c.id == pmid, pms.c.state.in_(("up", "down")))
                          .values(**values))
+
+
+def _down_since(state):
+    """The down_since a change to STATE leaves: kept while down, now when it goes down."""
+    if state != "down":
+        return None
+    return sa.case((pms.c.state == "down", sa.func.coalesce(pms.c.down_since, time.time())),
+                   else_=time.time())
 
 
 def _identities(conn):

@@ -66,10 +66,18 @@ class Pm:
     checked_at: float | None = None
     unknown_domains: list = dataclasses.field(default_factory=list)
     resolved: list = dataclasses.field(default_factory=list)
+    # drained by an operator: takes no new VMs; and since when it is down
+    maintenance: bool = False
+    down_since: float | None = None
 
     @classmethod
     def from_row(cls, row):
         return cls(**row)
+
+    @property
+    def takes_vms(self):
+        """Up and not in maintenance: new VMs (and migrations) may land here."""
+        return self.state == "up" and not self.maintenance
 
     @property
     def capacity(self):

@@ -36,6 +36,10 @@ pms = sa.Table(
     # the periodic sync's last look at the host, and vmf-* domains no VM owns
     sa.Column("checked_at", sa.Float),
     sa.Column("unknown_domains", sa.JSON, nullable=False, default=list),
+    # an operator's: the host takes no new VMs (drained; until `pm enable`)
+    sa.Column("maintenance", sa.Boolean, nullable=False, default=False),
+    # when the host was last seen going down (None while it is up)
+    sa.Column("down_since", sa.Float),
     sa.UniqueConstraint("address", "port", name="uq_pm_address_port"),
     sa.CheckConstraint("used_cpu >= 0 AND used_ram_mb >= 0 AND used_disk_gb >= 0",
                        name="ck_pm_used_nonnegative"),

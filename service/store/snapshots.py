@@ -19,6 +19,10 @@ class SnapshotRepo:
         with self.store.read() as conn:
             return [dict(r._mapping) for r in conn.execute(OF_VM, {"of_vm": vmid})]
 
+    def vms_with_any(self):
+        with self.store.read() as conn:
+            return set(conn.execute(sa.select(snapshots.c.vmid).distinct()).scalars())
+
     def get(self, vmid, name):
         for row in self.of_vm(vmid):
             if row["name"] == name:

@@ -38,6 +38,7 @@ TRANSITION = (vms.update().where(vms.c.id == sa.bindparam("by_id"),
 # the guarded claim: matches only while the PM is up and has room for the demand
 CLAIM = (pms.update()
          .where(pms.c.id == sa.bindparam("on_pmid"), pms.c.state == "up",
+                pms.c.maintenance == sa.false(),
                 *[pms.c[used] + sa.bindparam(f"add_{cap}") <= pms.c[cap] for cap, used in RESOURCES])
          .values(vm_count=pms.c.vm_count + 1,
                  **{used: pms.c[used] + sa.bindparam(f"add_{cap}") for cap, used in RESOURCES}))

@@ -4,5 +4,5 @@ from flask import Blueprint
 
 blueprint = Blueprint("v1", __name__)
 
-from service.api.v1 import (catalog, clusters, identity, pms, snapshots, vms,  # noqa: E402,F401
-                            volumes, openapi)  # (routes)
+from service.api.v1 import (catalog, clusters, identity, pms, rebalance, snapshots,  # noqa: E402,F401
+                            vms, volumes, openapi)  # (routes)

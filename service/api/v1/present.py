@@ -51,6 +51,8 @@ def pm(record):
         "free": record.free.as_api(), "vms": record.vm_count,
         "discovered_at": record.discovered_at, "checked_at": record.checked_at,
         "unknown_domains": list(record.unknown_domains),
+        # drained: takes no new VMs; and since when it is down (a failed host's VMs wait)
+        "maintenance": record.maintenance, "down_since": record.down_since,
     }
 
 

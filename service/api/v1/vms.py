@@ -6,7 +6,8 @@ from service.api import auth
 from service.api.context import ctx
 from service.api.v1 import blueprint, present
 from service.api.v1.validate import body, query_int
-from service.api.v1.openapi import LIMITS, MAX_ID
+from service.api.ids import MAX_ID
+from service.api.v1.spec import LIMITS
 from service.compute.destroy import DONE
 from service.errors import Conflict, Forbidden, ValidationError
 

@@ -1,4 +1,4 @@
-"""Only hosts whose last discovery found them up (SSH and libvirtd answering)."""
+"""Only hosts that are up (SSH and libvirtd answering) and not in maintenance."""
 
 
 def host_mask(table, request):

@@ -58,7 +58,7 @@ def test_no_step_of_any_plan_overcommits(goal, seed):
                 vms.append((row, need))
                 left = [f - n for n, f in zip(need, left)]
     make = lambda: fleet_of(caps, vms)  # noqa: E731
-    plan = make_plan(make(), goal, {"threshold": {"cpu": 0.5, "ram_mb": 0.5}})
+    plan = make_plan(make(), goal, {"threshold": {"cpu": 0.5, "ram_mb": 0.5}, "pmid": 1})
     after = replay(make, plan)
     assert after.summary()["hosts_in_use"] == plan["after"]["hosts_in_use"]
 
@@ -123,3 +123,12 @@ def test_an_unknown_goal_is_refused_by_name():
 
     with pytest.raises(ValidationError, match="consolidate"):
         make_plan(thin()(), "tidy")
+
+
+def test_drain_empties_its_host_spreading_the_load():
+    make = lambda: fleet_of([(8, 8192, 100)] * 3,  # noqa: E731
+                            [(0, (2, 2048, 10)), (0, (2, 2048, 10)), (1, (4, 4096, 10))])
+    plan = make_plan(make(), "drain", {"pmid": 1})
+    assert sorted(m["vmid"] for m in plan["moves"]) == [1, 2] and plan["unresolved"] == []
+    after = replay(make, plan)
+    assert after.count[0] == 0 and after.count[2] >= 1  # the empty host took some

@@ -1,0 +1,121 @@
+"""The OpenAPI schemas and operations that came with day-2 operations: volumes, snapshots,
+rebalancing and host maintenance (merged into the document by openapi.py)."""
+
+from service.api.ids import MAX_ID
+from service.api.v1.spec import MAX_AMOUNT, NUM, POS, STR, body_of, errors, json_of, obj, path_id
+
+SNAPSHOT_NAME = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"}
+FRACTION = {"type": "number", "exclusiveMinimum": 0, "maximum": 1}
+MOVE = obj({"vmid": POS, "from": POS, "to": POS})
+SUMMARY = obj({"hosts_in_use": {"type": "integer"}, "lower_bound": {"type": "integer"},
+               "most_loaded": {"type": "object"}})
+PLAN = obj({"goal": STR, "moves": {"type": "array", "items": MOVE}, "before": SUMMARY,
+            "after": SUMMARY, "unresolved": {"type": "array", "items": {"type": "object"}},
+            "planned_in_s": NUM})
+
+SCHEMAS = {
+    "Snapshot": obj({"name": STR, "vm_state": STR, "created_at": NUM}),
+    "SnapshotOne": obj({"snapshot": {"$ref": "#/components/schemas/Snapshot"}}),
+    "SnapshotList": obj({"snapshots": {"type": "array",
+                                        "items": {"$ref": "#/components/schemas/Snapshot"}}}),
+    "SnapshotCreate": obj({"name": SNAPSHOT_NAME}),
+    "Volume": obj({"id": POS, "name": STR, "size": POS,
+                    "state": {"enum": ["available", "attaching", "attached", "detaching",
+                                       "deleting", "deleted", "missing"]},
+                    "pmid": {"type": ["integer", "null"]}, "vmid": {"type": ["integer", "null"]},
+                    "target": {"type": ["string", "null"]}, "error": STR, "created_at": NUM}),
+    "VolumeOne": obj({"volume": {"$ref": "#/components/schemas/Volume"}}),
+    "VolumeList": obj({"volumes": {"type": "array",
+                                    "items": {"$ref": "#/components/schemas/Volume"}}}),
+    "VolumeCreate": obj({"name": {"type": "string", "minLength": 1, "maxLength": 255,
+                                   "pattern": "^(?=[\\s\\S]*\\S)[^\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff\\ufffe\\uffff]*$"},
+                          "size": {"type": "integer", "minimum": 1, "maximum": MAX_AMOUNT}}),
+    "VolumeAction": obj({"action": {"enum": ["attach", "detach"]}, "vmid": POS},
+                         required=["action"]),
+    "RebalanceRequest": obj({"goal": {"enum": ["consolidate", "balance"]},
+                             "dry_run": {"type": "boolean"},
+                             "threshold": obj({"cpu": FRACTION, "ram": FRACTION,
+                                               "disk": FRACTION}, required=[]),
+                             "max_moves": {"type": "integer", "minimum": 0, "maximum": MAX_ID}},
+                            required=["goal"]),
+    "Plan": PLAN,
+    "PlanOne": obj({"plan": PLAN}),
+    "PlanJob": obj({"plan": PLAN, "job": {"$ref": "#/components/schemas/Job"}}),
+    "Drain": obj({"dry_run": {"type": "boolean"}}, required=[]),
+}
+
+PATHS = {
+    "/vms/{vmid}/snapshots": {
+        "parameters": [path_id("vmid")],
+        "get": {"summary": "The VM's snapshots",
+                "responses": {"200": json_of("SnapshotList"), **errors("404")}},
+        "post": {"summary": "Take a snapshot (its disk, and its memory when it runs)",
+                 "requestBody": body_of("SnapshotCreate"),
+                 "responses": {"201": json_of("SnapshotOne", "Taken"),
+                               **errors("400", "404", "409", "422", "502")}},
+    },
+    "/vms/{vmid}/snapshots/{name}/revert": {
+        "parameters": [path_id("vmid"), {"name": "name", "in": "path", "required": True,
+                                     "schema": SNAPSHOT_NAME}],
+        "post": {"summary": "Bring the VM back to the snapshot (running where it was, if it ran)",
+                 "responses": {"200": json_of("VmOne"), **errors("404", "409", "502")}},
+    },
+    "/vms/{vmid}/snapshots/{name}": {
+        "parameters": [path_id("vmid"), {"name": "name", "in": "path", "required": True,
+                                     "schema": SNAPSHOT_NAME}],
+        "delete": {"summary": "Delete a snapshot",
+                   "responses": {"204": {"description": "Deleted"},
+                                 **errors("404", "409", "502")}},
+    },
+    "/volumes": {
+        "get": {"summary": "List volumes", "responses": {"200": json_of("VolumeList")}},
+        "post": {"summary": "A raw disk of SIZE GB (made on the host of the first VM it is "
+                            "attached to)",
+                 "requestBody": body_of("VolumeCreate"),
+                 "responses": {"201": json_of("VolumeOne", "Created"),
+                               **errors("400", "409", "422")}},
+    },
+    "/volumes/{volume_id}": {
+        "parameters": [path_id("volume_id")],
+        "get": {"summary": "Show a volume (a destroyed one stays, deleted)",
+                "responses": {"200": json_of("VolumeOne"), **errors("404")}},
+        "delete": {"summary": "Destroy an available volume (409 while attached)",
+                   "responses": {"204": {"description": "Destroyed"},
+                                 **errors("404", "409", "502")}},
+    },
+    "/volumes/{volume_id}/actions": {
+        "parameters": [path_id("volume_id")],
+        "post": {"summary": "attach (to vmid: hot-plugged, kept in the domain's definition; "
+                            "moved to the VM's host first if it is elsewhere) or detach",
+                 "requestBody": body_of("VolumeAction"),
+                 "responses": {"200": json_of("VolumeOne"),
+                               **errors("400", "404", "409", "422", "502")}},
+    },
+    "/rebalance": {
+        "post": {"summary": "A plan of migrations toward a goal (consolidate: free hosts; "
+                            "balance: every host under a threshold); dry_run (the default) only "
+                            "plans, otherwise 202 and the job applying it",
+                 "requestBody": body_of("RebalanceRequest"),
+                 "responses": {"200": json_of("PlanOne"), "202": json_of("PlanJob", "Accepted"),
+                               **errors("400", "422")}},
+    },
+    "/pms/{pmid}/drain": {
+        "parameters": [path_id("pmid")],
+        "post": {"summary": "Put the host in maintenance (it takes no new VMs) and migrate its "
+                            "VMs away: 202, the plan and its job (dry_run: the plan only, 200)",
+                 "requestBody": body_of("Drain"),
+                 "responses": {"200": json_of("PlanOne"), "202": json_of("PlanJob", "Accepted"),
+                               **errors("400", "404", "422")}},
+    },
+    "/pms/{pmid}/remove": {
+        "parameters": [path_id("pmid")],
+        "post": {"summary": "Forget an empty host and drop it from the inventory (409 naming "
+                            "what it still holds)",
+                 "responses": {"200": json_of("PmOne"), **errors("404", "409")}},
+    },
+    "/pms/{pmid}/enable": {
+        "parameters": [path_id("pmid")],
+        "post": {"summary": "Take the host out of maintenance",
+                 "responses": {"200": json_of("PmOne"), **errors("404")}},
+    },
+}

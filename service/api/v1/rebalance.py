@@ -1,0 +1,48 @@
+"""/api/v1/rebalance and host maintenance: plans of migrations, applied as jobs (admins)."""
+
+from flask import g, jsonify
+
+from service.api.context import ctx
+from service.api.v1 import blueprint, present
+from service.api.v1.validate import body
+
+# the API's resource names as the rebalance model's
+RESOURCE_KEYS = {"cpu": "cpu", "ram": "ram_mb", "disk": "disk_gb"}
+
+
+def planned(plan, job):
+    """200 with the plan, or 202 with the plan and the job applying it."""
+    if job is None:
+        return jsonify(plan=plan)
+    response = jsonify(plan=plan, job=present.job(job))
+    response.status_code = 202
+    response.headers["Location"] = f"/api/v1/jobs/{job['id']}"
+    return response
+
+
+@blueprint.post("/rebalance")
+def rebalance():
+    data = body("RebalanceRequest")
+    options = {"threshold": {RESOURCE_KEYS[k]: v for k, v in data.get("threshold", {}).items()},
+               "max_moves": data.get("max_moves")}
+    plan = ctx().rebalancer.plan(data["goal"], options)
+    dry_run = data.get("dry_run", True)
+    return planned(plan, None if dry_run or not plan["moves"] else
+                   ctx().rebalancer.apply(plan, user_id=g.user.id))
+
+
+@blueprint.post("/pms/<id:pmid>/drain")
+def drain_pm(pmid):
+    data = body("Drain")
+    plan, job = ctx().rebalancer.drain(pmid, user_id=g.user.id, dry_run=data.get("dry_run", False))
+    return planned(plan, job)
+
+
+@blueprint.post("/pms/<id:pmid>/enable")
+def enable_pm(pmid):
+    return jsonify(pm=present.pm(ctx().rebalancer.enable(pmid)))
+
+
+@blueprint.post("/pms/<id:pmid>/remove")
+def remove_pm(pmid):
+    return jsonify(pm=present.pm(ctx().rebalancer.remove(pmid)))

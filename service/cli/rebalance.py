@@ -1,0 +1,122 @@
+"""`vmfabric rebalance` and `vmfabric pm drain | enable | remove`: plans read before anything moves."""
+
+import click
+
+from service.cli import credentials
+from service.cli.client import Client, pass_client
+from service.cli.output import emit
+from service.cli.resources import json_option, pm
+
+MOVE_COLUMNS = [("STEP", "step"), ("VMID", "vmid"), ("FROM PM", "from"), ("TO PM", "to")]
+
+
+def parse_threshold(_ctx, _param, value):
+    """cpu=0.8,ram=0.8 -> {"cpu": 0.8, "ram": 0.8}."""
+    if not value:
+        return {}
+    out = {}
+    for part in value.split(","):
+        name, _, number = part.partition("=")
+        try:
+            out[name.strip()] = float(number)
+        except ValueError:
+            raise click.BadParameter(f"{part!r}: expected RESOURCE=FRACTION (cpu=0.8)") from None
+        if name.strip() not in ("cpu", "ram", "disk") or not 0 < out[name.strip()] <= 1:
+            raise click.BadParameter(f"{part!r}: cpu, ram or disk, with a fraction in (0, 1]")
+    return out
+
+
+def show_plan(plan):
+    rows = [{"step": i + 1, **move} for i, move in enumerate(plan["moves"])]
+    if rows:
+        emit(click.get_current_context(), plan, rows, MOVE_COLUMNS)
+    else:
+        click.echo("nothing to move")
+    for when in ("before", "after"):
+        summary = plan[when]
+        peaks = ", ".join(f"{name} pm {peak['pmid']} at {peak['utilisation'] * 100:.0f}%"
+                          for name, peak in summary["most_loaded"].items())
+        click.echo(f"{when}: {summary['hosts_in_use']} hosts in use (lower bound "
+                   f"{summary['lower_bound']}); most loaded: {peaks}")
+    for item in plan["unresolved"]:
+        click.echo(f"not resolved: {item}")
+
+
+def run_job(client, job):
+    """Wait for a plan's job, a line per step as it goes; the job."""
+    seen = set()
+
+    def show(current):
+        phase = (current.get("progress") or {}).get("phase")
+        if phase and phase not in seen:
+            seen.add(phase)
+            click.echo(phase, err=True)
+    return client.wait_job(job, on_progress=show)
+
+
+@click.command()
+@click.option("--goal", type=click.Choice(["consolidate", "balance"]), required=True)
+@click.option("--threshold", callback=parse_threshold,
+              help="balance: the utilisation every host should stay under, e.g. cpu=0.8,ram=0.8")
+@click.option("--max-moves", type=click.IntRange(0), help="Plan at most this many migrations.")
+@click.option("--apply", "apply_", is_flag=True, help="Carry the plan out (a job), after "
+                                                      "printing it.")
+@json_option
+@click.pass_context
+def rebalance(ctx, goal, threshold, max_moves, apply_, as_json):
+    """Plan migrations toward a goal and print them; --apply carries them out."""
+    client = Client(ctx.obj["url"], credentials.token_for(ctx.obj["url"], ctx.obj["token"]))
+    body = {"goal": goal, "dry_run": not apply_,
+            **({"threshold": threshold} if threshold else {}),
+            **({"max_moves": max_moves} if max_moves is not None else {})}
+    data = client.call("POST", "/rebalance", body)
+    if as_json and "job" not in data:
+        emit(ctx, data)
+        return
+    if not as_json:
+        show_plan(data["plan"])
+    if "job" in data:
+        job = run_job(client, data["job"])
+        emit(ctx, job)
+        if not as_json:
+            click.echo(f"{len(job['result']['done'])} migration(s) done")
+
+
+@pm.command("drain")
+@click.argument("pmid", type=int)
+@click.option("--dry-run", is_flag=True, help="Only print the plan.")
+@json_option
+@pass_client
+def pm_drain(client, pmid, dry_run, as_json):
+    """Put a host in maintenance (no new VMs) and migrate its VMs away; waits for the job."""
+    data = client.call("POST", f"/pms/{pmid}/drain", {"dry_run": dry_run})
+    if not as_json:
+        show_plan(data["plan"])
+    if "job" in data:
+        job = run_job(client, data["job"])
+        emit(click.get_current_context(), job)
+        if not as_json:
+            click.echo(f"pm {pmid} is in maintenance; {len(job['result']['done'])} VM(s) moved "
+                       f"away (vmfabric pm enable {pmid} takes it back)")
+
+
+@pm.command("enable")
+@click.argument("pmid", type=int)
+@json_option
+@pass_client
+def pm_enable(client, pmid, as_json):
+    """Take a host out of maintenance."""
+    emit(click.get_current_context(), client.call("POST", f"/pms/{pmid}/enable"))
+    if not as_json:
+        click.echo(f"pm {pmid} takes VMs again")
+
+
+@pm.command("remove")
+@click.argument("pmid", type=int)
+@json_option
+@pass_client
+def pm_remove(client, pmid, as_json):
+    """Forget an empty host (drain it first) and drop it from the inventory."""
+    emit(click.get_current_context(), client.call("POST", f"/pms/{pmid}/remove"))
+    if not as_json:
+        click.echo(f"pm {pmid} removed")

@@ -1,0 +1,82 @@
+"""Rebalancing the running fleet: plans from the store, applied as a job, and host maintenance.
+
+A plan is made from the store's numbers (service/rebalance/view.py) and shown
+before anything moves. Applied, its migrations run one after another in one
+job (each the same migration as `vm migrate`, so each claims its destination
+first and leaves the fleet whole if it fails); the first failure stops the job,
+which names it and the steps left. ``drain`` puts a host in maintenance (it
+takes no new VMs) and empties it; ``enable`` takes it back; ``remove`` forgets
+an empty host and rewrites the inventory.
+"""
+
+import logging
+
+from service.errors import Conflict, VmfabricError
+from service.rebalance import make_plan
+from service.rebalance.view import fleet_from_store
+
+log = logging.getLogger("vmfabric.rebalance")
+
+
+class Rebalancer:
+    def __init__(self, store, migrator, jobs, fleet, pools):
+        self.store = store
+        self.migrator = migrator
+        self.jobs = jobs
+        self.fleet = fleet
+        self.pools = pools
+
+    def plan(self, goal, options=None):
+        return make_plan(fleet_from_store(self.store, self.pools), goal, options)
+
+    def apply(self, plan, user_id=None, kind="rebalance"):
+        """The job carrying out PLAN's moves in order; it stops at the first that fails."""
+        steps = list(plan["moves"])
+
+        def work(report):
+            done = []
+            for index, step in enumerate(steps):
+                report({"phase": f"step {index + 1} of {len(steps)}: vm {step['vmid']} to pm "
+                                 f"{step['to']}", "done": done, "remaining": steps[index:]})
+                try:
+                    result = self.migrator.migrate_now(step["vmid"], step["to"])
+                except VmfabricError as exc:
+                    report({"phase": "stopped", "done": done, "failed": step,
+                            "remaining": steps[index + 1:]})
+                    raise VmfabricError(
+                        f"step {index + 1} of {len(steps)} (vm {step['vmid']} from pm "
+                        f"{step['from']} to pm {step['to']}) failed: {exc}; {len(done)} done, "
+                        f"{len(steps) - index - 1} not started (see progress)") from None
+                done.append({**step, "time_ms": result.get("time_ms"),
+                             "downtime_ms": result.get("downtime_ms")})
+            return {"goal": plan["goal"], "done": done, "after": plan["after"]}
+
+        return self.jobs.run(kind, {"goal": plan["goal"], "moves": len(steps)}, work,
+                             user_id=user_id, reports=True)
+
+    def drain(self, pmid, user_id=None, dry_run=False):
+        """(plan, job or None): PMID in maintenance and its VMs moved away (only the plan
+        when DRY_RUN)."""
+        pm = self.store.pms.get(pmid)
+        plan = self.plan("drain", {"pmid": pm.id})
+        if dry_run:
+            return plan, None
+        self.store.pms.set_maintenance(pm.id, True)
+        log.info("%s is in maintenance; %d VM(s) to move away", pm.label, len(plan["moves"]))
+        return plan, self.apply(plan, user_id, kind="drain")
+
+    def enable(self, pmid):
+        self.store.pms.set_maintenance(self.store.pms.get(pmid).id, False)
+        return self.store.pms.get(pmid)
+
+    def remove(self, pmid):
+        """Forget empty host PMID (Conflict naming what it still holds) and rewrite the
+        inventory."""
+        pm = self.store.pms.get(pmid)
+        if pm.vm_count:
+            raise Conflict(f"{pm.label} still holds {pm.vm_count} VM(s); drain it first "
+                           f"(vmfabric pm drain {pm.id})")
+        self.store.pms.remove(pm.id)
+        self.fleet.write_inventory()
+        log.info("%s removed", pm.label)
+        return pm
