@@ -73,7 +73,9 @@ def defaults(home=None):
         # the periodic sync: every interval seconds one process (of all servers on this
         # store) reads every host's domains; processes beat every heartbeat seconds and
         # are dead (their work taken over) after dead_after seconds of silence
-        "sync": {"interval": 30, "host_timeout": 10, "heartbeat": 5, "dead_after": 20},
+        "sync": {"interval": 30, "host_timeout": 10, "heartbeat": 5, "dead_after": 20,
+                 # seconds a host may stay down before it is reported failed, with its VMs
+                 "host_grace": 300},
         # what VMs may do once made
         "compute": {
             # seconds a migration may take; then it is aborted and the VM stays where it was
@@ -185,7 +187,8 @@ def _check(data):
                           f"{', '.join(LOG_LEVELS)}")
     if int(data["placement"]["max_attempts"]) < 1:
         raise ConfigError("placement.max_attempts: must be at least 1")
-    for section, keys in (("sync", ("interval", "host_timeout", "heartbeat", "dead_after")),
+    for section, keys in (("sync", ("interval", "host_timeout", "heartbeat", "dead_after",
+                                    "host_grace")),
                           ("libvirt", ("call_timeout", "keepalive_interval", "keepalive_count")),
                           ("compute", ("migration_timeout", "max_snapshots"))):
         for key in keys:

@@ -67,6 +67,6 @@ def build(config, keepalive=True):
     tokens = Tokens(store)
     accounts = Accounts(store, tokens, config["identity"]["token_ttl"])
     volumes = Volumes(store, hypervisors, process, compute.creator.quotas)
-    rebalancer = Rebalancer(store, compute.migrator, jobs, fleet, compute.launcher.allocator.pools)
+    rebalancer = Rebalancer(store, compute, jobs, fleet, process, compute.launcher.allocator.pools)
     return Context(config, store, process, fleet, scheduler, hypervisors, compute, jobs, clusters,
                    tokens, accounts, volumes, rebalancer)

@@ -57,6 +57,7 @@ RULES = {
     ("PUT", "/policy"): ADMIN,
     ("POST", "/rebalance"): ADMIN, ("POST", "/pms/{pmid}/drain"): ADMIN,
     ("POST", "/pms/{pmid}/enable"): ADMIN, ("POST", "/pms/{pmid}/remove"): ADMIN,
+    ("POST", "/pms/{pmid}/evacuate"): ADMIN,
     ("GET", "/pms"): ADMIN, ("POST", "/pms"): ADMIN, ("GET", "/pms/{pmid}"): ADMIN,
     ("POST", "/pms/discover"): ADMIN, ("GET", "/pms/{pmid}/hostkeys"): ADMIN,
     ("POST", "/pms/{pmid}/rekey"): ADMIN,

@@ -120,3 +120,30 @@ def pm_remove(client, pmid, as_json):
     emit(click.get_current_context(), client.call("POST", f"/pms/{pmid}/remove"))
     if not as_json:
         click.echo(f"pm {pmid} removed")
+
+
+@pm.command("evacuate")
+@click.argument("pmid", type=int)
+@click.option("--rebuild", is_flag=True, required=True,
+              help="Recreate its VMs on other hosts from their images (their disks are lost).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@json_option
+@pass_client
+def pm_evacuate(client, pmid, rebuild, yes, as_json):
+    """Rebuild a failed host's VMs elsewhere, keeping their ids, names and addresses."""
+    vms = client.call("GET", "/vms", params={"pmid": pmid})["vms"]
+    if not yes:
+        click.echo(f"pm {pmid}'s {len(vms)} VM(s) ({', '.join(str(v['id']) for v in vms)}) will "
+                   f"be recreated from their images on other hosts. Their disks were on pm "
+                   f"{pmid}: what they held is LOST, and volumes attached to them become missing.",
+                   err=True)
+        click.confirm("Rebuild them?", abort=True, err=True)
+    job = client.call("POST", f"/pms/{pmid}/evacuate", {"rebuild": rebuild})["job"]
+    job = run_job(client, job)
+    emit(click.get_current_context(), job)
+    if not as_json:
+        result = job["result"]
+        for item in result["rebuilt"]:
+            click.echo(f"vm {item['vmid']}: rebuilt on pm {item['pmid']}")
+        for item in result["lost"]:
+            click.echo(f"vm {item['vmid']}: not rebuilt: {item['error']}")

@@ -12,7 +12,8 @@ VM_COLUMNS = [("VMID", "id"), ("NAME", lambda v: v["name"][:40]), ("TYPE", "inst
               ("IMAGE", "image_id"), ("PMID", "pmid"), ("STATE", "state"),
               ("ADDRESS", lambda v: ", ".join(a["ip"] for a in v.get("addresses", [])))]
 PM_COLUMNS = [("PMID", "id"), ("ADDRESS", "address"),
-              ("STATE", lambda p: p["state"] + (" (maintenance)" if p.get("maintenance") else "")),
+              ("STATE", lambda p: p["state"] + (" (failed)" if p.get("failed") else "")
+               + (" (maintenance)" if p.get("maintenance") else "")),
               ("CPU", lambda p: f"{p['free']['cpu']}/{p['capacity']['cpu']}"),
               ("RAM MB", lambda p: f"{p['free']['ram']}/{p['capacity']['ram']}"),
               ("DISK GB", lambda p: f"{p['free']['disk']}/{p['capacity']['disk']}"),

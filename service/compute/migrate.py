@@ -72,7 +72,7 @@ class Migrator:
         if source.state != "up":
             raise Conflict(f"vm {vmid} is on {source.label}, which is {source.state}: "
                            f"{source.reason}")
-        fits = self._fits(vm, source)
+        fits = self.fits(vm, source)
         if pmid is not None:
             target = self._target(vm, source, pmid, fits)
             try:
@@ -89,7 +89,7 @@ class Migrator:
                  "live" if vm.state in LIVE else "cold")
         return vm, source, target
 
-    def _fits(self, vm, source):
+    def fits(self, vm, source):
         """A test of whether a host can take VM at all: the same domain type, and the guest
         network its address is on (it keeps its address)."""
         addresses = self.store.addresses.of_vm(vm.id)

@@ -68,10 +68,12 @@ class Scheduler:
                                                      on_claim=on_claim, guard=guard)
         return self._decide(requests, preference, exclude, commit)
 
-    def move(self, vmid, request, exclude, on_move=None):
-        """Move VMID's claim to the best host not in EXCLUDE (a create failed there)."""
+    def move(self, vmid, request, exclude, on_move=None, also=None):
+        """Move VMID's claim to the best host not in EXCLUDE (a create failed there; its host
+        failed); ALSO: columns to set with it."""
         def commit(pmids, state):
-            self.store.vms.move_claim(vmid, pmids[0], kv_updates=state.changed, on_move=on_move)
+            self.store.vms.move_claim(vmid, pmids[0], kv_updates=state.changed, on_move=on_move,
+                                      also=also)
             return pmids[0]
         return self._decide([request], "pack", exclude, commit)
 

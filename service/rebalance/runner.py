@@ -6,25 +6,28 @@ job (each the same migration as `vm migrate`, so each claims its destination
 first and leaves the fleet whole if it fails); the first failure stops the job,
 which names it and the steps left. ``drain`` puts a host in maintenance (it
 takes no new VMs) and empties it; ``enable`` takes it back; ``remove`` forgets
-an empty host and rewrites the inventory.
+an empty host and rewrites the inventory; ``evacuate`` rebuilds a failed host's
+VMs elsewhere (rebalance/evacuate.py).
 """
 
 import logging
 
 from service.errors import Conflict, VmfabricError
 from service.rebalance import make_plan
+from service.rebalance.evacuate import Evacuator
 from service.rebalance.view import fleet_from_store
 
 log = logging.getLogger("vmfabric.rebalance")
 
 
 class Rebalancer:
-    def __init__(self, store, migrator, jobs, fleet, pools):
+    def __init__(self, store, compute, jobs, fleet, process, pools):
         self.store = store
-        self.migrator = migrator
+        self.migrator = compute.migrator
         self.jobs = jobs
         self.fleet = fleet
         self.pools = pools
+        self.evacuator = Evacuator(store, compute, jobs, process, compute.migrator.fits)
 
     def plan(self, goal, options=None):
         return make_plan(fleet_from_store(self.store, self.pools), goal, options)

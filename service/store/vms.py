@@ -117,8 +117,9 @@ class VmRepo:
             raise ClaimLost(f"a concurrent claim took what this one needed: {exc.orig}") from None
         return vmids
 
-    def move_claim(self, vmid, new_pmid, kv_updates=None, on_move=None):
-        """Release VMID's claim and claim NEW_PMID instead, atomically (ON_MOVE as ON_CLAIM)."""
+    def move_claim(self, vmid, new_pmid, kv_updates=None, on_move=None, also=None):
+        """Release VMID's claim and claim NEW_PMID instead, atomically (ON_MOVE as ON_CLAIM);
+        ALSO: more columns to set (an owner, a new host key)."""
         try:
             with self.store.write() as conn:
                 for key, value in (kv_updates or {}).items():
@@ -127,7 +128,7 @@ class VmRepo:
                 _unclaim(conn, vm)
                 _claim(conn, new_pmid, {"cpu": vm.cpu, "ram_mb": vm.ram_mb, "disk_gb": vm.disk_gb})
                 _update(conn, vmid, pmid=new_pmid, state="creating", error="",
-                        updated_at=time.time())
+                        updated_at=time.time(), **(also or {}))
                 if on_move is not None:
                     on_move(conn, vmid, new_pmid)
         except sa.exc.IntegrityError as exc:

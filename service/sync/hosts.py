@@ -13,7 +13,7 @@ import time
 
 from service import naming
 from service.errors import VmfabricError
-from service.sync import volumes
+from service.sync import evacuated, volumes
 
 log = logging.getLogger("vmfabric.sync")
 
@@ -54,6 +54,7 @@ def check_all(ctx, pool, inflight):
             found[pm.id] = _down(ctx, pm, _cause(pm, exc))
             continue
         found[pm.id] = _up(ctx, pm, states, vms, started)
+        evacuated.clear_stale(ctx, pm, states)
         if pool_volumes is not None:
             volumes.check_host(ctx, pm, pool_volumes)
     return found
@@ -78,7 +79,20 @@ def _down(ctx, pm, reason):
         log.warning("sync: %s is down: %s", pm.label, reason)
         ctx.hypervisors.forget(pm)  # a call on its old connection would wait for keepalive
     ctx.store.pms.record_check(pm.id, state="down", reason=reason)
+    _report_failed(ctx, pm)
     return reason
+
+
+def _report_failed(ctx, pm):
+    """Once, when PM has been down for longer than sync.host_grace: say so, with its VMs."""
+    grace, interval = ctx.config["sync"]["host_grace"], ctx.config["sync"]["interval"]
+    down_for = time.time() - pm.down_since if pm.down_since else 0
+    if grace < down_for <= grace + interval:
+        vmids = ctx.store.vms.ids_on(pm.id)
+        log.warning("sync: %s has been down for %.0f s: it has failed; its VMs (%s) wait for it. "
+                    "`vmfabric pm evacuate %s --rebuild` recreates them on other hosts (their "
+                    "disks, which were on it, are lost)", pm.label, down_for,
+                    ", ".join(map(str, vmids)) or "none", pm.id)
 
 
 def _up(ctx, pm, states, vms, observed_at):

@@ -91,6 +91,33 @@ def test_a_host_that_stops_answering_is_down_and_comes_back_by_itself(ctx, pool)
     assert ctx.store.pms.get(pm.id).state == "up" and ctx.store.pms.get(pm.id).reason == ""
 
 
+def test_a_host_down_past_its_grace_is_reported_failed_with_its_vms(ctx, pool, caplog):
+    from service.store.schema import pms
+
+    vm = ctx.compute.create("stranded", 1)[0]
+    pm = ctx.store.pms.get(vm.pmid)
+    with ctx.store.write() as conn:
+        conn.execute(pms.update().where(pms.c.id == pm.id)
+                     .values(libvirt_uri="test:///nonexistent/node.xml"))
+    ctx.hypervisors.forget(pm)
+    check(ctx, pool)
+    first_down = ctx.store.pms.get(pm.id).down_since
+    assert first_down is not None
+    check(ctx, pool)
+    assert ctx.store.pms.get(pm.id).down_since == first_down  # since when, not since the last look
+    grace = ctx.config["sync"]["host_grace"]
+    with ctx.store.write() as conn:
+        conn.execute(pms.update().where(pms.c.id == pm.id).values(down_since=first_down - grace - 1))
+    caplog.set_level("WARNING", logger="vmfabric.sync")
+    check(ctx, pool)
+    assert any("has failed" in r.getMessage() and f"({vm.id})" in r.getMessage()
+               and "evacuate" in r.getMessage() for r in caplog.records)
+    with ctx.store.write() as conn:
+        conn.execute(pms.update().where(pms.c.id == pm.id).values(libvirt_uri="test:///default"))
+    check(ctx, pool)
+    assert ctx.store.pms.get(pm.id).down_since is None
+
+
 def test_a_create_whose_process_died_is_finished_or_rolled_back(ctx):
     request_rows = [{"name": n, "tid": 1, "image_id": 1, "cpu": 1, "ram_mb": 512, "disk_gb": 1,
                      "pmid": 1} for n in ("made", "half-made")]

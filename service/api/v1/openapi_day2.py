@@ -42,6 +42,7 @@ SCHEMAS = {
     "PlanOne": obj({"plan": PLAN}),
     "PlanJob": obj({"plan": PLAN, "job": {"$ref": "#/components/schemas/Job"}}),
     "Drain": obj({"dry_run": {"type": "boolean"}}, required=[]),
+    "Evacuate": obj({"rebuild": {"type": "boolean"}}),
 }
 
 PATHS = {
@@ -112,6 +113,15 @@ PATHS = {
         "post": {"summary": "Forget an empty host and drop it from the inventory (409 naming "
                             "what it still holds)",
                  "responses": {"200": json_of("PmOne"), **errors("404", "409")}},
+    },
+    "/pms/{pmid}/evacuate": {
+        "parameters": [path_id("pmid")],
+        "post": {"summary": "Rebuild a failed (down) host's VMs on other hosts from their images, "
+                            "keeping their ids, names and addresses; their disk contents are "
+                            "lost (rebuild: true says so): 202 and a job",
+                 "requestBody": body_of("Evacuate"),
+                 "responses": {"202": json_of("JobOne", "Accepted"),
+                               **errors("400", "404", "409", "422")}},
     },
     "/pms/{pmid}/enable": {
         "parameters": [path_id("pmid")],

@@ -42,7 +42,11 @@ def vms(records, store):
     return [vm(r, held[r.id], now, for_admin) for r in records]
 
 
-def pm(record):
+def pm(record, now=None):
+    from service.api.context import ctx
+
+    grace = ctx().config["sync"]["host_grace"]
+    down_for = (now or time.time()) - record.down_since if record.down_since else 0
     return {
         "id": record.id, "address": record.address, "port": record.port, "user": record.user,
         "libvirt_uri": record.libvirt_uri, "state": record.state, "reason": record.reason,
@@ -53,6 +57,8 @@ def pm(record):
         "unknown_domains": list(record.unknown_domains),
         # drained: takes no new VMs; and since when it is down (a failed host's VMs wait)
         "maintenance": record.maintenance, "down_since": record.down_since,
+        # down for longer than sync.host_grace: its VMs wait for it, or for an evacuation
+        "failed": record.state == "down" and down_for > grace,
     }
 
 

@@ -38,6 +38,16 @@ def drain_pm(pmid):
     return planned(plan, job)
 
 
+@blueprint.post("/pms/<id:pmid>/evacuate")
+def evacuate_pm(pmid):
+    data = body("Evacuate")
+    job = ctx().rebalancer.evacuator.start(pmid, data["rebuild"], user_id=g.user.id)
+    response = jsonify(job=present.job(job))
+    response.status_code = 202
+    response.headers["Location"] = f"/api/v1/jobs/{job['id']}"
+    return response
+
+
 @blueprint.post("/pms/<id:pmid>/enable")
 def enable_pm(pmid):
     return jsonify(pm=present.pm(ctx().rebalancer.enable(pmid)))

@@ -1,0 +1,44 @@
+"""A failed host that answers again, after its VMs were rebuilt elsewhere (pm evacuate).
+
+It may still have their old copies, running: stale guests with the addresses
+their rebuilt selves now use. vmfabric made the new ones, so it knows these
+are stale and removes them (domain, disk, first-boot disk, console), which is
+the one case where the sync deletes what it finds rather than report it.
+"""
+
+import logging
+
+from service import naming
+from service.errors import VmfabricError
+
+log = logging.getLogger("vmfabric.sync")
+
+
+def clear_stale(ctx, pm, states):
+    """Remove from PM (up again; STATES: its domains) the copies of VMs rebuilt elsewhere."""
+    evacuator = ctx.rebalancer.evacuator
+    stale = evacuator.stale_on(pm.id)
+    if not stale:
+        return []
+    removed = []
+    for vmid in sorted(stale):
+        try:
+            vm_now = ctx.store.vms.get(vmid)
+        except VmfabricError:
+            vm_now = None
+        if vm_now is not None and vm_now.pmid == pm.id:
+            continue  # it lives here again (it was not rebuilt, or came back): keep it
+        try:
+            if naming.domain(vmid) in states:
+                ctx.hypervisors.domains.remove(pm, naming.domain(vmid))
+            ctx.hypervisors.storage.delete_volumes(pm, naming.volumes_of(vmid))
+        except VmfabricError as exc:
+            log.warning("sync: could not remove the stale copy of vm %s from %s: %s", vmid,
+                        pm.label, exc)
+            continue
+        removed.append(vmid)
+    if removed:
+        log.warning("sync: %s answers again; removed the stale copies of vms %s, rebuilt "
+                    "elsewhere when it failed", pm.label, ", ".join(map(str, removed)))
+        evacuator.forget(pm.id, removed)
+    return removed
