@@ -36,8 +36,12 @@ def _host_size(value):
 @click.option("--trace", type=click.Path(dir_okay=False),
               help="CSV of arrival,lifetime,cpu,ram_mb,disk_gb instead of the synthetic mix.")
 @click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--rebalance", "goal", type=click.Choice(["consolidate", "balance"]),
+              help="Also replay it rebalancing toward this goal, and compare.")
+@click.option("--every", type=click.IntRange(1), default=1000, show_default=True,
+              help="With --rebalance: arrivals between two rebalances.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object (a list with --policy all).")
-def simulate(policy, hosts, host_size, requests, trace, seed, as_json):
+def simulate(policy, hosts, host_size, requests, trace, seed, goal, every, as_json):
     """Replay VM arrivals and departures through the service's placement code."""
     size = _host_size(host_size)
     names = sorted(POLICIES) if policy == "all" else [policy]
@@ -45,6 +49,10 @@ def simulate(policy, hosts, host_size, requests, trace, seed, as_json):
         get_policy(name)
     if trace:
         recorded = workload.trace(trace, size)
+    if goal:
+        _compare(names, hosts, size, lambda: recorded if trace else workload.synthetic(
+            requests, hosts, size, seed), goal, every, as_json)
+        return
     reports = []
     for name in names:
         arrivals = recorded if trace else workload.synthetic(requests, hosts, size, seed)
@@ -62,4 +70,29 @@ def simulate(policy, hosts, host_size, requests, trace, seed, as_json):
         click.echo("  ".join(c.ljust(w) for c, w in zip(cells, widths)))
 
 
+def _compare(names, hosts, size, arrivals, goal, every, as_json):
+    """Each policy's replay without and with GOAL every EVERY arrivals, side by side."""
+    from service.rebalance import simulate as rebalanced
 
+    reports = []
+    for name in names:
+        plain = rebalanced.run(name, hosts, size, arrivals())
+        with_goal = rebalanced.run(name, hosts, size, arrivals(), goal=goal, every=every)
+        reports.append({"policy": name, "without": plain, "with": with_goal})
+    if as_json:
+        click.echo(json.dumps(reports[0] if len(reports) == 1 else reports))
+        return
+    click.echo(f"{hosts} hosts of {size[0]} CPU, {size[1]} MB RAM, {size[2]} GB disk; "
+               f"{goal} every {every} arrivals")
+    click.echo("POLICY       IN USE (mean) without -> with   PEAK without -> with   MIGRATIONS  "
+               "PLAN max s")
+    for report in reports:
+        a, b = report["without"], report["with"]
+        click.echo(f"{report['policy']:<12} {a['hosts_in_use_mean']:>8} -> {b['hosts_in_use_mean']:<14}"
+                   f" {a['hosts_in_use_peak']:>6} -> {b['hosts_in_use_peak']:<10} "
+                   f"{b['migrations']:>10}  {b['plan_s_max']:>10}")
+    for report in reports:
+        click.echo(f"{report['policy']} hosts in use over time, without: "
+                   f"{report['without']['over_time']}")
+        click.echo(f"{report['policy']} hosts in use over time, with:    "
+                   f"{report['with']['over_time']}")

@@ -132,3 +132,15 @@ def test_drain_empties_its_host_spreading_the_load():
     assert sorted(m["vmid"] for m in plan["moves"]) == [1, 2] and plan["unresolved"] == []
     after = replay(make, plan)
     assert after.count[0] == 0 and after.count[2] >= 1  # the empty host took some
+
+
+def test_the_simulator_rebalances_a_trace_and_counts_the_migrations():
+    from service.placement import workload
+    from service.rebalance import simulate
+
+    size = (16, 65536, 500)
+    plain = simulate.run("round_robin", 40, size, workload.synthetic(600, 40, size, 3))
+    packed = simulate.run("round_robin", 40, size, workload.synthetic(600, 40, size, 3),
+                          goal="consolidate", every=100)
+    assert plain["migrations"] == 0 and packed["migrations"] > 0 and packed["rebalances"] == 6
+    assert packed["hosts_in_use_mean"] < plain["hosts_in_use_mean"]
