@@ -29,6 +29,26 @@ def lab():
 
 
 @pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL cluster of the session's own (tests/postgres.py)."""
+    from tests.postgres import Postgres
+
+    _need_root()
+    cluster = Postgres(TEST_HOME).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request):
+    """The store's URL for a test that runs on both backends: None (the default SQLite file in
+    the test's home) or a new PostgreSQL database; `-k postgres` selects the second."""
+    if request.param == "sqlite":
+        return None
+    return request.getfixturevalue("postgres").new_database()
+
+
+@pytest.fixture(scope="session")
 def guest_image():
     from vmfabric_lab import image
 

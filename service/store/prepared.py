@@ -12,6 +12,8 @@ Only single SELECT statements belong here; writes keep going through Core
 transactions.
 """
 
+from sqlalchemy import exc as sa_exc
+
 from service.errors import NotFound
 
 class ReadConnections:
@@ -67,8 +69,7 @@ class PreparedRead:
         columns = list(statement.selected_columns)
         self.keys = [column.key for column in columns]
         self._convert = [(i, processor) for i, column in enumerate(columns)
-                         if (processor := column.type.dialect_impl(dialect).result_processor(
-                             dialect, None)) is not None]
+                         if (processor := _result_processor(column.type, dialect)) is not None]
 
     def _bind(self, params):
         params = {**self._defaults, **params}
@@ -122,6 +123,16 @@ class PreparedRead:
     def column(self, params=None):
         """The first column of every row."""
         return [row[0] for row in self.rows(params)]
+
+
+def _result_processor(type_, dialect):
+    """What Core does to a column of TYPE_ it reads, or None. Some dialects decide by the
+    column's type code, known only with a result (PostgreSQL's numbers): their driver
+    returns those values as Python numbers already, so nothing is to be done."""
+    try:
+        return type_.dialect_impl(dialect).result_processor(dialect, None)
+    except (TypeError, ValueError, LookupError, sa_exc.SQLAlchemyError):
+        return None
 
 
 def _bind_processor(type_, dialect):

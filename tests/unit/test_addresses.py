@@ -14,8 +14,9 @@ NETWORK = {"cidr": "10.99.0.0/24", "gateway": "10.99.0.1", "dns": ["10.99.0.1"],
 
 
 @pytest.fixture
-def ctx(tmp_path):
-    context = make_ctx(tmp_path, pms=3, capacity=(64, 65536, 400), networks={"guests": NETWORK})
+def ctx(tmp_path, database):
+    context = make_ctx(tmp_path, pms=3, capacity=(64, 65536, 400), networks={"guests": NETWORK},
+                       database=database)
     with context.store.write() as conn:
         conn.execute(pms.update().values(settings={
             "vmfabric_first_boot_disk": False,

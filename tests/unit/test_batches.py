@@ -8,8 +8,8 @@ from tests.unit.api.conftest import make_ctx
 
 
 @pytest.fixture
-def ctx(tmp_path):
-    context = make_ctx(tmp_path, pms=3)
+def ctx(tmp_path, database):
+    context = make_ctx(tmp_path, pms=3, database=database)
     yield context
     context.close()
 

@@ -14,8 +14,8 @@ from tests.unit.api.conftest import make_ctx
 
 
 @pytest.fixture
-def ctx(tmp_path):
-    context = make_ctx(tmp_path)
+def ctx(tmp_path, database):
+    context = make_ctx(tmp_path, database=database)
     yield context
     context.close()
 

@@ -10,8 +10,8 @@ from tests.unit.api.conftest import make_ctx
 
 
 @pytest.fixture
-def ctx(tmp_path):
-    context = make_ctx(tmp_path, pms=3, capacity=(4, 4096, 20))
+def ctx(tmp_path, database):
+    context = make_ctx(tmp_path, pms=3, capacity=(4, 4096, 20), database=database)
     yield context
     context.close()
 

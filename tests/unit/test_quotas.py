@@ -10,8 +10,8 @@ from tests.unit.api.conftest import make_ctx
 
 
 @pytest.fixture
-def ctx(tmp_path):
-    context = make_ctx(tmp_path, capacity=(64, 65536, 400))
+def ctx(tmp_path, database):
+    context = make_ctx(tmp_path, capacity=(64, 65536, 400), database=database)
     yield context
     context.close()
 

@@ -12,8 +12,8 @@ from service.store.vms import GET_VM
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'vmfabric.db'}")
+def store(tmp_path, database):
+    store = Store(database or f"sqlite:///{tmp_path / 'vmfabric.db'}")
     yield store
     store.dispose()
 

@@ -28,12 +28,14 @@ def _clear_test_driver():
             vol.delete(0)
 
 
-def make_ctx(tmp_path, pms=3, capacity=(8, 8192, 40), policy="first_fit", networks=None):
+def make_ctx(tmp_path, pms=3, capacity=(8, 8192, 40), policy="first_fit", networks=None,
+             database=None):
+    """DATABASE: the store's URL (default: SQLite in TMP_PATH)."""
     _clear_test_driver()
     cfg = config_mod.load(home=str(tmp_path), overrides={
         "placement": {"policy": policy}, "libvirt": {"pool": "default-pool"},
         "inventory": {"path": str(tmp_path / "inventory" / "hosts.yml")},
-        "networks": networks or {}})
+        "networks": networks or {}, **({"database": database} if database else {})})
     ctx = context_mod.build(cfg)
     for n in range(pms):
         # libvirt's test driver cannot receive uploads: no first-boot disks on these hosts
@@ -61,8 +63,8 @@ def make_ctx(tmp_path, pms=3, capacity=(8, 8192, 40), policy="first_fit", networ
 
 
 @pytest.fixture
-def ctx(tmp_path):
-    context = make_ctx(tmp_path)
+def ctx(tmp_path, database):
+    context = make_ctx(tmp_path, database=database)
     yield context
     context.close()
     _clear_test_driver()

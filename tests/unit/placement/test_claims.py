@@ -12,8 +12,8 @@ from service.store import Store
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(f"sqlite:///{tmp_path / 'vmfabric.db'}")
+def store(tmp_path, database):
+    s = Store(database or f"sqlite:///{tmp_path / 'vmfabric.db'}")
     yield s
     s.dispose()
 
