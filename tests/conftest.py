@@ -105,11 +105,13 @@ def lab_ctx(lab, guest_image, tmp_path_factory):
     ctx.close()
 
 
-def lab_context(lab, guest_image, home, policy):
-    """A service context on LAB with its hosts discovered, GUEST_IMAGE and the spec's types."""
+def lab_context(lab, guest_image, home, policy, database=None):
+    """A service context on LAB with its hosts discovered, GUEST_IMAGE and the spec's types;
+    DATABASE: the store's URL (default: SQLite in HOME)."""
     from service import context, images
 
-    ctx = context.build(lab_config(lab, home, placement={"policy": policy})).start()
+    extra = {"database": database} if database else {}
+    ctx = context.build(lab_config(lab, home, placement={"policy": policy}, **extra)).start()
     ctx.fleet.register_pm_file(lab.state.pm_file)
     ctx.fleet.discover()
     image_file = os.path.join(home, "image_file")
@@ -120,6 +122,30 @@ def lab_context(lab, guest_image, home, policy):
                     lambda user, host: None)
     ctx.store.catalog.put_types(SPEC_TYPES)
     return ctx
+
+
+@pytest.fixture(scope="session")
+def pg_lab():
+    """A 2-host lab of its own (3 CPUs a host) for the PostgreSQL integration tests: their
+    store knows nothing of the session lab's guests, so they never share hosts."""
+    from vmfabric_lab.lab import Lab
+
+    _need_root()
+    the_lab = Lab(os.path.join(TEST_HOME, "lab-postgres"))
+    the_lab.down(purge=True)
+    the_lab.up(hosts=2, capacity={"cpu": 3, "ram_mb": 8192, "disk_gb": 40})
+    yield the_lab
+    the_lab.down(purge=True)
+
+
+@pytest.fixture(scope="session")
+def pg_lab_ctx(pg_lab, guest_image, postgres, tmp_path_factory):
+    """A service context on pg_lab whose store is a PostgreSQL database."""
+    home = str(tmp_path_factory.mktemp("pg-ctx-home"))
+    ctx = lab_context(pg_lab, guest_image, home, policy="first_fit",
+                      database=postgres.new_database())
+    yield ctx
+    ctx.close()
 
 
 def free_port():

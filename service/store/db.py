@@ -87,6 +87,13 @@ class Store:
             with conn.begin():
                 yield conn
 
+    def serialize(self, conn, key):
+        """Inside write transaction CONN: wait until no other transaction serialized on KEY is
+        open, for a check-then-insert no constraint guards (PostgreSQL: a transaction-level
+        advisory lock; SQLite's writers are one at a time already)."""
+        if self.engine.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
     def prepare(self, statement):
         """STATEMENT (one SELECT) ready to run many times without Core's per-call cost."""
         return PreparedRead(statement, self._read_connections)

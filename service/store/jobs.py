@@ -30,6 +30,7 @@ class JobRepo:
         COVERED_BY(params of an open job) says whether that job does this work too.
         """
         with self.store.write() as conn:
+            self.store.serialize(conn, f"jobs.{kind}")  # two servers cannot both start one
             for row in conn.execute(OPEN_OF_KIND, {"of_kind": kind}):
                 if covered_by(row.params):
                     return dict(row._mapping), False

@@ -33,6 +33,7 @@ class SnapshotRepo:
         """Record a snapshot just taken; Conflict (nothing recorded) beyond LIMIT per VM or
         when the name is taken."""
         with self.store.write() as conn:
+            self.store.serialize(conn, f"snapshots.{vmid}")  # the limit holds across servers
             taken = list(conn.execute(OF_VM, {"of_vm": vmid}))
             if len(taken) >= limit:
                 raise Conflict(f"vm {vmid} has {len(taken)} snapshots, the most it may keep "

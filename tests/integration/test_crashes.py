@@ -1,6 +1,8 @@
-"""A server process killed (SIGKILL) at each fault point of create, destroy and attach: with
-no restart, the sync loop of another process finishes or rolls back its work, and the fleet
-is whole."""
+"""A server process killed (SIGKILL) at each fault point of create, destroy, attach and
+migrate: with no restart, the sync loop of another process finishes or rolls back its work,
+and the fleet is whole. On SQLite (the session lab) and on PostgreSQL (a lab of its own)."""
+
+import dataclasses
 
 import os
 import time
@@ -16,11 +18,22 @@ CREATE_POINTS = [p for p in faults.POINTS if p.startswith("create.")]
 DESTROY_POINTS = [p for p in faults.POINTS if p.startswith("destroy.")]
 
 
-@pytest.fixture(scope="module")
-def faulty(lab_ctx, tmp_path_factory):
-    """A server over lab_ctx's store whose processes die at armed fault points."""
-    srv = armed_server(lab_ctx, tmp_path_factory, "faulty-server")
-    yield srv
+@dataclasses.dataclass
+class Env:
+    lab: object
+    ctx: object
+    server: object
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def env(request, tmp_path_factory):
+    """A lab, a context on it, and a server over the context's store whose processes die at
+    armed fault points."""
+    lab, ctx = ((request.getfixturevalue("lab"), request.getfixturevalue("lab_ctx"))
+                if request.param == "sqlite" else
+                (request.getfixturevalue("pg_lab"), request.getfixturevalue("pg_lab_ctx")))
+    srv = armed_server(ctx, tmp_path_factory, f"faulty-server-{request.param}")
+    yield Env(lab, ctx, srv)
     srv.kill()
 
 
@@ -42,7 +55,8 @@ def settled(store, lab, name, timeout=60):
 
 
 @pytest.mark.parametrize("point", CREATE_POINTS)
-def test_a_create_killed_at_each_point_is_finished_or_rolled_back(faulty, lab, lab_ctx, point):
+def test_a_create_killed_at_each_point_is_finished_or_rolled_back(env, point):
+    faulty, lab, lab_ctx = env.server, env.lab, env.ctx
     name = f"crash-{point}"
     arm(faulty, point)
     with pytest.raises(requests.ConnectionError):
@@ -59,7 +73,8 @@ def test_a_create_killed_at_each_point_is_finished_or_rolled_back(faulty, lab, l
 
 
 @pytest.mark.parametrize("point", DESTROY_POINTS)
-def test_a_destroy_killed_at_each_point_is_completed(faulty, lab, lab_ctx, point):
+def test_a_destroy_killed_at_each_point_is_completed(env, point):
+    faulty, lab, lab_ctx = env.server, env.lab, env.ctx
     created = faulty.api("POST", "/vms", timeout=120,
                          json={"name": f"doomed-{point}", "instance_type": 1})
     assert created.status_code == 201, created.text
@@ -71,9 +86,10 @@ def test_a_destroy_killed_at_each_point_is_completed(faulty, lab, lab_ctx, point
     assert lab_ctx.store.vms.list(name=f"doomed-{point}") == []
 
 
-def test_an_attach_killed_after_its_disk_was_made_is_rolled_back(faulty, lab, lab_ctx):
+def test_an_attach_killed_after_its_disk_was_made_is_rolled_back(env):
     """The disk made on the guest's host for a first attach is removed and its claim given
     back; the volume is available again and attaches once the dust settles."""
+    faulty, lab, lab_ctx = env.server, env.lab, env.ctx
     created = faulty.api("POST", "/vms", timeout=120,
                          json={"name": "crash-attach", "instance_type": 1})
     assert created.status_code == 201, created.text
@@ -95,9 +111,10 @@ def test_an_attach_killed_after_its_disk_was_made_is_rolled_back(faulty, lab, la
     assert fleet_is_whole(lab_ctx.store, lab) == []
 
 
-def test_a_migration_killed_before_the_move_is_undone(faulty, lab, lab_ctx):
+def test_a_migration_killed_before_the_move_is_undone(env):
     """Killed with the destination claimed and its disks made: the sync of another process
     removes them there and gives the claim back; the VM runs where it was."""
+    faulty, lab, lab_ctx = env.server, env.lab, env.ctx
     created = faulty.api("POST", "/vms", timeout=120,
                          json={"name": "crash-migrate", "instance_type": 1})
     assert created.status_code == 201, created.text
