@@ -46,10 +46,13 @@ NODE = """<node>
 """
 
 
-def setup(home, pms=3):
+def setup(home, pms=3, database=None):
+    """The configuration (and an admin's token) of a store with PMS test-driver hosts;
+    DATABASE: its URL (default: SQLite in HOME)."""
     cfg = config_mod.load(home=home, overrides={
         "placement": {"policy": "first_fit"},
-        "inventory": {"path": os.path.join(home, "hosts.yml")}})
+        "inventory": {"path": os.path.join(home, "hosts.yml")},
+        **({"database": database} if database else {})})
     ctx = context_mod.build(cfg)
     image = os.path.join(home, "guest.img")
     with open(image, "wb") as fh:
@@ -85,10 +88,14 @@ def wrk(url, seconds=10, connections=8, token=None):
 
 
 def pairs(base_url, count=300, clients=8):
+    """Create+destroy pairs per second; BASE_URL may be a list (pair N goes to server N mod k)."""
+    urls = base_url if isinstance(base_url, list) else [base_url]
+
     def one(n):
-        vmid = requests.get(f"{base_url}/vm/create?name=b{n}&instance_type=1", timeout=60).json()["vmid"]
+        url = urls[n % len(urls)]
+        vmid = requests.get(f"{url}/vm/create?name=b{n}&instance_type=1", timeout=60).json()["vmid"]
         assert vmid > 0
-        assert requests.get(f"{base_url}/vm/destroy?vmid={vmid}", timeout=60).json() == {"status": 1}
+        assert requests.get(f"{url}/vm/destroy?vmid={vmid}", timeout=60).json() == {"status": 1}
 
     start = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(clients) as pool:
