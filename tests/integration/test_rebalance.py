@@ -58,13 +58,15 @@ def test_consolidate_then_drain(server, lab, lab_ctx):
 
     planned = cli(server, "rebalance", "--goal", "consolidate")
     assert planned.returncode == 0, planned.stderr
-    assert "before: 3 hosts in use" in planned.stdout and "after: 1 hosts in use" in planned.stdout
-    assert {vm.pmid for vm in lab_ctx.store.vms.list()} == {vm["pmid"] for vm in vms}  # a plan only
+    in_use = {when: int(re.search(rf"{when}: (\d+) hosts in use", planned.stdout).group(1))
+              for when in ("before", "after")}
+    assert in_use["after"] < in_use["before"], planned.stdout
+    assert [lab_ctx.store.vms.get(vm["id"]).pmid for vm in vms] == [vm["pmid"] for vm in vms]
 
     applied = cli(server, "rebalance", "--goal", "consolidate", "--apply", "--json")
     assert applied.returncode == 0, applied.stderr
     job = json.loads(applied.stdout)
-    assert job["state"] == "succeeded" and len(job["result"]["done"]) == 2
+    assert job["state"] == "succeeded" and len(job["result"]["done"]) >= 2
     now = {vm["id"]: server.api("GET", f"/vms/{vm['id']}").json()["vm"] for vm in vms}
     assert len({vm["pmid"] for vm in now.values()}) == 1
     assert all(vm["state"] == "running" for vm in now.values())
