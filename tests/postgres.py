@@ -30,8 +30,12 @@ def bin_dir():
 
 
 def _as_postgres(*command, check=True):
-    return subprocess.run(["runuser", "-u", USER, "--", *command], check=check,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(["runuser", "-u", USER, "--", *command], capture_output=True,
+                          text=True, timeout=120)
+    if check and done.returncode != 0:
+        raise RuntimeError(f"{os.path.basename(command[0])} failed: "
+                           f"{(done.stderr or done.stdout).strip()[-2000:]}")
+    return done
 
 
 def _free_port():

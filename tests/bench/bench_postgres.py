@@ -45,6 +45,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     root = tempfile.mkdtemp(prefix="bench-postgres-")
+    os.chmod(root, 0o755)  # the cluster's files below it belong to the postgres user
     cluster = Postgres(root).start()
     setups = {}
     try:
