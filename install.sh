@@ -60,9 +60,23 @@ install_venv() {
   fi
 }
 
+# the dashboard's front-end libraries (service/ui/package.json, pinned by its lock file),
+# from the npm registry, once: nothing is fetched when a page loads
+install_dashboard_assets() {
+  [ -f service/ui/node_modules/htmx.org/dist/htmx.min.js ] && \
+    [ -f service/ui/node_modules/@picocss/pico/css/pico.min.css ] && return
+  if ! command -v npm >/dev/null; then
+    say "installing Debian's npm for the dashboard's libraries"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+  fi
+  say "installing the dashboard's libraries (npm ci)"
+  (cd service/ui && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
 install_deps() {
   install_debian_packages
   install_venv
+  install_dashboard_assets
 }
 
 case "${1:-}" in

@@ -6,7 +6,6 @@ import subprocess
 import pytest
 
 TEST_HOME = os.environ.get("VMFABRIC_TEST_HOME", "/var/tmp/vmfabric-test")
-LAB_DIR = os.path.join(TEST_HOME, "lab")
 
 
 def _need_root():
@@ -15,26 +14,39 @@ def _need_root():
 
 
 @pytest.fixture(scope="session")
-def lab():
-    """A 3-host lab, brought up once for the session from empty hosts (whatever an earlier,
-    perhaps killed, run left in its directory is cleared first) and torn down at its end."""
-    from vmfabric_lab.lab import Lab
+def run_dir():
+    """This run's own directory under the test home, once killed runs' leftovers are cleared
+    (tests/runs.py): its labs and PostgreSQL cluster live there."""
+    from tests import runs
 
     _need_root()
-    the_lab = Lab(LAB_DIR)
-    the_lab.down(purge=True)
+    os.makedirs(TEST_HOME, exist_ok=True)
+    runs.sweep(TEST_HOME)
+    path = runs.this_run(TEST_HOME)
+    yield path
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def lab(run_dir):
+    """A 3-host lab of the run's own, brought up once for the session and torn down at its
+    end."""
+    from vmfabric_lab.lab import Lab
+
+    the_lab = Lab(os.path.join(run_dir, "lab"))
     the_lab.up(hosts=3)
     yield the_lab
     the_lab.down(purge=True)
 
 
 @pytest.fixture(scope="session")
-def postgres():
-    """A PostgreSQL cluster of the session's own (tests/postgres.py)."""
+def postgres(run_dir):
+    """A PostgreSQL cluster of the run's own (tests/postgres.py)."""
     from tests.postgres import Postgres
 
-    _need_root()
-    cluster = Postgres(TEST_HOME).start()
+    cluster = Postgres(run_dir).start()
     yield cluster
     cluster.stop()
 
@@ -125,14 +137,12 @@ def lab_context(lab, guest_image, home, policy, database=None):
 
 
 @pytest.fixture(scope="session")
-def pg_lab():
+def pg_lab(run_dir):
     """A 2-host lab of its own (3 CPUs a host) for the PostgreSQL integration tests: their
     store knows nothing of the session lab's guests, so they never share hosts."""
     from vmfabric_lab.lab import Lab
 
-    _need_root()
-    the_lab = Lab(os.path.join(TEST_HOME, "lab-postgres"))
-    the_lab.down(purge=True)
+    the_lab = Lab(os.path.join(run_dir, "lab-postgres"))
     the_lab.up(hosts=2, capacity={"cpu": 3, "ram_mb": 8192, "disk_gb": 40})
     yield the_lab
     the_lab.down(purge=True)

@@ -1,11 +1,10 @@
 """A throwaway PostgreSQL cluster for the tests, from Debian's packages.
 
-Its files are under the test home ($VMFABRIC_TEST_HOME/postgres: one per test
-installation), it listens on a free port of 127.0.0.1 only, runs as the
-`postgres` user (PostgreSQL refuses root), trusts loopback connections (it holds
-nothing but test data) and is stopped and removed at the end of the session. A
-cluster an earlier, killed run of the same test home left running is stopped
-first; nothing else is touched.
+Its files are in the test run's own directory (tests/runs.py), it listens on a
+free port of 127.0.0.1 only, runs as the `postgres` user (PostgreSQL refuses
+root), trusts loopback connections (it holds nothing but test data) and is
+stopped and removed at the end of the session; a killed run's is stopped by the
+next run's sweep.
 """
 
 import glob
@@ -54,7 +53,6 @@ class Postgres:
         self._template = False
 
     def start(self):
-        self.stop()  # an earlier run of this test home, killed before it could
         os.makedirs(os.path.join(self.home, "socket"))
         owner = pwd.getpwnam(USER)
         for path in (self.home, os.path.join(self.home, "socket")):

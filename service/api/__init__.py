@@ -14,6 +14,8 @@ from service.api.ids import IdConverter
 from service.api.v1.validate import check_query
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+DASHBOARD_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                 "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 log = logging.getLogger("vmfabric.api")
 
 
@@ -41,6 +43,9 @@ def create_app(config=None, ctx=None):
     app.register_blueprint(seed.blueprint)
     app.register_blueprint(seed_volumes.blueprint)
     app.register_blueprint(v1.blueprint, url_prefix="/api/v1")
+    from service import ui
+
+    app.register_blueprint(ui.blueprint, url_prefix="/ui")
     errors.install(app)
 
     @app.before_request
@@ -55,6 +60,10 @@ def create_app(config=None, ctx=None):
     @app.after_request
     def _echo_request_id(response):
         response.headers["X-Request-Id"] = g.get("request_id", "")
+        if request.path.startswith("/ui"):
+            # the dashboard loads nothing from anywhere but here, and is framed by no one
+            response.headers["Content-Security-Policy"] = DASHBOARD_CSP
+            response.headers["X-Frame-Options"] = "DENY"
         audit.record(response)
         level = _log_level(response)
         if log.isEnabledFor(level):

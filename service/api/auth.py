@@ -65,6 +65,9 @@ RULES = {
     ("DELETE", "/users/{username}"): ADMIN, ("PUT", "/users/{username}/quota"): ADMIN,
 }
 V1 = "/api/v1"
+UI = "/ui"
+UI_COOKIE = "vmfabric_session"
+READS = ("GET", "HEAD", "OPTIONS")
 CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
 
@@ -98,7 +101,27 @@ def authenticate():
         if rule == ADMIN and not g.user.is_admin:
             raise Forbidden(f"{request.method} {request.path[:200]} is for admins")
         return
+    if request.path == UI or request.path.startswith(UI + "/"):
+        _dashboard_caller()
+        return
     _seed_caller()
+
+
+def _dashboard_caller():
+    """The dashboard's user, from the session cookie (an API token: None when there is none
+    or it is no longer good; the page then asks for a login). A change must come from the
+    dashboard's own page: SameSite=Strict keeps the cookie off other sites' requests, and an
+    htmx request carries a header no plain cross-site form can set."""
+    token = request.cookies.get(UI_COOKIE)
+    try:
+        g.user = ctx().tokens.user(token) if token else None
+    except Unauthorized:
+        g.user = None
+    if request.method in READS:
+        return
+    if _cross_site() or (request.endpoint != "ui.login"
+                         and request.headers.get("HX-Request") != "true"):
+        raise Forbidden("a change from the dashboard must come from its own page")
 
 
 def _seed_caller():

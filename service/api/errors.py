@@ -78,6 +78,10 @@ def _is_v1():
     return request.path.startswith("/api/v1")
 
 
+def _is_ui():
+    return request.path == "/ui" or request.path.startswith("/ui/")
+
+
 def _client_mistake(what):
     """Recorded for the request's one log line (a warning): a client's mistake has no traceback."""
     g.failure = what
@@ -94,6 +98,10 @@ def install(app):
             # what a host answered is the fleet's business: no addresses, ports or causes
             log.warning("%s: for a member: %s", g.get("request_id"), message)
             message = "a host could not do it (unreachable); an admin sees why in the events log"
+        if _is_ui():
+            from service.ui import alerts
+
+            return alerts.failure(status, message)
         if not _is_v1():
             from service.api.auth import SeedApiOff
 
@@ -103,6 +111,10 @@ def install(app):
 
     @app.errorhandler(HTTPException)
     def _http(exc):
+        if _is_ui():
+            from service.ui import alerts
+
+            return alerts.failure(exc.code, exc.description or exc.name)
         if not _is_v1():
             return seed_failure()  # "any other URL returns 0"
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.code, "bad_request")
@@ -112,6 +124,10 @@ def install(app):
     @app.errorhandler(Exception)
     def _unexpected(exc):
         log.exception("unhandled error on %s %s", request.method, request.path[:200])
+        if _is_ui():
+            from service.ui import alerts
+
+            return alerts.failure(500, "internal error; see the server log")
         if not _is_v1():
             return seed_failure()
         return error_response(500, "internal", "internal error; see the server log")

@@ -31,6 +31,10 @@ class Tokens:
                                               time.time() + ttl)
         return token, token_id
 
+    def revoke(self, token):
+        """Revoke TOKEN itself (a logout)."""
+        self.store.users.revoke_digest(digest(token))
+
     def user(self, token):
         """The User TOKEN belongs to; Unauthorized when it is unknown, expired or revoked."""
         if not token or not token.startswith(PREFIX) or len(token) > 128:

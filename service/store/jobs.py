@@ -43,6 +43,14 @@ class JobRepo:
     def get(self, job_id):
         return self._get.one({"job_id": job_id}, f"no job {job_id}")
 
+    def recent(self, limit=10, user_id=None):
+        """The newest jobs (USER_ID: only theirs)."""
+        query = sa.select(jobs).order_by(jobs.c.id.desc()).limit(limit)
+        if user_id is not None:
+            query = query.where(jobs.c.user_id == user_id)
+        with self.store.read() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
     def running(self, job_id):
         with self.store.write() as conn:
             conn.execute(UPDATE_OPEN, {"by_id": job_id, "state": "running"})

@@ -102,6 +102,12 @@ class UserRepo:
                           tokens.c.revoked_at).where(tokens.c.user_id == user_id)
                 .order_by(tokens.c.id))]
 
+    def revoke_digest(self, digest):
+        with self.store.write() as conn:
+            conn.execute(tokens.update().where(tokens.c.token_hash == digest,
+                                               tokens.c.revoked_at.is_(None))
+                         .values(revoked_at=time.time()))
+
     def revoke(self, token_id, user_id=None):
         """Revoke a token (of USER_ID, when given); NotFound otherwise."""
         where = [tokens.c.id == token_id, tokens.c.revoked_at.is_(None)]

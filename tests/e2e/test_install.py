@@ -2,14 +2,13 @@
 
 import json
 import os
-import shutil
 import subprocess
 
 import pytest
 import requests
 
 from service.paths import REPO_ROOT
-from tests.conftest import TEST_HOME, free_port
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.e2e
 INSTALL = os.path.join(REPO_ROOT, "install.sh")
@@ -22,11 +21,9 @@ def install(*args, home, port, timeout=900):
 
 
 @pytest.fixture(scope="module")
-def demo():
-    home = os.path.join(TEST_HOME, "e2e-home")
+def demo(run_dir):
+    home = os.path.join(run_dir, "e2e-home")
     port = free_port()
-    install("--stop", home=home, port=port)  # an earlier run's server and lab, if any
-    shutil.rmtree(home, ignore_errors=True)  # and its state: this is a first install
     done = install(home=home, port=port)
     assert done.returncode == 0, done.stdout + done.stderr
     yield f"http://localhost:{port}", done
@@ -50,9 +47,9 @@ def test_demo_prints_the_url_and_the_hosts(demo):
     assert done.stdout.count(" up ") == 3
 
 
-def test_the_first_admin_gets_a_token_and_nothing_else(demo):
+def test_the_first_admin_gets_a_token_and_nothing_else(demo, run_dir):
     url, done = demo
-    path = os.path.join(TEST_HOME, "e2e-home", "admin.token")
+    path = os.path.join(run_dir, "e2e-home", "admin.token")
     assert path in done.stdout
     assert oct(os.stat(path).st_mode & 0o777) == "0o600"
     token = open(path).read().strip()

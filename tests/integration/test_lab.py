@@ -11,7 +11,7 @@ from vmfabric_lab import daemons
 from vmfabric_lab.image import GUEST_MARKER
 from vmfabric_lab.lab import Lab
 from vmfabric_lab.state import LabState
-from tests.conftest import TEST_HOME, host_ssh
+from tests.conftest import host_ssh
 
 pytestmark = pytest.mark.lab
 
@@ -147,8 +147,8 @@ def _leftovers(lab_dir):
     return found
 
 
-def test_down_leaves_nothing_behind(tmp_path):
-    lab_dir = os.path.join(TEST_HOME, "lab-down")
+def test_down_leaves_nothing_behind(run_dir):
+    lab_dir = os.path.join(run_dir, "lab-down")
     the_lab = Lab(lab_dir)
     state = the_lab.up(hosts=2)
     pids = [p for h in state.hosts for p in h.pids.values()]
@@ -161,7 +161,7 @@ def test_down_leaves_nothing_behind(tmp_path):
         assert lab_dir not in fh.read()
 
 
-def test_a_second_lab_never_touches_the_first(lab, guest_image):
+def test_a_second_lab_never_touches_the_first(lab, guest_image, run_dir):
     """Two labs in two directories at once: the second takes its own names and subnet, and
     its up and down leave the first's hosts, guests and known_hosts as they were."""
     from service.errors import LabError
@@ -177,8 +177,7 @@ def test_a_second_lab_never_touches_the_first(lab, guest_image):
                              "virsh -q -c qemu:///system create /run/iso.xml"])
     known_hosts = open(lab.state.known_hosts).read()
     pids = {h.index: dict(h.pids) for h in LabState.load(lab.dir).hosts}
-    other_dir = os.path.join(TEST_HOME, "lab-other")
-    Lab(other_dir).down()  # an earlier run's leftovers of that lab, if any
+    other_dir = os.path.join(run_dir, "lab-other")
     try:
         with pytest.raises(LabError, match=f"in use by the lab in {lab.dir}"):
             Lab(other_dir, tag=lab.state.tag).up(hosts=1)

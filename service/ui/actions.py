@@ -1,0 +1,61 @@
+"""What the dashboard changes: VMs made, powered and destroyed through the same services (and
+rules) as /api/v1. Each answers with the refreshed VM table and a line saying what happened."""
+
+from flask import g, render_template, request
+
+from service.api import auth
+from service.api.context import ctx
+from service.api.v1 import present
+from service.compute.power import ALLOWED_FROM
+from service.errors import Unauthorized, ValidationError
+from service.ui import blueprint
+
+
+def _user():
+    if g.get("user") is None:
+        raise Unauthorized("log in again (your session has ended)")
+    return g.user
+
+
+def _vms(message):
+    store = ctx().store
+    return render_template("ui/part_vms.html", user=g.user, message=message,
+                           vms=present.vms(store.vms.list(user_id=auth.scope()), store))
+
+
+def _int(field, low=1, high=100):
+    raw = request.form.get(field, "")
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ValidationError(f"{field}: a whole number from {low} to {high}, not {raw[:20]!r}",
+                              field=field)
+    return int(raw)
+
+
+@blueprint.post("/vms")
+def create_vm():
+    user = _user()
+    image = request.form.get("image_id") or None
+    made = ctx().compute.create(request.form.get("name", "").strip(), _int("instance_type", 1,
+                                                                           2 ** 31 - 1),
+                                int(image) if image and image.isdigit() else None,
+                                count=_int("count"),
+                                preference="spread" if request.form.get("spread") else "pack",
+                                user_id=user.id)
+    names = ", ".join(f"{vm.name} (vm {vm.id})" for vm in made)
+    return _vms(f"made {names}")
+
+
+@blueprint.post("/vms/<id:vmid>/<action>")
+def act_on_vm(vmid, action):
+    _user()
+    vm = ctx().store.vms.get(vmid)
+    auth.owned(vm.user_id, f"vm {vmid}")
+    if action == "destroy":
+        done = ctx().compute.destroy(vmid)
+        return _vms(f"vm {vmid} destroyed" if done == "destroyed" else
+                    f"vm {vmid}: its host does not answer; it goes when the host is back")
+    if action not in ALLOWED_FROM:
+        raise ValidationError(f"action: one of {', '.join(ALLOWED_FROM)} or destroy",
+                              field="action")
+    after = ctx().compute.power(vmid, action)
+    return _vms(f"vm {vmid}: {action} done, it is {after.state}")

@@ -1,0 +1,58 @@
+"""The dashboard's page and the parts of it that htmx refreshes every few seconds."""
+
+from flask import g, redirect, render_template
+
+from service.api import auth
+from service.api.context import ctx
+from service.api.v1 import present
+from service.ui import blueprint
+
+PARTS = ("hosts", "vms", "clusters", "volumes", "jobs", "events")
+
+
+def _signed_in():
+    return g.get("user") is not None
+
+
+@blueprint.get("/")
+def dashboard():
+    if not _signed_in():
+        return redirect("/ui/login", code=303)
+    store = ctx().store
+    return render_template("ui/dashboard.html", user=g.user, types=store.catalog.types(),
+                           images=store.catalog.images(),
+                           parts=[p for p in PARTS if p != "hosts" or g.user.is_admin])
+
+
+def _part(name, **values):
+    return render_template(f"ui/part_{name}.html", user=g.user, **values)
+
+
+@blueprint.get("/part/<name>")
+def part(name):
+    if not _signed_in():
+        return "", 286  # htmx: stop polling; the next page load asks for a login
+    if name not in PARTS or (name == "hosts" and not g.user.is_admin):
+        return "", 404
+    store, mine = ctx().store, auth.scope()
+    if name == "hosts":
+        return _part("hosts", pms=[present.pm(pm) for pm in store.pms.list()])
+    if name == "vms":
+        return _part("vms", vms=present.vms(store.vms.list(user_id=mine), store))
+    if name == "clusters":
+        rows = [c for c in store.clusters.list() if mine is None or c["user_id"] == mine]
+        return _part("clusters", clusters=rows)
+    if name == "volumes":
+        return _part("volumes", volumes=[present.volume(v) for v in store.volumes.list(mine)])
+    if name == "jobs":
+        return _part("jobs", jobs=[present.job(j) for j in store.jobs.recent(8, mine)])
+    return _part("events", events=store.events.list(user_id=mine, limit=12))
+
+
+@blueprint.get("/vms/<id:vmid>/console")
+def console(vmid):
+    if not _signed_in():
+        return "", 286
+    vm = ctx().store.vms.get(vmid)
+    auth.owned(vm.user_id, f"vm {vmid}")
+    return render_template("ui/part_console.html", vm=vm, lines=ctx().compute.console(vmid, 40))
