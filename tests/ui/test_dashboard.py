@@ -1,0 +1,115 @@
+"""The dashboard in a real browser (headless Chromium) on the lab: log in by keyboard, see the
+hosts with their bars, create a VM from the form and watch it become running without a
+reload, read its console, destroy it; a member does not see another member's VM; a phone-sized
+window has nothing wider than itself."""
+
+import time
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as seen
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from tests.conftest import ServerProcess, admin_token, free_port, write_config
+from tests.ui.browser import chromium
+from vmfabric_lab.image import GUEST_MARKER
+
+pytestmark = pytest.mark.lab
+PASSWORDS = {"uiadmin": "the dashboard admin 1", "amy": "amy's own password 2",
+             "bob": "bob's own password 3"}
+
+
+@pytest.fixture(scope="module")
+def server(lab_ctx):
+    for name, password in PASSWORDS.items():
+        lab_ctx.accounts.create(name, password, "admin" if name == "uiadmin" else "member")
+    home = lab_ctx.config["home"]
+    path = write_config(dict(lab_ctx.config), f"{home}/ui-server.yml")
+    srv = ServerProcess(path, free_port(), f"{home}/ui-server.log",
+                        token=admin_token(lab_ctx)).start()
+    yield srv
+    srv.kill()
+
+
+@pytest.fixture
+def browser():
+    driver = chromium()
+    yield driver
+    driver.quit()
+
+
+def wait(driver, timeout=60):
+    return WebDriverWait(driver, timeout, poll_frequency=0.25)
+
+
+def log_in(driver, url, username):
+    driver.get(f"{url}/ui/")
+    field = wait(driver).until(seen.presence_of_element_located((By.ID, "username")))
+    assert driver.switch_to.active_element == field  # the page starts where one types
+    field.send_keys(username, Keys.TAB, PASSWORDS[username], Keys.ENTER)  # by keyboard
+    wait(driver).until(seen.text_to_be_present_in_element((By.ID, "whoami"), username))
+
+
+def vm_row(driver, name):
+    for row in driver.find_elements(By.CSS_SELECTOR, "#vms tr[data-vmid]"):
+        if row.find_element(By.CSS_SELECTOR, "td.name").text == name:
+            return row
+    return None
+
+
+def create(driver, name, tid="1"):
+    driver.find_element(By.CSS_SELECTOR, "#create-vm summary").click()
+    driver.find_element(By.NAME, "name").send_keys(name)
+    Select(driver.find_element(By.NAME, "instance_type")).select_by_value(tid)
+    driver.find_element(By.CSS_SELECTOR, "#create-vm button[type=submit]").click()
+    wait(driver, 120).until(lambda d: (row := vm_row(d, name)) is not None
+                            and row.find_element(By.CSS_SELECTOR, "td.state").text == "running")
+    return vm_row(driver, name).get_attribute("data-vmid")
+
+
+def test_an_admin_sees_the_fleet_and_makes_a_vm_from_the_page(server, browser, lab):
+    log_in(browser, server.url, "uiadmin")
+    wait(browser).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#hosts article.host"))
+                        == len(lab.state.hosts))
+    for card in browser.find_elements(By.CSS_SELECTOR, "#hosts article.host"):
+        assert len(card.find_elements(By.TAG_NAME, "meter")) == 3  # CPU, RAM, disk
+        assert "up" in card.find_element(By.CSS_SELECTOR, ".badge").text
+    loads = browser.execute_script("return performance.getEntriesByType('navigation').length")
+    vmid = create(browser, "from-the-page")
+    # no reload happened: the same document, refreshed in parts
+    assert browser.execute_script("return performance.getEntriesByType('navigation').length") == loads
+    vm_row(browser, "from-the-page").find_element(By.XPATH, ".//button[text()='console']").click()
+    wait(browser, 60).until(seen.text_to_be_present_in_element((By.CSS_SELECTOR, "#console pre"),
+                                                               GUEST_MARKER))
+    vm_row(browser, "from-the-page").find_element(By.XPATH, ".//button[text()='destroy']").click()
+    wait(browser).until(seen.alert_is_present())
+    browser.switch_to.alert.accept()  # "Destroy vm N?": confirmed
+    wait(browser, 120).until(lambda d: vm_row(d, "from-the-page") is None)
+    assert server.api("GET", f"/vms/{vmid}").status_code == 404
+
+
+def test_a_member_does_not_see_another_members_vm(server, browser):
+    log_in(browser, server.url, "amy")
+    assert browser.find_elements(By.ID, "hosts") == []  # the fleet is an admin's
+    create(browser, "amys-vm")
+    browser.find_element(By.XPATH, "//button[text()='Log out']").click()
+    wait(browser).until(seen.presence_of_element_located((By.ID, "username")))
+    log_in(browser, server.url, "bob")
+    wait(browser).until(seen.presence_of_element_located((By.CSS_SELECTOR, "#vms table")))
+    time.sleep(2.5)  # a refresh or two of the table
+    assert "amys-vm" not in browser.find_element(By.ID, "vms").text
+    for vm in server.api("GET", "/vms", params={"name": "amys-vm"}).json()["vms"]:
+        server.api("DELETE", f"/vms/{vm['id']}")
+
+
+def test_a_phone_sized_window_has_nothing_wider_than_itself(server):
+    driver = chromium(width=390, height=844)
+    try:
+        log_in(driver, server.url, "uiadmin")
+        wait(driver).until(seen.presence_of_element_located((By.CSS_SELECTOR, "#hosts article")))
+        wide = driver.execute_script(
+            "return document.documentElement.scrollWidth - window.innerWidth")
+        assert wide <= 0, f"the page is {wide} px wider than the window"
+    finally:
+        driver.quit()
