@@ -234,19 +234,25 @@ class ServerProcess:
             self.proc.wait(timeout=60)
 
 
-def armed_server(lab_ctx, tmp_path_factory, name, **sections):
-    """A server over LAB_CTX's store with a quick sync, whose processes stop at the fault
-    points a test arms in its directory (server.armed; service/faults.py). SECTIONS: settings
-    of the configuration's sections to change ({"compute": {...}})."""
+def lab_server(lab_ctx, name, env=None, **sections):
+    """A started server over LAB_CTX's store, calling with an admin's token. SECTIONS:
+    settings of the configuration's sections to change ({"compute": {...}})."""
     home = lab_ctx.config["home"]
-    armed = str(tmp_path_factory.mktemp(f"{name}-faults"))
-    config = dict(lab_ctx.config, sync=dict(lab_ctx.config["sync"], interval=2, host_timeout=3,
-                                            heartbeat=1, dead_after=5))
+    config = dict(lab_ctx.config)
     for section, values in sections.items():
         config[section] = dict(config[section], **values)
     path = write_config(config, os.path.join(home, f"{name}.yml"))
-    srv = ServerProcess(path, free_port(), os.path.join(home, f"{name}.log"),
-                        env={"VMFABRIC_FAULTS_DIR": armed}, token=admin_token(lab_ctx)).start()
+    return ServerProcess(path, free_port(), os.path.join(home, f"{name}.log"), env=env,
+                         token=admin_token(lab_ctx)).start()
+
+
+def armed_server(lab_ctx, tmp_path_factory, name, **sections):
+    """lab_server with a quick sync, whose processes stop at the fault points a test arms in
+    its directory (server.armed; service/faults.py)."""
+    armed = str(tmp_path_factory.mktemp(f"{name}-faults"))
+    quick = dict(sections.pop("sync", {}), interval=2, host_timeout=3, heartbeat=1,
+                 dead_after=5)
+    srv = lab_server(lab_ctx, name, env={"VMFABRIC_FAULTS_DIR": armed}, sync=quick, **sections)
     srv.armed = armed
     return srv
 

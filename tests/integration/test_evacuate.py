@@ -11,6 +11,7 @@ import time
 import pytest
 
 from service import naming
+from tests.consoles import lines as console
 from tests.conftest import armed_server, fleet_is_whole, vmf_objects
 from vmfabric_lab.image import GUEST_MARKER
 
@@ -31,10 +32,6 @@ def until(check, what, timeout=60):
             return
         time.sleep(0.5)
     raise AssertionError(f"{what} within {timeout} s")
-
-
-def console(server, vmid):
-    return server.api("GET", f"/vms/{vmid}/console", params={"lines": 500}).json()["lines"]
 
 
 def test_a_failed_hosts_guest_is_rebuilt_elsewhere(server, lab, lab_ctx):

@@ -5,7 +5,6 @@ the guest running where it was and nothing on the destination."""
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -14,11 +13,11 @@ import pytest
 import requests
 
 from service import naming
+from tests.consoles import lines as console, ticks, wait_for as wait_console
 from tests.conftest import armed_server, fleet_is_whole, vmf_objects
 from vmfabric_lab.image import GUEST_MARKER
 
 pytestmark = pytest.mark.lab
-TICK = re.compile(r"vmfabric-guest: tick (\d+)")
 
 
 @pytest.fixture(scope="module")
@@ -35,24 +34,6 @@ def slow_server(lab_ctx, tmp_path_factory):
                        compute={"migration_bandwidth": 1})
     yield srv
     srv.kill()
-
-
-def console(server, vmid):
-    return server.api("GET", f"/vms/{vmid}/console", params={"lines": 2000}).json()["lines"]
-
-
-def ticks(lines):
-    return [int(m.group(1)) for m in map(TICK.search, lines) if m]
-
-
-def wait_console(server, vmid, predicate, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        lines = console(server, vmid)
-        if predicate(lines):
-            return lines
-        time.sleep(0.5)
-    raise AssertionError(f"vm {vmid}: {what} not on its console within {timeout} s")
 
 
 def made(server, name, tid=1, **extra):

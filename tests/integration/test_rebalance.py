@@ -7,22 +7,18 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 import pytest
 
-from tests.conftest import ServerProcess, admin_token, fleet_is_whole, free_port, write_config
+from tests.consoles import wait_ticks
+from tests.conftest import fleet_is_whole, lab_server
 
 pytestmark = pytest.mark.lab
-TICK = re.compile(r"vmfabric-guest: tick (\d+)")
 
 
 @pytest.fixture(scope="module")
 def server(lab_ctx):
-    home = lab_ctx.config["home"]
-    path = write_config(dict(lab_ctx.config), f"{home}/rebalance-server.yml")
-    srv = ServerProcess(path, free_port(), f"{home}/rebalance-server.log",
-                        token=admin_token(lab_ctx)).start()
+    srv = lab_server(lab_ctx, "rebalance-server")
     yield srv
     srv.kill()
 
@@ -31,21 +27,6 @@ def cli(server, *args):
     vmfabric = os.path.join(os.path.dirname(sys.executable), "vmfabric")
     return subprocess.run([vmfabric, "--url", server.url, *args], capture_output=True, text=True,
                           timeout=600, env=dict(os.environ, VMFABRIC_TOKEN=server.token))
-
-
-def ticks(server, vmid):
-    lines = server.api("GET", f"/vms/{vmid}/console", params={"lines": 3000}).json()["lines"]
-    return [int(m.group(1)) for m in map(TICK.search, lines) if m]
-
-
-def wait_ticks(server, vmid, until, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        counted = ticks(server, vmid)
-        if counted and until(counted):
-            return counted
-        time.sleep(0.5)
-    raise AssertionError(f"vm {vmid}: its counter did not get there within {timeout} s")
 
 
 def test_consolidate_then_drain(server, lab, lab_ctx):

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from tests.conftest import ServerProcess, admin_token, free_port, write_config
+from tests.conftest import lab_server
 
 pytestmark = pytest.mark.lab
 SHAPE = re.compile(r"vmfabric-guest: cpus (\d+) memory (\d+) kB")
@@ -15,10 +15,7 @@ SHAPE = re.compile(r"vmfabric-guest: cpus (\d+) memory (\d+) kB")
 
 @pytest.fixture(scope="module")
 def server(lab_ctx):
-    home = lab_ctx.config["home"]
-    path = write_config(dict(lab_ctx.config), f"{home}/resize-server.yml")
-    srv = ServerProcess(path, free_port(), f"{home}/resize-server.log",
-                        token=admin_token(lab_ctx)).start()
+    srv = lab_server(lab_ctx, "resize-server")
     yield srv
     srv.kill()
 

@@ -1,41 +1,19 @@
 """Snapshots on the lab: a running guest's snapshot, reverted to later, brings its console
 counter back to where it was; the limit per VM holds; a VM with snapshots refuses to migrate."""
 
-import re
-import time
-
 import pytest
 
-from tests.conftest import ServerProcess, admin_token, free_port, write_config
+from tests.consoles import lines, ticks as ticks_of, wait_ticks
+from tests.conftest import lab_server
 
 pytestmark = pytest.mark.lab
-TICK = re.compile(r"vmfabric-guest: tick (\d+)")
 
 
 @pytest.fixture(scope="module")
 def server(lab_ctx):
-    home = lab_ctx.config["home"]
-    config = dict(lab_ctx.config, compute=dict(lab_ctx.config["compute"], max_snapshots=2))
-    path = write_config(config, f"{home}/snapshot-server.yml")
-    srv = ServerProcess(path, free_port(), f"{home}/snapshot-server.log",
-                        token=admin_token(lab_ctx)).start()
+    srv = lab_server(lab_ctx, "snapshot-server", compute={"max_snapshots": 2})
     yield srv
     srv.kill()
-
-
-def ticks(server, vmid):
-    lines = server.api("GET", f"/vms/{vmid}/console", params={"lines": 3000}).json()["lines"]
-    return [int(m.group(1)) for m in map(TICK.search, lines) if m]
-
-
-def wait_ticks(server, vmid, until, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        counted = ticks(server, vmid)
-        if until(counted):
-            return counted
-        time.sleep(0.5)
-    raise AssertionError(f"vm {vmid}: the counter did not get there within {timeout} s")
 
 
 def test_a_revert_brings_the_guest_back_where_it_was(server):
@@ -44,7 +22,7 @@ def test_a_revert_brings_the_guest_back_where_it_was(server):
     counted = wait_ticks(server, vmid, lambda c: len(c) >= 3)
     taken = server.api("POST", f"/vms/{vmid}/snapshots", json={"name": "before-upgrade"})
     assert taken.status_code == 201, taken.text
-    at = ticks(server, vmid)[-1]
+    at = ticks_of(lines(server, vmid))[-1]
     assert taken.json()["snapshot"]["vm_state"] == "running"
     later = wait_ticks(server, vmid, lambda c: c[-1] >= at + 6)[-1]
     reverted = server.api("POST", f"/vms/{vmid}/snapshots/before-upgrade/revert")

@@ -11,7 +11,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as seen
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.conftest import ServerProcess, admin_token, free_port, write_config
+from tests.conftest import lab_server
 from tests.ui.browser import chromium
 from vmfabric_lab.image import GUEST_MARKER
 
@@ -24,10 +24,7 @@ PASSWORDS = {"uiadmin": "the dashboard admin 1", "amy": "amy's own password 2",
 def server(lab_ctx):
     for name, password in PASSWORDS.items():
         lab_ctx.accounts.create(name, password, "admin" if name == "uiadmin" else "member")
-    home = lab_ctx.config["home"]
-    path = write_config(dict(lab_ctx.config), f"{home}/ui-server.yml")
-    srv = ServerProcess(path, free_port(), f"{home}/ui-server.log",
-                        token=admin_token(lab_ctx)).start()
+    srv = lab_server(lab_ctx, "ui-server")
     yield srv
     srv.kill()
 
