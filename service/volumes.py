@@ -70,7 +70,7 @@ class Volumes:
         try:
             brought = self._bring(volume, pm)
             faults.point("volume.attach.after_disk")
-            target = self._free_target(pm, vm.domain)
+            target = self._free_target(pm, vm, volume_id)
             self.hv.devices.attach(pm, vm.domain, self._disk_xml(volume_id, target))
         except BaseException as exc:
             if brought_here(volume, pm):
@@ -102,12 +102,15 @@ class Volumes:
             self.hv.storage.copy_volume(source, pm, name)
         return True
 
-    def _free_target(self, pm, domain):
-        taken = set(self.hv.devices.disks(pm, domain, live=False))
-        for target in TARGETS:
-            if target not in taken:
-                return target
-        raise Conflict(f"{domain} has no free virtio disk name (vdb - vdz are taken)")
+    def _free_target(self, pm, vm, volume_id):
+        """A virtio disk name VM has free (not in its definition, and not reserved by another
+        attach under way), reserved for VOLUME_ID: two attaches to one VM at once get two."""
+        in_domain = set(self.hv.devices.disks(pm, vm.domain, live=False))
+        target = self.store.volumes.reserve_target(volume_id, vm.id,
+                                                   [t for t in TARGETS if t not in in_domain])
+        if target is None:
+            raise Conflict(f"{vm.domain} has no free virtio disk name (vdb - vdz are taken)")
+        return target
 
     def _disk_xml(self, volume_id, target):
         return templates.render_disk(pool=self.hv.storage.pool_name,

@@ -90,6 +90,20 @@ class VolumeRepo:
             conn.execute(volumes.update().where(volumes.c.id == volume_id)
                          .values(pending_pmid=pmid, updated_at=time.time()))
 
+    def reserve_target(self, volume_id, vmid, candidates):
+        """The first of CANDIDATES (device names) that no other volume of VMID holds or is
+        being attached at, recorded for VOLUME_ID (attaching to VMID); None if none is free."""
+        with self.store.write() as conn:
+            self.store.serialize(conn, f"disks.{vmid}")
+            taken = set(conn.execute(sa.select(volumes.c.target).where(
+                volumes.c.vmid == vmid, volumes.c.id != volume_id,
+                volumes.c.state.in_(("attaching", "attached", "detaching")))).scalars())
+            target = next((t for t in candidates if t not in taken), None)
+            if target is not None:
+                conn.execute(volumes.update().where(volumes.c.id == volume_id).values(
+                    vmid=vmid, target=target, updated_at=time.time()))
+            return target
+
     def placed(self, volume_id):
         """Its disk is on the pending host now: that host holds it; the old one's claim goes."""
         with self.store.write() as conn:

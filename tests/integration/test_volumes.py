@@ -153,3 +153,19 @@ def test_destroying_a_vm_keeps_its_volume_and_a_lost_disk_is_missing(server, lab
     assert server.api("DELETE", f"/volumes/{volume['id']}").status_code == 204
     assert lab_ctx.store.pms.get(pm.id).used_disk_gb == used - 1
     assert fleet_is_whole(lab_ctx.store, lab) == []
+
+
+def test_two_volumes_attached_to_one_guest_at_once_get_two_devices(server, guests, lab, lab_ctx):
+    guest = guests[0]
+    made = [server.api("POST", "/volumes", json={"name": f"pair-{n}", "size": 1}).json()["volume"]
+            for n in range(2)]
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda v: action(server, v["id"], action="attach",
+                                                 vmid=guest["id"]), made))
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    targets = {a.json()["volume"]["target"] for a in answers}
+    assert len(targets) == 2, targets
+    for volume in made:
+        assert action(server, volume["id"], action="detach").status_code == 200
+        assert server.api("DELETE", f"/volumes/{volume['id']}").status_code == 204
+    assert fleet_is_whole(lab_ctx.store, lab) == []
