@@ -1,17 +1,17 @@
 """The OpenAPI 3 document of /api/v1; its schemas also validate request bodies.
 
-The core resources are here; what came with day-2 operations (volumes, snapshots,
-rebalancing, host maintenance) is in openapi_day2.py and merged in below.
+The core resources are here; users, tokens and the audit trail are in
+openapi_identity.py, what came with day-2 operations (volumes, snapshots,
+rebalancing, host maintenance) in openapi_day2.py; both are merged in below.
 """
 
 from flask import jsonify
 
 from service.api.auth import ADMIN, OPEN, RULES
-from service.api.v1 import blueprint, openapi_day2
-from service.api.ids import MAX_ID
-from service.api.v1.spec import (ADDRESS, AMOUNT, ERR, FIRST_BOOT, INT, MAX_AMOUNT, NAME,
-                                 NUM, POS, RATIO, RES, SPARE, STR, body_of, bounded, errors,
-                                 json_of, obj, path_id, query)
+from service.api.v1 import blueprint, openapi_day2, openapi_identity
+from service.api.v1.spec import (ADDRESS, AMOUNT, ERR, FIRST_BOOT, INT, NAME, NUM, POS, RATIO,
+                                 RES, SPARE, STR, body_of, bounded, errors, json_of, obj,
+                                 path_id, query)
 from service.compute.power import ALLOWED_FROM
 from service.placement.engine import PREFERENCES
 from service.placement.policies import POLICIES
@@ -100,31 +100,6 @@ SCHEMAS = {
                                     "items": {"type": "string", "maxLength": 4096}}},
                        required=[]),
     "Inventory": {"type": "object"},
-    "TokenCreate": obj({"username": {"type": "string", "maxLength": 64},
-                         "password": {"type": "string", "maxLength": 1024},
-                         "name": {"type": "string", "maxLength": 128},
-                         "ttl": {"type": "integer", "minimum": 60, "maximum": MAX_ID}},
-                        required=[]),
-    "TokenIssued": obj({"token": STR, "id": POS}),
-    "TokenInfo": obj({"id": POS, "name": STR, "created_at": NUM, "expires_at": NUM,
-                       "revoked_at": {"type": ["number", "null"]}}),
-    "TokenList": obj({"tokens": {"type": "array", "items": {"$ref": "#/components/schemas/TokenInfo"}}}),
-    "QuotaUse": obj({"limit": {"type": ["integer", "null"]}, "used": INT}),
-    "User": obj({"id": POS, "username": STR, "role": {"enum": ["admin", "member"]},
-                  "quota": obj({name: {"$ref": "#/components/schemas/QuotaUse"}
-                                 for name in ("cpu", "ram_mb", "disk_gb", "vms")}),
-                  "created_at": NUM}),
-    "UserOne": obj({"user": {"$ref": "#/components/schemas/User"}}),
-    "UserList": obj({"users": {"type": "array", "items": {"$ref": "#/components/schemas/User"}}}),
-    "UserCreate": obj({"username": {"type": "string", "pattern": "^[a-z][a-z0-9_.-]{0,31}$"},
-                        "password": {"type": "string", "minLength": 8, "maxLength": 1024},
-                        "role": {"enum": ["admin", "member"]}}, required=["username", "password"]),
-    "QuotaSet": obj({name: {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_AMOUNT}
-                      for name in ("cpu", "ram_mb", "disk_gb", "vms")}, required=[]),
-    "Event": obj({"id": POS, "at": NUM, "user_id": {"type": ["integer", "null"]},
-                   "username": STR, "action": STR, "target": STR, "request_id": STR,
-                   "status": INT, "outcome": STR}),
-    "EventList": obj({"events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}),
     "Job": obj({"id": POS, "kind": {"enum": ["discover", "cluster_run", "migrate", "rebalance",
                                              "drain", "evacuate"]},
                  "state": {"enum": ["queued", "running", "succeeded", "failed"]},
@@ -266,51 +241,6 @@ PATHS = {
                  "responses": {"202": json_of("JobOne", "Accepted: the job runs"),
                                **errors("400", "404", "422")}},
     },
-    "/tokens": {
-        "get": {"summary": "Your API tokens (never the tokens themselves)",
-                "responses": {"200": json_of("TokenList"), **errors("401")}},
-        "post": {"summary": "Log in ({username, password}: no token needed) or, with a token, "
-                            "get another for the same user; the token is shown only here",
-                 "requestBody": body_of("TokenCreate"),
-                 "responses": {"201": json_of("TokenIssued", "Issued"),
-                               **errors("400", "401", "422")}},
-    },
-    "/tokens/{token_id}": {
-        "parameters": [path_id("token_id")],
-        "delete": {"summary": "Revoke a token (yours; an admin's: any)",
-                   "responses": {"204": {"description": "Revoked"}, **errors("401", "404")}},
-    },
-    "/whoami": {"get": {"summary": "The caller, their role and quota",
-                        "responses": {"200": json_of("UserOne"), **errors("401")}}},
-    "/users": {
-        "get": {"summary": "Every user with quota and usage (admin)",
-                "responses": {"200": json_of("UserList"), **errors("401", "403")}},
-        "post": {"summary": "Add a user (admin)", "requestBody": body_of("UserCreate"),
-                 "responses": {"201": json_of("UserOne", "Added"),
-                               **errors("400", "401", "403", "409", "422")}},
-    },
-    "/users/{username}": {
-        "parameters": [{"name": "username", "in": "path", "required": True,
-                        "schema": {"type": "string", "maxLength": 64}}],
-        "delete": {"summary": "Remove a user who owns nothing (admin)",
-                   "responses": {"204": {"description": "Removed"},
-                                 **errors("401", "403", "404", "409")}},
-    },
-    "/users/{username}/quota": {
-        "parameters": [{"name": "username", "in": "path", "required": True,
-                        "schema": {"type": "string", "maxLength": 64}}],
-        "put": {"summary": "Set a user's limits (null: the configured default) (admin)",
-                "requestBody": body_of("QuotaSet"),
-                "responses": {"200": json_of("UserOne"),
-                              **errors("400", "401", "403", "404", "422")}},
-    },
-    "/events": {
-        "get": {"summary": "The audit trail, newest first (yours; an admin's: everyone's)",
-                "parameters": [query("user", STR), query("action", STR),
-                               query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
-                               query("before", POS)],
-                "responses": {"200": json_of("EventList"), **errors("401", "422")}},
-    },
     "/images": {"get": {"summary": "List images", "responses": {"200": json_of("ImageList")}}},
     "/types": {"get": {"summary": "List instance types", "responses": {"200": json_of("TypeList")}}},
     "/policy": {
@@ -341,8 +271,9 @@ def _access(paths):
     return paths
 
 
-SCHEMAS.update(openapi_day2.SCHEMAS)
-PATHS.update(openapi_day2.PATHS)
+for part in (openapi_identity, openapi_day2):
+    SCHEMAS.update(part.SCHEMAS)
+    PATHS.update(part.PATHS)
 _access(PATHS)
 
 DOCUMENT = {
