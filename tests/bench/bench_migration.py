@@ -26,9 +26,7 @@ import libvirt
 from service import naming
 from service.hypervisor.migration import file_disks
 from tests.bench.bench_volumes import wait_console
-from tests.conftest import ServerProcess, admin_token, free_port, lab_context, write_config
-from vmfabric_lab import image as guest_image
-from vmfabric_lab.lab import Lab
+from tests.bench.labs import lab_with_server
 
 
 def uri(lab, address):
@@ -86,57 +84,42 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=4)
     args = parser.parse_args()
-    lab = Lab(os.path.join(tempfile.gettempdir(), "vmfabric-bench-migration"))
-    lab.down(purge=True)
-    lab.up(hosts=2)
-    home = tempfile.mkdtemp(prefix="bench-migration-")
-    try:
-        ctx = lab_context(lab, guest_image.build(), home, policy="first_fit")
-        server = ServerProcess(write_config(ctx.config, os.path.join(home, "vmfabric.yml")),
-                               free_port(), os.path.join(home, "server.log"),
-                               token=admin_token(ctx)).start()
-        try:
-            made = server.api("POST", "/vms", json={"name": "bench-mig", "instance_type": 1,
-                                                    "count": 2, "preference": "pack"})
-            made.raise_for_status()
-            ours, theirs = made.json()["vms"]
-            for vm in (ours, theirs):
-                wait_console(server, vm["id"], "ssh ready")
-            api_times, api_downtimes = [], []
-            virsh_times, prepare_times, virsh_downtimes = [], [], []
-            hosts = [ctx.store.pms.get(pmid) for pmid in (1, 2)]
-            here = ctx.store.pms.get(theirs["pmid"])
-            for run in range(args.runs):
-                took, downtime = through_api(server, ours["id"])
-                api_times.append(took)
-                api_downtimes.append(downtime)
-                there = next(pm for pm in hosts if pm.id != here.id)
-                took, prepared, downtime = through_virsh(
-                    ctx, lab, ctx.store.vms.get(theirs["id"]), here, there)
-                virsh_times.append(took)
-                prepare_times.append(prepared)
-                virsh_downtimes.append(downtime)
-                here = there
-            for vm in (ours, theirs):
-                server.api("DELETE", f"/vms/{vm['id']}")
-        finally:
-            server.kill()
-            ctx.close()
+    with lab_with_server("migration", hosts=2, policy="first_fit") as (lab, ctx, server):
+        made = server.api("POST", "/vms", json={"name": "bench-mig", "instance_type": 1,
+                                                "count": 2, "preference": "pack"})
+        made.raise_for_status()
+        ours, theirs = made.json()["vms"]
+        for vm in (ours, theirs):
+            wait_console(server, vm["id"], "ssh ready")
+        api_times, api_downtimes = [], []
+        virsh_times, prepare_times, virsh_downtimes = [], [], []
+        hosts = [ctx.store.pms.get(pmid) for pmid in (1, 2)]
+        here = ctx.store.pms.get(theirs["pmid"])
+        for run in range(args.runs):
+            took, downtime = through_api(server, ours["id"])
+            api_times.append(took)
+            api_downtimes.append(downtime)
+            there = next(pm for pm in hosts if pm.id != here.id)
+            took, prepared, downtime = through_virsh(
+                ctx, lab, ctx.store.vms.get(theirs["id"]), here, there)
+            virsh_times.append(took)
+            prepare_times.append(prepared)
+            virsh_downtimes.append(downtime)
+            here = there
+        for vm in (ours, theirs):
+            server.api("DELETE", f"/vms/{vm['id']}")
 
-        def line(what, values, unit="s", scale=1.0, fmt="{:.2f}"):
-            values = [v * scale for v in values]
-            return (f"{what}: median {fmt.format(statistics.median(values))} {unit} (range "
-                    f"{fmt.format(min(values))} - {fmt.format(max(values))}, {len(values)} runs)")
-        print(line("vmfabric migrate (API call to job succeeded)", api_times))
-        print(line("virsh migrate --live --copy-storage-inc", virsh_times))
-        print(line("  + making its destination disk first", prepare_times))
-        ratio = statistics.median(api_times) / statistics.median(virsh_times)
-        print(f"vmfabric / virsh (medians): {ratio:.2f}")
-        print(line("guest paused, vmfabric", api_downtimes, "ms", fmt="{:.0f}"))
-        print(line("guest paused, virsh", virsh_downtimes, "ms", fmt="{:.0f}"))
-    finally:
-        lab.down(purge=True)
-
+    def line(what, values, unit="s", scale=1.0, fmt="{:.2f}"):
+        values = [v * scale for v in values]
+        return (f"{what}: median {fmt.format(statistics.median(values))} {unit} (range "
+                f"{fmt.format(min(values))} - {fmt.format(max(values))}, {len(values)} runs)")
+    print(line("vmfabric migrate (API call to job succeeded)", api_times))
+    print(line("virsh migrate --live --copy-storage-inc", virsh_times))
+    print(line("  + making its destination disk first", prepare_times))
+    ratio = statistics.median(api_times) / statistics.median(virsh_times)
+    print(f"vmfabric / virsh (medians): {ratio:.2f}")
+    print(line("guest paused, vmfabric", api_downtimes, "ms", fmt="{:.0f}"))
+    print(line("guest paused, virsh", virsh_downtimes, "ms", fmt="{:.0f}"))
 
 if __name__ == "__main__":
     main()

@@ -15,8 +15,6 @@ the same disk XML into the same guest (attachDeviceFlags LIVE|CONFIG), N times.
 """
 
 import argparse
-import os
-import tempfile
 import time
 import xml.etree.ElementTree as ET
 
@@ -24,9 +22,7 @@ import libvirt
 
 from service import templates
 from tests.bench.bench_lab import percentile
-from tests.conftest import ServerProcess, admin_token, free_port, lab_context, write_config
-from vmfabric_lab import image as guest_image
-from vmfabric_lab.lab import Lab
+from tests.bench.labs import lab_with_server
 
 FLAGS = libvirt.VIR_DOMAIN_AFFECT_LIVE | libvirt.VIR_DOMAIN_AFFECT_CONFIG
 
@@ -96,51 +92,36 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--attaches", type=int, default=20)
     args = parser.parse_args()
-    lab = Lab(os.path.join(tempfile.gettempdir(), "vmfabric-bench-volumes"))
-    lab.down(purge=True)
-    lab.up(hosts=2)
-    home = tempfile.mkdtemp(prefix="bench-volumes-")
-    try:
-        ctx = lab_context(lab, guest_image.build(), home, policy="round_robin")
-        server = ServerProcess(write_config(ctx.config, os.path.join(home, "vmfabric.yml")),
-                               free_port(), os.path.join(home, "server.log"),
-                               token=admin_token(ctx)).start()
-        try:
-            made = server.api("POST", "/vms", json={"name": "bench-vol", "instance_type": 1,
-                                                    "count": 2, "preference": "spread"})
-            made.raise_for_status()
-            here, there = made.json()["vms"]
-            for vm in (here, there):
-                vm["pm_address"] = ctx.store.pms.get(vm["pmid"]).address
-                wait_console(server, vm["id"], "ssh ready")
-            volume = server.api("POST", "/volumes", json={"name": "bench", "size": 1}).json()["volume"]
-            first, _ = timed(lambda: action(server, volume["id"], action="attach", vmid=here["id"]))
+    with lab_with_server("volumes", hosts=2, policy="round_robin") as (lab, ctx, server):
+        made = server.api("POST", "/vms", json={"name": "bench-vol", "instance_type": 1,
+                                                "count": 2, "preference": "spread"})
+        made.raise_for_status()
+        here, there = made.json()["vms"]
+        for vm in (here, there):
+            vm["pm_address"] = ctx.store.pms.get(vm["pmid"]).address
+            wait_console(server, vm["id"], "ssh ready")
+        volume = server.api("POST", "/volumes", json={"name": "bench", "size": 1}).json()["volume"]
+        first, _ = timed(lambda: action(server, volume["id"], action="attach", vmid=here["id"]))
+        action(server, volume["id"], action="detach")
+        same, detaches, moves = [], [], []
+        for _ in range(args.attaches):
+            same.append(timed(lambda: action(server, volume["id"], action="attach",
+                                             vmid=here["id"]))[0])
+            detaches.append(timed(lambda: action(server, volume["id"], action="detach"))[0])
+        for n in range(4):
+            target = there if n % 2 == 0 else here
+            moves.append(timed(lambda: action(server, volume["id"], action="attach",
+                                              vmid=target["id"]))[0])
             action(server, volume["id"], action="detach")
-            same, detaches, moves = [], [], []
-            for _ in range(args.attaches):
-                same.append(timed(lambda: action(server, volume["id"], action="attach",
-                                                 vmid=here["id"]))[0])
-                detaches.append(timed(lambda: action(server, volume["id"], action="detach"))[0])
-            for n in range(4):
-                target = there if n % 2 == 0 else here
-                moves.append(timed(lambda: action(server, volume["id"], action="attach",
-                                                  vmid=target["id"]))[0])
-                action(server, volume["id"], action="detach")
-            raw = reference(lab, here, ctx.config["libvirt"]["pool"], args.attaches)
-            server.api("DELETE", f"/volumes/{volume['id']}")
-            for vm in (here, there):
-                server.api("DELETE", f"/vms/{vm['id']}")
-        finally:
-            server.kill()
-            ctx.close()
-        print(f"first attach (1 GB disk made on the host): {first * 1000:.0f} ms")
-        print(summary("attach, disk on the guest's host (vmfabric API)", same))
-        print(summary("attach, raw libvirt attachDeviceFlags on an open connection", raw))
-        print(summary("detach (vmfabric API, until the guest let it go)", detaches))
-        print(summary("attach moving the 1 GB volume from the other host", moves))
-    finally:
-        lab.down(purge=True)
-
+        raw = reference(lab, here, ctx.config["libvirt"]["pool"], args.attaches)
+        server.api("DELETE", f"/volumes/{volume['id']}")
+        for vm in (here, there):
+            server.api("DELETE", f"/vms/{vm['id']}")
+    print(f"first attach (1 GB disk made on the host): {first * 1000:.0f} ms")
+    print(summary("attach, disk on the guest's host (vmfabric API)", same))
+    print(summary("attach, raw libvirt attachDeviceFlags on an open connection", raw))
+    print(summary("detach (vmfabric API, until the guest let it go)", detaches))
+    print(summary("attach moving the 1 GB volume from the other host", moves))
 
 if __name__ == "__main__":
     main()
