@@ -26,7 +26,8 @@ class Compute:
         # guests' known_hosts needs rewriting after a create or destroy only where guests
         # get addresses: with no network configured, there is nothing to write
         self._guests_have_addresses = bool(config["networks"])
-        self.launcher = Launcher(store, hypervisors, Allocator(config["networks"], store))
+        self.launcher = Launcher(store, hypervisors, Allocator(config["networks"], store),
+                                 process)
         self.creator = Creator(config, store, scheduler, self.launcher, process,
                                Quotas(config["identity"]["default_quota"]))
         self.destroyer = Destroyer(store, hypervisors, process)

@@ -9,9 +9,9 @@ all of it again, whatever was made.
 """
 
 import logging
-import threading
 
 from service import faults, naming, templates
+from service.compute.bases import BaseImages
 from service.errors import NotFound, VmfabricError
 from service.network import cidata, ipam
 
@@ -21,12 +21,11 @@ FIRST_BOOT_SETTING = "vmfabric_first_boot_disk"
 
 
 class Launcher:
-    def __init__(self, store, hypervisors, allocator):
+    def __init__(self, store, hypervisors, allocator, process):
         self.store = store
         self.hv = hypervisors
         self.allocator = allocator
-        self._upload_locks = {}
-        self._locks_guard = threading.Lock()
+        self.bases = BaseImages(store, hypervisors, process)
         self._pool_paths = {}
 
     def launch(self, vm, pm, image, host_private):
@@ -48,13 +47,14 @@ class Launcher:
 
     def make_disk(self, pm, vmid, image, capacity):
         """VMID's disk on PM: an overlay of CAPACITY bytes on IMAGE's base, which is copied to
-        PM first if it is not there yet."""
-        base = naming.base_image(image["id"], image["sha256"])
+        PM first if it is not there yet (compute/bases.py)."""
+        base = self.bases.ensure(pm, image)
         try:
             self.hv.storage.create_overlay_on(pm, naming.disk(vmid), base, image["format"],
                                               capacity)
-        except NotFound:  # the first VM of this image on this host
-            self.ensure_base(pm, image)
+        except NotFound:  # recorded, but removed from the host behind vmfabric's back
+            self.bases.forget(pm, image)
+            base = self.bases.ensure(pm, image)
             self.hv.storage.create_overlay_on(pm, naming.disk(vmid), base, image["format"],
                                               capacity)
 
@@ -88,22 +88,7 @@ class Launcher:
         return self._pool_paths[pm.id]
 
     def ensure_base(self, pm, image):
-        """IMAGE's base volume on PM, copied there once however many creates ask at once."""
-        name = naming.base_image(image["id"], image["sha256"])
-        with self._lock_for(pm.id, image["id"]):
-            try:
-                return self.hv.storage.volume_path(pm, name)  # another create just did
-            except NotFound:
-                pass
-            log.info("%s: uploading image %s (%s bytes)", pm.label, image["name"], image["size"])
-            path = self.hv.storage.upload(pm, name, image["path"], image["format"], image["size"],
-                                          image["sha256"])
-            self.store.catalog.record_host_image(pm.id, image["id"], name, image["sha256"])
-            return path
-
-    def _lock_for(self, pmid, image_id):
-        with self._locks_guard:
-            return self._upload_locks.setdefault((pmid, image_id), threading.Lock())
+        return self.bases.ensure(pm, image)
 
     def cleanup(self, pm, vmid):
         """Remove whatever a create made on PM; errors here are logged, not raised."""

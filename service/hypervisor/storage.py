@@ -56,6 +56,13 @@ class Storage:
             return set(pool.listVolumes())
         return self.run(pm, "list volumes", op)
 
+    def checksum(self, pm, name, size):
+        """The SHA-256 of volume NAME's first SIZE bytes, read back over libvirt (NotFound if
+        there is no such volume)."""
+        return self.run(pm, f"read back volume {name}",
+                        lambda conn, pool: _download_sha256(conn, _lookup(pool, name), size),
+                        timeout=UPLOAD_TIMEOUT)
+
     def capacity(self, pm, name):
         """The size (bytes) of the disk volume NAME presents."""
         return self.run(pm, f"look up volume {name}",

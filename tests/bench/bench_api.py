@@ -73,6 +73,7 @@ def setup(home, pms=3, database=None):
                                   "state": "up", "reason": "", "domain_type": "qemu"})
         ctx.store.pms.record_discovery(pmid, state="up", capacity={
             "cpu": 100000, "ram_mb": 100000000, "disk_gb": 1000000})
+        ctx.store.catalog.record_host_image(pmid, image_id, base, SHA)  # in its node XML
     token = admin_token(ctx)
     ctx.close()
     return cfg, token

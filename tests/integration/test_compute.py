@@ -110,3 +110,29 @@ def test_a_vm_fails_with_the_reason_after_max_attempts(lab, lab_ctx):
         for host in lab.state.hosts:
             lab.heal(host.address)
         lab_ctx.fleet.discover()
+
+
+def test_guests_made_together_on_a_fresh_host_all_boot(run_dir, guest_image, tmp_path):
+    """The first VMs on a host share one upload of their base image, and none of them starts
+    on it before it is whole (its record in the store), however many are made at once."""
+    from tests.conftest import lab_context
+    from vmfabric_lab.lab import Lab
+
+    fresh = Lab(os.path.join(run_dir, "lab-fresh"))
+    fresh.up(hosts=1)
+    ctx = lab_context(fresh, guest_image, str(tmp_path), policy="first_fit")
+    try:
+        vms = ctx.compute.create("together", 1, count=3, preference="pack")
+        assert len({vm.pmid for vm in vms}) == 1
+        deadline = time.monotonic() + 120
+        booted = set()
+        while len(booted) < len(vms):
+            assert time.monotonic() < deadline, f"only {sorted(booted)} of {len(vms)} booted"
+            booted |= {vm.id for vm in vms if GUEST_MARKER in ctx.compute.console(vm.id, 50)}
+            time.sleep(0.5)
+        assert len(ctx.store.catalog.host_image(vms[0].pmid, 1) or {}) > 0
+        for vm in vms:
+            ctx.compute.destroy(vm.id)
+    finally:
+        ctx.close()
+        fresh.down(purge=True)
