@@ -6,6 +6,7 @@ window has nothing wider than itself."""
 import time
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as seen
@@ -37,7 +38,21 @@ def browser():
 
 
 def wait(driver, timeout=60):
-    return WebDriverWait(driver, timeout, poll_frequency=0.25)
+    """A wait that looks again when htmx has just replaced what it looked at (every part is
+    swapped every two seconds)."""
+    return WebDriverWait(driver, timeout, poll_frequency=0.25,
+                         ignored_exceptions=(StaleElementReferenceException,))
+
+
+def click_in_row(driver, name, label):
+    """Click the LABEL button of VM NAME's row, as it is when the click happens."""
+    def click(d):
+        row = vm_row(d, name)
+        if row is None:
+            return False
+        row.find_element(By.XPATH, f".//button[text()='{label}']").click()
+        return True
+    wait(driver).until(click)
 
 
 def log_in(driver, url, username):
@@ -62,24 +77,25 @@ def create(driver, name, tid="1"):
     driver.find_element(By.CSS_SELECTOR, "#create-vm button[type=submit]").click()
     wait(driver, 120).until(lambda d: (row := vm_row(d, name)) is not None
                             and row.find_element(By.CSS_SELECTOR, "td.state").text == "running")
-    return vm_row(driver, name).get_attribute("data-vmid")
+    return wait(driver).until(lambda d: vm_row(d, name).get_attribute("data-vmid"))
 
 
 def test_an_admin_sees_the_fleet_and_makes_a_vm_from_the_page(server, browser, lab):
     log_in(browser, server.url, "uiadmin")
     wait(browser).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#hosts article.host"))
                         == len(lab.state.hosts))
-    for card in browser.find_elements(By.CSS_SELECTOR, "#hosts article.host"):
-        assert len(card.find_elements(By.TAG_NAME, "meter")) == 3  # CPU, RAM, disk
-        assert "up" in card.find_element(By.CSS_SELECTOR, ".badge").text
+    wait(browser).until(lambda d: all(  # each: bars for CPU, RAM and disk, and its state
+        len(card.find_elements(By.TAG_NAME, "meter")) == 3
+        and "up" in card.find_element(By.CSS_SELECTOR, ".badge").text
+        for card in d.find_elements(By.CSS_SELECTOR, "#hosts article.host")))
     loads = browser.execute_script("return performance.getEntriesByType('navigation').length")
     vmid = create(browser, "from-the-page")
     # no reload happened: the same document, refreshed in parts
     assert browser.execute_script("return performance.getEntriesByType('navigation').length") == loads
-    vm_row(browser, "from-the-page").find_element(By.XPATH, ".//button[text()='console']").click()
+    click_in_row(browser, "from-the-page", "console")
     wait(browser, 60).until(seen.text_to_be_present_in_element((By.CSS_SELECTOR, "#console pre"),
                                                                GUEST_MARKER))
-    vm_row(browser, "from-the-page").find_element(By.XPATH, ".//button[text()='destroy']").click()
+    click_in_row(browser, "from-the-page", "destroy")
     wait(browser).until(seen.alert_is_present())
     browser.switch_to.alert.accept()  # "Destroy vm N?": confirmed
     wait(browser, 120).until(lambda d: vm_row(d, "from-the-page") is None)
