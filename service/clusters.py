@@ -14,7 +14,7 @@ import os
 import re
 
 from service import ansible_jobs
-from service.errors import ValidationError
+from service.errors import NotFound, ValidationError
 from service.inventory import clusters as cluster_inventory
 
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
@@ -63,10 +63,9 @@ class Clusters:
     def _make(self, cluster, count, boot, image_id):
         first = self.store.clusters.take_numbers(cluster["id"], count)
         names = [f"{cluster['name']}-{n}" for n in range(first, first + count)]
-        held = {vm.pmid for vm in self.nodes(cluster["id"])}
         try:
             return self.compute.create_named(names, cluster["tid"], image_id, cluster["placement"],
-                                             boot, cluster_id=cluster["id"], avoid=held,
+                                             boot, cluster_id=cluster["id"],
                                              user_id=cluster["user_id"])
         finally:
             self.write_inventory(cluster["id"])
@@ -86,19 +85,31 @@ class Clusters:
             outcome = self.compute.destroy(vmid)
             done["destroyed" if outcome == "destroyed" else "pending"].append(vmid)
         self.store.clusters.delete(cluster_id)
-        cluster_inventory.remove(self.config, cluster["name"])
+        cluster_inventory.remove(self.config, self._owner(cluster), cluster["name"])
         return done
 
-    def inventory(self, cluster_id):
+    def inventory(self, cluster_id, for_admin=True):
+        """The cluster's inventory; a member's names no file of the server's (the nodes' host
+        keys come with it, to verify them from a known_hosts of their own)."""
         cluster = self.store.clusters.get(cluster_id)
         return cluster_inventory.render(cluster, self._addressed(cluster_id), self.compute.access,
-                                        self._login_key(cluster))
+                                        self._login_key(cluster), with_paths=for_admin)
 
     def write_inventory(self, cluster_id):
         cluster = self.store.clusters.get(cluster_id)
         self.compute.access.refresh()
-        return cluster_inventory.write(self.config, cluster, self._addressed(cluster_id),
-                                       self.compute.access, self._login_key(cluster))
+        return cluster_inventory.write(self.config, cluster, self._owner(cluster),
+                                       self._addressed(cluster_id), self.compute.access,
+                                       self._login_key(cluster))
+
+    def _owner(self, cluster):
+        """The cluster's owner's name (its inventory is filed under it: names are per owner)."""
+        if cluster["user_id"] is None:
+            return cluster_inventory.NO_OWNER
+        try:
+            return self.store.users.get(cluster["user_id"]).username
+        except NotFound:
+            return cluster_inventory.NO_OWNER
 
     def run(self, cluster_id, program, user_id=None):
         """A job that runs PROGRAM (a script) on every node at once and collects each output."""

@@ -31,7 +31,12 @@ def defaults(home=None):
         "server": {"bind": "0.0.0.0", "port": env_defaults.port(),
                    "threads": 16,
                    # info: every change and failure; debug: every request, reads too
-                   "log_level": "info"},
+                   "log_level": "info",
+                   # the names requests may carry in Host (null: this machine's names and
+                   # the addresses of its interfaces); any other is refused (400)
+                   "allowed_hosts": None,
+                   # bytes a request body may have (413 beyond)
+                   "max_body": 1024 * 1024},
         "inventory": {
             "path": os.path.join(INVENTORY_DIR, "hosts.yml"),
             # per-host settings keyed by address (the lab writes one)
@@ -87,6 +92,12 @@ def defaults(home=None):
             "headroom": {"cpu": 2, "ram": 2},
             # snapshots each VM may keep
             "max_snapshots": 5,
+            # seconds a guest has to let go of a volume being detached (asked again every
+            # 2 s: a guest still booting ignores the first request)
+            "detach_timeout": 30,
+            # seconds a guest has to power off after `shutdown`; then it is reported (or,
+            # with force, stopped)
+            "shutdown_timeout": 120,
         },
         "state_dir": os.path.join(home, "state"),
     }
@@ -185,12 +196,21 @@ def _check(data):
     if data["server"]["log_level"] not in LOG_LEVELS:
         raise ConfigError(f"server.log_level: {data['server']['log_level']!r} is not one of "
                           f"{', '.join(LOG_LEVELS)}")
+    hosts = data["server"]["allowed_hosts"]
+    if hosts is not None and (not isinstance(hosts, list) or not hosts
+                              or not all(isinstance(h, str) and h.strip() for h in hosts)):
+        raise ConfigError(f"server.allowed_hosts: a list of host names and addresses (or "
+                          f"null for this machine's own), not {hosts!r}")
+    max_body = data["server"]["max_body"]
+    if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 1024:
+        raise ConfigError(f"server.max_body: a number of bytes of at least 1024, not {max_body!r}")
     if int(data["placement"]["max_attempts"]) < 1:
         raise ConfigError("placement.max_attempts: must be at least 1")
     for section, keys in (("sync", ("interval", "host_timeout", "heartbeat", "dead_after",
                                     "host_grace")),
                           ("libvirt", ("call_timeout", "keepalive_interval", "keepalive_count")),
-                          ("compute", ("migration_timeout", "max_snapshots"))):
+                          ("compute", ("migration_timeout", "max_snapshots", "detach_timeout",
+                                       "shutdown_timeout"))):
         for key in keys:
             if not data[section][key] > 0:
                 raise ConfigError(f"{section}.{key}: must be a positive number of seconds, "

@@ -66,7 +66,8 @@ def build(config, keepalive=True):
     clusters = Clusters(config, store, compute, jobs)
     tokens = Tokens(store)
     accounts = Accounts(store, tokens, config["identity"]["token_ttl"])
-    volumes = Volumes(store, hypervisors, process, compute.creator.quotas)
+    volumes = Volumes(store, hypervisors, process, compute.creator.quotas,
+                      config["compute"]["detach_timeout"])
     rebalancer = Rebalancer(store, compute, jobs, fleet, process, compute.launcher.allocator.pools)
     return Context(config, store, process, fleet, scheduler, hypervisors, compute, jobs, clusters,
                    tokens, accounts, volumes, rebalancer)

@@ -72,7 +72,10 @@ def render_domain(*, vmid, name, tid, image_id, cpu, ram_mb, domain_type, pool, 
         vmid=int(vmid), name=name, title=title, tid=int(tid), image_id=int(image_id),
         cpu=int(cpu), ram_mb=int(ram_mb), max_cpu=max(int(cpu), int(max_cpu or 0)),
         max_ram_mb=max(int(ram_mb), int(max_ram_mb or 0)), domain_type=domain_type, pool=pool,
-        console_log=console_log, cidata=cidata, nic=nic)
+        console_log=console_log, cidata=cidata, nic=nic,
+        # fixed in the definition: QEMU would otherwise give the disk a queue per vCPU it has
+        # at start, and a revert (a new QEMU) after a vCPU hot-plug could not load the state
+        disk_queues=int(cpu))
     _check_domain(xml, vmid, name)
     return xml
 

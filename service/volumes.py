@@ -42,7 +42,8 @@ def check(name, size_gb, largest_host_gb):
 
 
 class Volumes:
-    def __init__(self, store, hypervisors, process, quotas):
+    def __init__(self, store, hypervisors, process, quotas, detach_timeout=30):
+        self.detach_timeout = detach_timeout
         self.store = store
         self.hv = hypervisors
         self.process = process
@@ -118,6 +119,10 @@ class Volumes:
                                      serial=f"vmf-vol-{volume_id}")
 
     def detach(self, volume_id):
+        """Unplug the volume from its VM: the running domain first (its guest must let go),
+        then its definition, then the store, so the three agree at every step. A guest that
+        has not let go within compute.detach_timeout keeps the volume attached (Conflict);
+        if it lets go later, the sync finishes the detach (sync/volumes.py)."""
         attached = self.store.volumes.get(volume_id)
         if attached.vmid is not None and self.store.vms.get(attached.vmid).in_transition:
             raise Conflict(f"vm {attached.vmid} is {self.store.vms.get(attached.vmid).state}; "
@@ -125,14 +130,24 @@ class Volumes:
         volume = self.store.volumes.begin(volume_id, "detaching", self.process.id, {"attached"})
         vm = self.store.vms.get(volume.vmid)
         pm = self.store.pms.get(vm.pmid)
+        xml = self._disk_xml(volume_id, volume.target)
         try:
-            self.hv.devices.detach(pm, vm.domain, self._disk_xml(volume_id, volume.target),
-                                   volume.target)
+            released = self.hv.devices.unplug(pm, vm.domain, xml, volume.target,
+                                              self.detach_timeout)
+            if released:
+                self.hv.devices.forget(pm, vm.domain, xml, volume.target)
         except BaseException as exc:
             self.store.volumes.settle(volume_id, "attached", vmid=volume.vmid,
                                       target=volume.target, error=str(exc)[:500]
                                       if isinstance(exc, VmfabricError) else "")
             raise
+        if not released:
+            why = (f"the guest of vm {vm.id} has not let go of {volume.target} within "
+                   f"{self.detach_timeout:g} s (still booting, or it does not handle hot-unplug); "
+                   f"the volume stays attached, and is detached when the guest lets go")
+            self.store.volumes.settle(volume_id, "attached", vmid=volume.vmid,
+                                      target=volume.target, error=why)
+            raise Conflict(why)
         self.store.volumes.settle(volume_id, "available")
         return self.store.volumes.get(volume_id)
 

@@ -12,6 +12,7 @@ it does is printed on the serial console, where tests and people read it:
     vmfabric-guest: disk vdb 1073741824 bytes  each disk: at boot, hot-plugged, or grown
     vmfabric-guest: cpus 2 memory 1013452 kB  what it has, at boot and whenever that changes
     vmfabric-guest: tick N                     every second, N counting from boot
+    vmfabric-guest: power button: powering off  the ACPI power button (a shutdown) was pressed
 
 The parsing relies on the layout vmfabric writes (service/network/cidata.py);
 a real cloud image runs cloud-init on the same three files instead.
@@ -29,9 +30,15 @@ mount -t sysfs sysfs /sys
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
 echo "@MARKER@" > /dev/ttyS0
 say() { echo "vmfabric-guest: $*" > /dev/ttyS0; }
-for m in virtio_pci virtio_net virtio_blk virtio_balloon ata_piix sr_mod isofs; do
+for m in virtio_pci virtio_net virtio_blk virtio_balloon ata_piix sr_mod isofs button evdev; do
   modprobe "$m" 2>/dev/null
 done
+# the ACPI power button (a shutdown asked through libvirt) powers the guest off
+mkdir -p /etc/acpi/PWRF /var/log
+printf '#!/bin/sh\necho "vmfabric-guest: power button: powering off" > /dev/ttyS0\nsync\npoweroff -f\n' \
+  > /etc/acpi/PWRF/00000080
+chmod 755 /etc/acpi/PWRF/00000080
+acpid -c /etc/acpi -l /dev/null
 
 dev=""
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
@@ -41,8 +48,8 @@ done
 if [ -n "$dev" ] && mount -t iso9660 -o ro "$dev" /cidata; then
   name=$(sed -n 's/^local-hostname: *//p' /cidata/meta-data | head -n 1)
   [ -n "$name" ] && hostname "$name" && say "hostname $name"
-  addr=$(sed -n 's/^ *- \([0-9.]*\/[0-9]*\)$/\1/p' /cidata/network-config | head -n 1)
-  gw=$(sed -n 's/^ *via: *\([0-9.]*\)$/\1/p' /cidata/network-config | head -n 1)
+  addr=$(sed -n 's/^ *address: *\([0-9.]*\/[0-9]*\)$/\1/p' /cidata/network-config | head -n 1)
+  gw=$(sed -n 's/^ *gateway: *\([0-9.]*\)$/\1/p' /cidata/network-config | head -n 1)
   ip link set lo up
   if [ -n "$addr" ]; then
     ip link set eth0 up

@@ -17,7 +17,7 @@ from service.util import run
 from vmfabric_lab.guest_init import INIT
 
 MODULES = ("virtio_pci", "virtio_net", "virtio_blk", "virtio_balloon", "ata_piix", "sr_mod",
-           "isofs")
+           "isofs", "button", "evdev")
 # the guest's SSH server and its libraries' packages
 DROPBEAR_PACKAGES = ("dropbear-bin", "libtomcrypt1", "libtommath1", "libgmp10")
 BINARIES = ("usr/sbin/dropbear", "usr/bin/dropbearconvert")

@@ -9,7 +9,7 @@ from flask import Flask, g, request
 
 from service import config as config_mod
 from service import context as context_mod
-from service.api import audit, auth, errors, ids, seed, seed_volumes, v1
+from service.api import audit, auth, errors, guards, ids, seed, seed_volumes, v1
 from service.api.ids import IdConverter
 from service.api.v1.validate import check_query
 
@@ -39,6 +39,10 @@ def create_app(config=None, ctx=None):
     app.url_map.strict_slashes = False
     app.url_map.converters["id"] = IdConverter
     app.json.sort_keys = False
+    # a body sent without a length is cut off here too (413): no request is read past it
+    app.config["MAX_CONTENT_LENGTH"] = ctx.config["server"]["max_body"]
+    allowed = guards.allowed_hosts(ctx.config["server"]["allowed_hosts"])
+    max_body = ctx.config["server"]["max_body"]
 
     app.register_blueprint(seed.blueprint)
     app.register_blueprint(seed_volumes.blueprint)
@@ -53,6 +57,7 @@ def create_app(config=None, ctx=None):
         given = request.headers.get("X-Request-Id", "")
         g.request_id = given if REQUEST_ID.match(given) else os.urandom(16).hex()
         g.started = time.perf_counter()
+        guards.check(allowed, max_body, audit.SEED_CHANGES)
         ids.check(request.view_args)
         auth.authenticate()
         check_query()

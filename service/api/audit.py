@@ -21,7 +21,7 @@ READS = ("GET", "HEAD", "OPTIONS")
 
 
 def changes_state():
-    if request.endpoint is None:
+    if request.endpoint is None or request.method in ("HEAD", "OPTIONS"):
         return False
     if request.path.startswith("/api/v1"):
         return request.method not in READS

@@ -11,6 +11,7 @@ import logging
 from flask import g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from service.api.guards import BadHost, BodyTooLarge, NotAChange
 from service.errors import (ConfigError, Conflict, Forbidden, HypervisorError, NoCapacity,
                             NotFound, QuotaExceeded, Unauthorized, ValidationError, VmfabricError)
 
@@ -18,6 +19,9 @@ log = logging.getLogger("vmfabric.api")
 
 # most specific first
 STATUS = (
+    (BadHost, 400, "bad_host"),
+    (BodyTooLarge, 413, "too_large"),
+    (NotAChange, 200, "not_a_change"),
     (Unauthorized, 401, "unauthorized"),
     (Forbidden, 403, "forbidden"),
     (QuotaExceeded, 409, "over_quota"),
@@ -105,7 +109,8 @@ def install(app):
         if not _is_v1():
             from service.api.auth import SeedApiOff
 
-            refused = isinstance(exc, (Unauthorized, Forbidden, SeedApiOff))
+            refused = isinstance(exc, (Unauthorized, Forbidden, SeedApiOff, BadHost,
+                                       BodyTooLarge))
             return seed_failure(status if refused else 200)
         return error_response(status, code, message)
 
@@ -116,8 +121,9 @@ def install(app):
 
             return alerts.failure(exc.code, exc.description or exc.name)
         if not _is_v1():
-            return seed_failure()  # "any other URL returns 0"
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.code, "bad_request")
+            return seed_failure(413 if exc.code == 413 else 200)  # "any other URL returns 0"
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+            exc.code, "bad_request")
         allow = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
         return error_response(exc.code, code, exc.description or exc.name, headers=allow)
 

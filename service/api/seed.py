@@ -5,6 +5,7 @@ change: ram in MB, disk in GB, ids positive integers.
 """
 
 import re
+import urllib.parse
 
 from flask import Blueprint, g, jsonify, request
 
@@ -29,11 +30,21 @@ def positive_int(value):
 
 
 def _arg(name):
-    """Query argument NAME, or None; given twice, it is ambiguous and refused."""
+    """Query argument NAME, or None; given twice, it is ambiguous and refused. A query string
+    that is not UTF-8 is refused whole (werkzeug would put U+FFFD where its bytes were)."""
+    _check_utf8()
     values = request.args.getlist(name)
     if len(values) > 1:
         raise ValidationError(f"{name}: given {len(values)} times", field=name)
     return values[0] if values else None
+
+
+def _check_utf8():
+    try:
+        urllib.parse.unquote_to_bytes(request.query_string).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError("query: not valid UTF-8 once its %-escapes are decoded",
+                              field="query") from None
 
 
 def _id_arg(name, required=True):

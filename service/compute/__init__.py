@@ -17,6 +17,7 @@ from service.compute.snapshots import Snapshotter
 from service.compute.power import ALLOWED_FROM, Power  # noqa: F401  (the API's action list)
 from service.identity.quotas import Quotas
 from service.network.ipam import Allocator
+from service.placement.rules import MoveRules
 
 
 class Compute:
@@ -28,15 +29,17 @@ class Compute:
         self._guests_have_addresses = bool(config["networks"])
         self.launcher = Launcher(store, hypervisors, Allocator(config["networks"], store),
                                  process)
+        # where a VM may go once made: the rules every later move keeps
+        self.rules = MoveRules(store, self.launcher.allocator.pools)
         self.creator = Creator(config, store, scheduler, self.launcher, process,
-                               Quotas(config["identity"]["default_quota"]))
+                               Quotas(config["identity"]["default_quota"]), self.rules)
         self.destroyer = Destroyer(store, hypervisors, process)
         self.powers = Power(store, hypervisors)
         self.consoles = Consoles(store, hypervisors)
         self.snapshots = Snapshotter(config, store, hypervisors)
         self.resizer = Resizer(store, hypervisors, self.creator)
         self.migrator = Migrator(config, store, scheduler, hypervisors, self.launcher, jobs,
-                                 process)
+                                 process, self.rules)
 
     def create(self, name, tid, image_id=None, count=1, preference="pack", boot=None,
                user_id=None):
@@ -46,10 +49,10 @@ class Compute:
             self._refresh_access()
 
     def create_named(self, names, tid, image_id=None, preference="pack", boot=None,
-                     cluster_id=None, avoid=(), user_id=None):
+                     cluster_id=None, user_id=None):
         try:
             return self.creator.create_named(names, tid, image_id, preference, boot,
-                                             cluster_id, avoid, user_id)
+                                             cluster_id, user_id)
         finally:
             self._refresh_access()
 

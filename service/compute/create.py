@@ -12,6 +12,7 @@ import concurrent.futures
 import dataclasses
 import logging
 import math
+import secrets
 import threading
 
 from service import faults, templates
@@ -19,6 +20,7 @@ from service.errors import HypervisorError, NoCapacity, NotFound, ValidationErro
 from service.hypervisor import Unreachable
 from service.network import cidata, guestkeys
 from service.placement.hosts import Request
+from service.placement.rules import spread_group_for
 
 log = logging.getLogger("vmfabric.compute")
 GIB = 1024 ** 3
@@ -35,8 +37,9 @@ class FirstBoot:
 
 
 class Creator:
-    def __init__(self, config, store, scheduler, launcher, process, quotas):
+    def __init__(self, config, store, scheduler, launcher, process, quotas, rules):
         self.store = store
+        self.rules = rules
         self.scheduler = scheduler
         self.launcher = launcher
         self.process = process
@@ -71,30 +74,40 @@ class Creator:
                                  user_id=user_id)
 
     def create_named(self, names, tid, image_id=None, preference="pack", boot=None,
-                     cluster_id=None, avoid=(), user_id=None):
-        """Create one VM per name of NAMES as one batch for USER_ID (within their quota);
-        AVOID: hosts spread must keep clear of."""
+                     cluster_id=None, user_id=None):
+        """Create one VM per name of NAMES as one batch for USER_ID (within their quota); a
+        spread cluster's new nodes keep clear of the hosts its other nodes hold."""
         for member in names:
             templates.check_vm_name(member, field="name")
         itype, image, request = self.request_for(tid, image_id)
         boot = boot or self.first_boot()
         keys = [guestkeys.new_host_key(f"vmfabric-guest {n}") for n in names]
+        batch = secrets.token_hex(8)
+        spread_group = spread_group_for(preference, cluster_id, batch, len(names))
+        avoid = set(self.rules.group_hosts(spread_group))
         rows = [{"name": n, "tid": itype["tid"], "image_id": image["id"], "cpu": request.cpu,
                  "ram_mb": request.ram_mb, "disk_gb": request.disk_gb,
                  "max_cpu": math.ceil(request.cpu * self.headroom["cpu"]),
                  "max_ram_mb": math.ceil(request.ram_mb * self.headroom["ram"]),
                  "ssh_keys": list(boot.ssh_keys), "user_data": boot.user_data,
-                 "host_key": public, "cluster_id": cluster_id, "user_id": user_id}
+                 "host_key": public, "cluster_id": cluster_id, "user_id": user_id,
+                 "batch": batch, "spread_group": spread_group}
                 for n, (_, public) in zip(names, keys)]
         faults.point("create.before_claim")
-        vmids = self.scheduler.claim(rows, [request] * len(names), preference=preference,
-                                     exclude=avoid if preference == "spread" else (),
-                                     owner=self.process.id, on_claim=self.launcher.allocator.claim,
-                                     guard=self.quotas.guard)
+        try:
+            vmids = self.scheduler.claim(rows, [request] * len(names), preference=preference,
+                                         exclude=avoid, owner=self.process.id,
+                                         on_claim=self.launcher.allocator.claim,
+                                         guard=self.quotas.guard)
+        except NoCapacity as exc:
+            if avoid:
+                raise NoCapacity(f"spread: the cluster's other nodes hold {len(avoid)} host(s) "
+                                 f"(pm {', '.join(map(str, sorted(avoid)))}), and no "
+                                 f"{len(names)} other host(s) have room ({exc})") from None
+            raise
         faults.point("create.after_claim")
-        secrets = {vmid: private for vmid, (private, _) in zip(vmids, keys)}
-        Batch(self, vmids, image, request, secrets, spread=preference == "spread",
-              avoid=avoid).launch()
+        keys_of = {vmid: private for vmid, (private, _) in zip(vmids, keys)}
+        Batch(self, vmids, image, request, keys_of, spread=spread_group is not None).launch()
         return [self.store.vms.get(vmid) for vmid in vmids]
 
     def cleanup(self, pm, vmid):
@@ -104,9 +117,8 @@ class Creator:
 class Batch:
     """The members of one create request, launched together; all succeed or all are undone."""
 
-    def __init__(self, creator, vmids, image, request, secrets, spread, avoid=()):
+    def __init__(self, creator, vmids, image, request, secrets, spread):
         self.creator = creator
-        self.avoid = set(avoid)
         self.store = creator.store
         self.vmids = vmids
         self.image = image
@@ -157,9 +169,8 @@ class Batch:
     def _move(self, vmid, tried):
         with self._moving:
             exclude = set(tried)
-            if self.spread:
-                exclude |= self.avoid
-                exclude |= {self.store.vms.get(other).pmid for other in self.vmids if other != vmid}
+            if self.spread:  # the rule every later move keeps (service/placement/rules.py)
+                exclude |= set(self.creator.rules.sibling_hosts(self.store.vms.get(vmid)))
             self.creator.scheduler.move(vmid, self.request, exclude=exclude,
                                         on_move=self.creator.launcher.allocator.move)
 

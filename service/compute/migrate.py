@@ -23,7 +23,6 @@ import logging
 from service import faults, naming
 from service.errors import Conflict, NoCapacity, NotFound, ValidationError, VmfabricError
 from service.hypervisor import Unreachable
-from service.network import ipam
 from service.placement.hosts import Request
 from service.store.moves import MOVABLE
 from service.store.vms import ClaimLost
@@ -35,8 +34,9 @@ MIGRATION_ADDRESS = "vmfabric_migration_address"
 
 
 class Migrator:
-    def __init__(self, config, store, scheduler, hypervisors, launcher, jobs, process):
+    def __init__(self, config, store, scheduler, hypervisors, launcher, jobs, process, rules):
         self.store = store
+        self.rules = rules
         self.scheduler = scheduler
         self.hv = hypervisors
         self.launcher = launcher
@@ -72,14 +72,14 @@ class Migrator:
         if source.state != "up":
             raise Conflict(f"vm {vmid} is on {source.label}, which is {source.state}: "
                            f"{source.reason}")
-        fits = self.fits(vm, source)
         if pmid is not None:
-            target = self._target(vm, source, pmid, fits)
+            target = self._target(vm, source, pmid)
             try:
                 self.store.moves.begin(vmid, target.id, self.process.id)
             except ClaimLost as exc:
                 raise NoCapacity(str(exc)) from None
         else:
+            fits = self.rules.allows(vm, source)
             others = {pm.id for pm in self.store.pms.list() if pm.id == source.id or not fits(pm)}
             request = Request(vm.cpu, vm.ram_mb, vm.disk_gb + self._volume_gb(vmid))
             target = self.store.pms.get(self.scheduler.choose(
@@ -89,20 +89,7 @@ class Migrator:
                  "live" if vm.state in LIVE else "cold")
         return vm, source, target
 
-    def fits(self, vm, source):
-        """A test of whether a host can take VM at all: the same domain type, and the guest
-        network its address is on (it keeps its address)."""
-        addresses = self.store.addresses.of_vm(vm.id)
-        network = addresses[0].network if addresses else None
-        pools = self.launcher.allocator.pools
-
-        def fits(pm):
-            attached = ipam.attachment(pm.settings, pools)
-            return (pm.domain_type == source.domain_type
-                    and (network is None or (attached is not None and attached.network == network)))
-        return fits
-
-    def _target(self, vm, source, pmid, fits):
+    def _target(self, vm, source, pmid):
         try:
             target = self.store.pms.get(pmid)
         except NotFound:
@@ -112,9 +99,9 @@ class Migrator:
         if not target.takes_vms:
             now = "in maintenance" if target.maintenance else target.state
             raise Conflict(f"{target.label} is {now}; a migration needs it up and taking VMs")
-        if not fits(target):
-            raise Conflict(f"{target.label} cannot take vm {vm.id}: it runs {target.domain_type} "
-                           f"guests or puts them on another network than the VM's address")
+        why_not = self.rules.why_not(vm, source, target)
+        if why_not:
+            raise Conflict(f"{target.label} cannot take vm {vm.id}: {why_not}")
         return target
 
     def _volume_gb(self, vmid):

@@ -12,7 +12,7 @@ import logging
 import secrets
 
 from service import templates
-from service.errors import Conflict, ValidationError
+from service.errors import Conflict, ValidationError, VmfabricError
 
 log = logging.getLogger("vmfabric.compute")
 SNAPSHOTTABLE = ("running", "paused", "shutoff")
@@ -53,14 +53,24 @@ class Snapshotter:
             raise
 
     def revert(self, vmid, name):
-        """VMID back to its snapshot NAME (running where it was, if it ran then)."""
+        """VMID back to its snapshot NAME (running where it was, if it ran then). Whatever the
+        revert did, the store then says what the domain is."""
         snapshot = self.store.snapshots.get(vmid, name)
         vm, pm = self._vm_and_host(vmid, "a revert")
-        self.hv.snapshots.revert(pm, vm.domain, snapshot["libvirt_name"])
-        state = self.hv.domains.state(pm, vm.domain)
-        self.store.vms.set_state(vmid, state)
-        log.info("vm %s reverted to snapshot %r (%s)", vmid, name, state)
+        try:
+            self.hv.snapshots.revert(pm, vm.domain, snapshot["libvirt_name"])
+        finally:
+            self._record_state(vm, pm)
+        log.info("vm %s reverted to snapshot %r", vmid, name)
         return self.store.vms.get(vmid)
+
+    def _record_state(self, vm, pm):
+        try:
+            state = self.hv.domains.state(pm, vm.domain)
+        except VmfabricError as exc:
+            log.warning("vm %s: after a revert, its state could not be read: %s", vm.id, exc)
+            return
+        self.store.vms.set_state(vm.id, state)
 
     def delete(self, vmid, name):
         snapshot = self.store.snapshots.get(vmid, name)

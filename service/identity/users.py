@@ -35,7 +35,11 @@ class Accounts:
     def login(self, username, password, name="login"):
         """(token, id) for USERNAME if PASSWORD is theirs; the same refusal whatever was wrong."""
         found = self.store.users.password_hash(username) if isinstance(username, str) else None
-        if found is None or not passwords.matches(found[1], password):
+        # an unknown user (or one no password opens) costs the same work as a wrong password
+        digest = found[1] if found and found[1] != passwords.NO_PASSWORD \
+            else passwords.unknown_user_hash()
+        if not passwords.matches(digest, password) or found is None \
+                or found[1] == passwords.NO_PASSWORD:
             raise Unauthorized("wrong username or password")
         return self.tokens.issue(found[0], name, self.token_ttl)
 

@@ -2,9 +2,11 @@
 
 It holds ``meta-data`` (instance id, hostname), ``user-data`` (cloud-config:
 the keys that log in, the SSH host key vmfabric generated for the guest, and
-the user's own cloud-config merged in) and ``network-config`` (version 2: the
-static address on the NIC with vmfabric's MAC). Real cloud images read it
-with cloud-init; the lab's guest reads the same files (vmfabric_lab/guest_init.py).
+the user's own cloud-config merged in, and a udev rule that brings hot-plugged
+vCPUs online) and ``network-config`` (version 1: the static address and gateway
+on the NIC with vmfabric's MAC; every cloud-init renderer takes version 1, while
+version 2 is passed through to netplan only). Real cloud images read it with
+cloud-init; the lab's guest reads the same files (vmfabric_lab/guest_init.py).
 Names are written with Rock Ridge and Joliet records, so they arrive intact.
 """
 
@@ -17,7 +19,12 @@ from service.errors import ValidationError
 
 MAX_USER_DATA = 16384
 # the parts of user-data that are vmfabric's to set
-OURS = ("hostname", "ssh_keys", "ssh_deletekeys", "ssh_genkeytypes")
+OURS = ("hostname", "ssh_keys", "ssh_deletekeys")
+# a stock guest leaves a hot-plugged vCPU offline; this rule brings each online as it comes
+CPU_ONLINE_RULE = {"path": "/etc/udev/rules.d/80-vmfabric-cpu-online.rules",
+                   "permissions": "0644",
+                   "content": 'SUBSYSTEM=="cpu", ACTION=="add", TEST=="online", '
+                              'ATTR{online}=="0", ATTR{online}="1"\n'}
 
 
 class _Dumper(yaml.SafeDumper):
@@ -68,18 +75,23 @@ def files(*, vmid, hostname, authorized_keys, host_private, host_public, address
         key for key in authorized_keys if key not in (config.get("ssh_authorized_keys") or [])]
     config["ssh_keys"] = {"ed25519_private": host_private, "ed25519_public": host_public}
     config["ssh_deletekeys"] = True
-    config["ssh_genkeytypes"] = []
+    config["write_files"] = list(config.get("write_files") or []) + [CPU_ONLINE_RULE]
     out = {"meta-data": dump({"instance-id": f"vmf-{vmid}", "local-hostname": hostname}),
            "user-data": "#cloud-config\n" + dump(config)}
     if address is not None:
-        nic = {"match": {"macaddress": address.mac}, "set-name": "eth0",
-               "addresses": [f"{address.ip}/{pool.prefixlen}"]}
-        if pool.gateway:
-            nic["routes"] = [{"to": "default", "via": pool.gateway}]
-        if pool.dns:
-            nic["nameservers"] = {"addresses": list(pool.dns)}
-        out["network-config"] = dump({"version": 2, "ethernets": {"eth0": nic}})
+        out["network-config"] = network_config(address, pool)
     return out
+
+
+def network_config(address, pool):
+    """Version 1 network-config: the NIC with ADDRESS's MAC, named eth0, static address."""
+    subnet = {"type": "static", "address": f"{address.ip}/{pool.prefixlen}"}
+    if pool.gateway:
+        subnet["gateway"] = pool.gateway
+    if pool.dns:
+        subnet["dns_nameservers"] = list(pool.dns)
+    return dump({"version": 1, "config": [{"type": "physical", "name": "eth0",
+                                           "mac_address": address.mac, "subnets": [subnet]}]})
 
 
 def iso(contents):

@@ -2,7 +2,8 @@
 
 Hosts are columns (capacity and use per resource: cpu, ram_mb, disk_gb) so a goal
 can test every host at once. A VM may move only to a host of its *group* (the
-same domain type and guest network: it keeps its address) that takes new VMs.
+same domain type and guest network: it keeps its address) that takes new VMs, and
+never to a host holding another VM of its *spread* group (service/placement/rules.py).
 ``move`` applies one step, refusing one that would overcommit its destination
 as the fleet is at that step, so a plan that was built with it never
 overcommits a host at any step, counting the VMs still to move.
@@ -28,12 +29,14 @@ class Vm:
     host: int          # the row of its host
     need: np.ndarray   # (3,) what it holds: cpu, ram_mb, disk_gb (its volumes' disk too)
     group: int
+    spread: int = -1   # its spread group (-1: none): no two of one group on a host
 
 
 class Fleet:
-    def __init__(self, pmids, cap, used, open_, groups, vms):
+    def __init__(self, pmids, cap, used, open_, groups, vms, spread_held=None):
         """PMIDS (n,), CAP and USED (3, n), OPEN_ (n,) hosts that take new VMs, GROUPS (n,)
-        group ids, VMS [Vm] (only those that may move; the rest is in USED already)."""
+        group ids, VMS [Vm] (only those that may move; the rest is in USED already),
+        SPREAD_HELD {spread group: [rows]} held by VMs of a group that cannot move."""
         self.pmids = np.asarray(pmids, dtype=np.int64)
         self.cap = np.asarray(cap, dtype=np.int64).reshape(3, -1)
         self.used = np.array(used, dtype=np.int64).reshape(3, -1)
@@ -45,9 +48,15 @@ class Fleet:
         self.pinned = np.zeros(len(self.pmids), dtype=np.int64)
         self.count = np.zeros(len(self.pmids), dtype=np.int64)
         self.on_host = {}
+        # {spread group: {row: VMs of the group there}}
+        self.spread_rows = {group: {} for group in (spread_held or {})}
+        for group, rows in (spread_held or {}).items():
+            for row in rows:
+                self._hold(group, row, 1)
         for vm in self.vms:
             self.count[vm.host] += 1
             self.on_host.setdefault(vm.host, []).append(vm)
+            self._hold(vm.spread, vm.host, 1)
         with np.errstate(divide="ignore"):
             self.inv_cap = np.where(self.cap > 0, 1.0 / np.maximum(self.cap, 1), 0.0)
 
@@ -59,6 +68,9 @@ class Fleet:
         room = np.all(self.used + vm.need[:, None] <= self.cap, axis=0)
         mask = room & self.open & (self.groups == vm.group)
         mask[vm.host] = False
+        held = self.spread_rows.get(vm.spread) if vm.spread >= 0 else None
+        if held:
+            mask[[row for row, count in held.items() if count > 0]] = False
         if len(exclude):
             mask[list(exclude)] = False
         return mask
@@ -67,6 +79,9 @@ class Fleet:
         """Apply one step: VM to host ROW. ValueError if that would overcommit it."""
         if not self.open[row] or np.any(self.used[:, row] + vm.need > self.cap[:, row]):
             raise ValueError(f"vm {vm.id} does not fit on pm {self.pmids[row]} at this step")
+        if vm.spread >= 0 and self.spread_rows.get(vm.spread, {}).get(row, 0) > 0:
+            raise ValueError(f"vm {vm.id} may not join another VM of its spread group on pm "
+                             f"{self.pmids[row]}")
         move = Move(vm.id, int(self.pmids[vm.host]), int(self.pmids[row]))
         self._put(vm, row)
         return move
@@ -82,7 +97,14 @@ class Fleet:
         self.count[row] += 1
         self.on_host[vm.host].remove(vm)
         self.on_host.setdefault(row, []).append(vm)
+        self._hold(vm.spread, vm.host, -1)
+        self._hold(vm.spread, row, 1)
         vm.host = row
+
+    def _hold(self, group, row, change):
+        if group >= 0:
+            rows = self.spread_rows.setdefault(group, {})
+            rows[row] = rows.get(row, 0) + change
 
     def utilisation(self):
         """(3, n) used / capacity."""

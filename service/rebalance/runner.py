@@ -27,10 +27,11 @@ class Rebalancer:
         self.jobs = jobs
         self.fleet = fleet
         self.pools = pools
-        self.evacuator = Evacuator(store, compute, jobs, process, compute.migrator.fits)
+        self.rules = compute.rules
+        self.evacuator = Evacuator(store, compute, jobs, process, compute.rules.allows)
 
     def plan(self, goal, options=None):
-        return make_plan(fleet_from_store(self.store, self.pools), goal, options)
+        return make_plan(fleet_from_store(self.store, self.rules), goal, options)
 
     def apply(self, plan, user_id=None, kind="rebalance"):
         """The job carrying out PLAN's moves in order; it stops at the first that fails."""

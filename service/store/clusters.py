@@ -8,7 +8,6 @@ from service.errors import Conflict, NotFound
 from service.store.schema import clusters, vms
 
 GET = sa.select(clusters).where(clusters.c.id == sa.bindparam("cluster_id"))
-BY_NAME = sa.select(clusters).where(clusters.c.name == sa.bindparam("name"))
 ALL = sa.select(clusters).order_by(clusters.c.id)
 NODES = (sa.select(vms.c.id).where(vms.c.cluster_id == sa.bindparam("cluster_id"))
          .order_by(vms.c.id))
@@ -18,7 +17,6 @@ class ClusterRepo:
     def __init__(self, store):
         self.store = store
         self._get = store.prepare(GET)
-        self._by_name = store.prepare(BY_NAME)
         self._all = store.prepare(ALL)
         self._nodes = store.prepare(NODES)
 
@@ -29,13 +27,10 @@ class ClusterRepo:
                 return conn.execute(clusters.insert().values(
                     **row, next_node=1, created_at=time.time())).inserted_primary_key[0]
         except sa.exc.IntegrityError:
-            raise Conflict(f"name: a cluster named {row['name']!r} exists") from None
+            raise Conflict(f"name: you have a cluster named {row['name']!r} already") from None
 
     def get(self, cluster_id):
         return self._get.one({"cluster_id": cluster_id}, f"no cluster {cluster_id}")
-
-    def by_name(self, name):
-        return self._by_name.first({"name": name})
 
     def list(self):
         return self._all.mappings()

@@ -138,6 +138,12 @@ class Vm:
     max_cpu: int = 0
     max_ram_mb: int = 0
     pending: dict = dataclasses.field(default_factory=dict)
+    # VMs of one spread group stay on different hosts, whatever moves them later
+    spread_group: str | None = None
+    # the create request that made it (a batch is finished or undone as one)
+    batch: str | None = None
+    # a shutdown asked of its guest: {action, at, deadline, force}; {} when none
+    power_request: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_row(cls, row):

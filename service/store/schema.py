@@ -115,7 +115,8 @@ sa.Index("ix_events_user", events.c.user_id, events.c.id)
 clusters = sa.Table(
     "clusters", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    # unique per owner (uq_clusters_owner_name)
+    sa.Column("name", sa.String(64), nullable=False),
     sa.Column("tid", sa.Integer, nullable=False),
     sa.Column("image_id", sa.Integer, nullable=False),
     # spread: every node on a different host; pack: as few hosts as possible
@@ -126,6 +127,7 @@ clusters = sa.Table(
     sa.Column("next_node", sa.Integer, nullable=False, default=1),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
+    sa.UniqueConstraint("user_id", "name", name="uq_clusters_owner_name"),
     sqlite_autoincrement=True,
 )
 
@@ -169,9 +171,19 @@ vms = sa.Table(
     # a resize applied at its next start ({cpu, ram_mb}); until then it holds the larger of
     # the two sizes
     sa.Column("pending", sa.JSON, nullable=False, default=dict),
+    # the placement rule it was made under, held for every later move: VMs of one group
+    # are on different hosts ("cluster-ID" for a spread cluster's nodes, "batch-KEY" for a
+    # spread batch); None: no rule
+    sa.Column("spread_group", sa.String(64), nullable=True),
+    # the create request that made it: a batch is finished or undone as one
+    sa.Column("batch", sa.String(32), nullable=True),
+    # a shutdown asked of the guest: {action, at, deadline, force}; {} when none
+    sa.Column("power_request", sa.JSON, nullable=False, default=dict),
     sqlite_autoincrement=True,
 )
 sa.Index("ix_vms_user", vms.c.user_id)
+sa.Index("ix_vms_spread_group", vms.c.spread_group)
+sa.Index("ix_vms_batch", vms.c.batch)
 sa.Index("ix_vms_pmid", vms.c.pmid)
 sa.Index("ix_vms_cluster", vms.c.cluster_id)
 sa.Index("ix_vms_state", vms.c.state)

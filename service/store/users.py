@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from service.errors import Conflict, NotFound
 from service.store.records import User
-from service.store.schema import clusters, tokens, users, vms
+from service.store.schema import clusters, tokens, users, vms, volumes
 
 USER_COLUMNS = (users.c.id, users.c.username, users.c.role, users.c.quota, users.c.created_at)
 BY_NAME = sa.select(*USER_COLUMNS).where(users.c.username == sa.bindparam("name"))
@@ -76,11 +76,16 @@ class UserRepo:
                 vms.c.user_id == user_id, vms.c.state != "failed")).scalar()
             owned += conn.execute(sa.select(sa.func.count()).select_from(clusters).where(
                 clusters.c.user_id == user_id)).scalar()
+            owned += conn.execute(sa.select(sa.func.count()).select_from(volumes).where(
+                volumes.c.user_id == user_id, volumes.c.state != "deleted")).scalar()
             if owned:
-                raise Conflict(f"user {user_id} still owns {owned} VM(s) or cluster(s); "
-                               "destroy them first")
+                raise Conflict(f"user {user_id} still owns {owned} VM(s), cluster(s) or "
+                               "volume(s); destroy them first")
             conn.execute(tokens.delete().where(tokens.c.user_id == user_id))
+            # what is left of them (failed VMs, deleted volumes) stays, owned by no one
             conn.execute(vms.update().where(vms.c.user_id == user_id).values(user_id=None))
+            conn.execute(volumes.update().where(volumes.c.user_id == user_id)
+                         .values(user_id=None))
             conn.execute(users.delete().where(users.c.id == user_id))
 
     # ---- tokens ------------------------------------------------------------

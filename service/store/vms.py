@@ -225,5 +225,17 @@ class VmRepo:
         with self.store.read() as conn:
             return [Vm.from_row(r._mapping) for r in conn.execute(query)]
 
+    def in_spread_group(self, group):
+        """The VMs of spread group GROUP."""
+        with self.store.read() as conn:
+            return [Vm.from_row(r._mapping) for r in conn.execute(
+                sa.select(vms).where(vms.c.spread_group == group).order_by(vms.c.id))]
+
+    def in_batch(self, batch):
+        """The VMs one create request made (a batch), in the order it made them."""
+        with self.store.read() as conn:
+            return [Vm.from_row(r._mapping) for r in conn.execute(
+                sa.select(vms).where(vms.c.batch == batch).order_by(vms.c.id))]
+
     def ids_on(self, pmid):
         return self._ids_on.column({"pmid": pmid})

@@ -57,6 +57,10 @@ def check_all(ctx, pool, inflight):
         evacuated.clear_stale(ctx, pm, states)
         if pool_volumes is not None:
             volumes.check_host(ctx, pm, pool_volumes)
+            try:
+                volumes.released(ctx, pm)
+            except VmfabricError as exc:
+                log.warning("sync: %s: could not look at its guests' disks: %s", pm.label, exc)
     return found
 
 

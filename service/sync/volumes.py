@@ -1,16 +1,18 @@
 """Volumes in the sync: work whose process died, disks removed behind vmfabric's back.
 
 An attach or detach whose process stopped is settled by what the host shows:
-a disk the domain holds is attached, any other is available (a disk half-made
-or half-copied to a new host is removed there and its claim given back). A
-destroy is finished. A volume whose disk has gone from its host's pool is
-marked missing; it can still be destroyed.
+a disk the running domain holds is attached, any other is available and out of
+the definition too (a disk half-made or half-copied to a new host is removed
+there and its claim given back). A destroy is finished. A volume whose disk
+has gone from its host's pool is marked missing; it can still be destroyed.
+An attached volume whose guest let go of its disk after its detach had stopped
+waiting is detached on the next look at the host (``released``).
 """
 
 import logging
 
-from service import naming
-from service.errors import NotFound, VmfabricError
+from service import naming, templates
+from service.errors import Conflict, NotFound, VmfabricError
 from service.hypervisor import Unreachable
 
 log = logging.getLogger("vmfabric.sync")
@@ -53,7 +55,8 @@ def _settle(ctx, volume):
 
 
 def _holder(ctx, volume, name):
-    """(vm, target) whose domain holds the volume's disk, or None."""
+    """(vm, target) whose domain holds the volume's disk, or None (then it is out of the
+    domain's definition too)."""
     vmid = volume.vmid
     if vmid is None:
         return None
@@ -63,9 +66,54 @@ def _holder(ctx, volume, name):
         return None
     if vm.pmid is None:
         return None
-    disks = ctx.hypervisors.devices.disks(ctx.store.pms.get(vm.pmid), vm.domain, live=False)
-    target = next((dev for dev, source in disks.items() if source == name), None)
-    return (vm, target) if target else None
+    pm = ctx.store.pms.get(vm.pmid)
+    devices = ctx.hypervisors.devices
+    defined = _target_of(devices.disks(pm, vm.domain, live=False), name)
+    running = _target_of(devices.disks(pm, vm.domain, live=True), name)
+    if running is None and defined is not None:
+        # the guest let go (or the domain does not run): the definition follows it
+        devices.forget(pm, vm.domain, _disk_xml(ctx, volume.id, defined), defined)
+        return None
+    return (vm, running) if running else None
+
+
+def _target_of(disks, name):
+    return next((dev for dev, source in disks.items() if source == name), None)
+
+
+def _disk_xml(ctx, volume_id, target):
+    return templates.render_disk(pool=ctx.hypervisors.storage.pool_name,
+                                 volume=naming.volume(volume_id), target=target,
+                                 serial=f"vmf-vol-{volume_id}")
+
+
+def released(ctx, pm):
+    """Attached volumes on PM's running VMs whose guest has let go of the disk (after their
+    detach stopped waiting): out of the definition, and available."""
+    for volume in ctx.store.volumes.on_host(pm.id):
+        if volume.state != "attached" or volume.vmid is None:
+            continue
+        try:
+            vm = ctx.store.vms.get(volume.vmid)
+        except NotFound:
+            continue
+        if vm.pmid != pm.id or vm.state != "running":
+            continue
+        name = naming.volume(volume.id)
+        if _target_of(ctx.hypervisors.devices.disks(pm, vm.domain, live=True), name):
+            continue
+        try:  # (guarded: a request may have begun work on it meanwhile)
+            ctx.store.volumes.begin(volume.id, "detaching", ctx.process.id, {"attached"})
+        except Conflict:
+            continue
+        try:
+            ctx.hypervisors.devices.forget(pm, vm.domain,
+                                           _disk_xml(ctx, volume.id, volume.target), volume.target)
+        except VmfabricError:
+            ctx.store.volumes.settle(volume.id, "attached", vmid=vm.id, target=volume.target)
+            raise
+        ctx.store.volumes.settle(volume.id, "available")
+        log.info("sync: volume %s: the guest of vm %s let go of it; detached", volume.id, vm.id)
 
 
 def check_host(ctx, pm, pool_volumes):

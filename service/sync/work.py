@@ -1,9 +1,9 @@
 """Work whose owner died: finished or rolled back by the sync, with no restart.
 
 A create, destroy or migration records the process doing it. When that
-process stops beating (killed, its machine gone), this takes over: a create
-whose domain runs is finished, any other is cleaned up on its host and failed
-(its claim released); a destroy is completed; a migration ends where its
+process stops beating (killed, its machine gone), this takes over: a create is
+settled as the batch it was (sync/batches.py: finished if every member's domain
+runs, otherwise every member cleaned up and failed); a destroy is completed; a migration ends where its
 domain is (compute/migrate.py). Work on a host that does not answer waits
 for the host, as 'deleting', holding its claim. Jobs of a dead process fail.
 """
@@ -12,7 +12,7 @@ import logging
 
 from service.errors import VmfabricError
 from service.hypervisor import Unreachable
-from service.sync import volumes
+from service.sync import batches, volumes
 
 log = logging.getLogger("vmfabric.sync")
 JOB_ORPHANED = "the server process running it stopped; start it again"
@@ -25,6 +25,8 @@ def recover(ctx):
             "jobs": ctx.store.jobs.fail_orphans(live, JOB_ORPHANED),
             "volumes": volumes.recover(ctx, live)}
     for vm in ctx.store.vms.orphaned_work(live):
+        if vm.batch and vm.state == "creating" and ctx.store.vms.get(vm.id).state != "creating":
+            continue  # settled with its batch earlier in this pass
         try:
             outcome = _recover_vm(ctx, vm)
         except VmfabricError as exc:
@@ -49,20 +51,4 @@ def _recover_vm(ctx, vm):
     if vm.state == "deleting":
         outcome = ctx.compute.destroyer.finish(vm.id, vm.pmid)
         return "destroyed" if outcome == "destroyed" else "waiting"
-    pm = ctx.store.pms.get(vm.pmid)
-    try:
-        running = ctx.hypervisors.domains.state(pm, vm.domain) == "running"
-    except Unreachable as exc:
-        # its domain may run there: keep the claim until the host answers, then remove it
-        ctx.store.vms.set_state(vm.id, "deleting", owner=None,
-                                error=f"its create was interrupted; removed when {pm.label} "
-                                      f"answers ({exc})")
-        return "waiting"
-    except VmfabricError:
-        running = False
-    if running:
-        ctx.store.vms.set_state(vm.id, "running")
-        return "finished"
-    ctx.compute.cleanup(pm, vm.id)
-    ctx.store.vms.fail(vm.id, "interrupted while being created (its server process stopped)")
-    return "failed"
+    return batches.settle(ctx, vm)

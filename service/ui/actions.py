@@ -1,10 +1,13 @@
 """What the dashboard changes: VMs made, powered and destroyed through the same services (and
 rules) as /api/v1. Each answers with the refreshed VM table and a line saying what happened."""
 
+import re
+
 from flask import g, render_template, request
 
 from service.api import auth
 from service.api.context import ctx
+from service.api.ids import MAX_ID
 from service.api.v1 import present
 from service.compute.power import ALLOWED_FROM
 from service.errors import Unauthorized, ValidationError
@@ -23,9 +26,13 @@ def _vms(message):
                            vms=present.vms(store.vms.list(user_id=auth.scope()), store))
 
 
-def _int(field, low=1, high=100):
-    raw = request.form.get(field, "")
-    if not raw.isdigit() or not low <= int(raw) <= high:
+def _int(field, low=1, high=100, required=True):
+    """Form field FIELD as a whole number in [LOW, HIGH], written in ASCII digits (str.isdigit
+    also takes '²', which int() does not); None when it is empty and not REQUIRED."""
+    raw = request.form.get(field, "").strip()
+    if not raw and not required:
+        return None
+    if not re.fullmatch(r"[0-9]{1,10}", raw) or not low <= int(raw) <= high:
         raise ValidationError(f"{field}: a whole number from {low} to {high}, not {raw[:20]!r}",
                               field=field)
     return int(raw)
@@ -34,10 +41,9 @@ def _int(field, low=1, high=100):
 @blueprint.post("/vms")
 def create_vm():
     user = _user()
-    image = request.form.get("image_id") or None
-    made = ctx().compute.create(request.form.get("name", "").strip(), _int("instance_type", 1,
-                                                                           2 ** 31 - 1),
-                                int(image) if image and image.isdigit() else None,
+    made = ctx().compute.create(request.form.get("name", "").strip(),
+                                _int("instance_type", 1, MAX_ID),
+                                _int("image_id", 1, MAX_ID, required=False),
                                 count=_int("count"),
                                 preference="spread" if request.form.get("spread") else "pack",
                                 user_id=user.id)

@@ -3,7 +3,7 @@ counter back to where it was; the limit per VM holds; a VM with snapshots refuse
 
 import pytest
 
-from tests.consoles import lines, ticks as ticks_of, wait_ticks
+from tests.consoles import lines, ticks as ticks_of, wait_text, wait_ticks
 from tests.conftest import lab_server
 
 pytestmark = pytest.mark.lab
@@ -48,4 +48,28 @@ def test_a_revert_brings_the_guest_back_where_it_was(server):
     for name in ("before-upgrade", "second"):
         assert server.api("DELETE", f"/vms/{vmid}/snapshots/{name}").status_code == 204
     assert server.api("GET", f"/vms/{vmid}/snapshots").json()["snapshots"] == []
+    assert server.api("DELETE", f"/vms/{vmid}").status_code == 204
+
+
+def test_a_revert_after_a_live_vcpu_hot_plug_brings_the_guest_back_running(server, lab_ctx):
+    """A resize hot-plugs a vCPU; a snapshot then holds it; QEMU can load that state only into
+    a QEMU that starts with the vCPU, and the store says what the domain is afterwards."""
+    vm = server.api("POST", "/vms", json={"name": "hotplugged", "instance_type": 1}).json()["vms"][0]
+    vmid = vm["id"]
+    wait_ticks(server, vmid, lambda c: len(c) >= 2)
+    resized = server.api("POST", f"/vms/{vmid}/actions", json={"action": "resize",
+                                                                "instance_type": 2})
+    assert resized.status_code == 200 and resized.json()["vm"]["pending_resize"] is None, resized.text
+    wait_text(server, vmid, "cpus 2")
+    assert server.api("POST", f"/vms/{vmid}/snapshots", json={"name": "two"}).status_code == 201
+    at = ticks_of(lines(server, vmid))[-1]
+    later = wait_ticks(server, vmid, lambda c: c[-1] >= at + 4)[-1]
+    reverted = server.api("POST", f"/vms/{vmid}/snapshots/two/revert")
+    assert reverted.status_code == 200, reverted.text
+    assert reverted.json()["vm"]["state"] == "running"
+    after = wait_ticks(server, vmid, lambda c: c[-1] < later)
+    assert min(after[after.index(later):]) <= at + 3
+    pm = lab_ctx.store.pms.get(reverted.json()["vm"]["pmid"])
+    assert lab_ctx.hypervisors.domains.state(pm, f"vmf-{vmid}") == "running"
+    assert server.api("DELETE", f"/vms/{vmid}/snapshots/two").status_code == 204
     assert server.api("DELETE", f"/vms/{vmid}").status_code == 204

@@ -68,9 +68,9 @@ def destroy_cluster(cluster_id):
 
 @blueprint.get("/clusters/<id:cluster_id>/inventory")
 def cluster_inventory(cluster_id):
-    """The cluster's Ansible inventory (the same as inventory/clusters/NAME.yml), as JSON."""
+    """The cluster's Ansible inventory (the same as inventory/clusters/OWNER/NAME.yml), as JSON."""
     mine(cluster_id)
-    return jsonify(ctx().clusters.inventory(cluster_id))
+    return jsonify(ctx().clusters.inventory(cluster_id, for_admin=g.user.is_admin))
 
 
 @blueprint.post("/clusters/<id:cluster_id>/run")

@@ -112,7 +112,7 @@ SCHEMAS = {
     "HostKeys": obj({"pmid": POS, "recorded": {"type": "array", "items": STR},
                       "offered": {"type": "array", "items": STR}}),
     "Rekey": obj({"fingerprint": {"type": "string", "pattern": "^SHA256:[A-Za-z0-9+/]{43}$"}}),
-    "Image": obj({"id": POS, "name": STR, "source": STR, "format": {"enum": ["raw", "qcow2"]},
+    "Image": obj({"id": POS, "name": STR, "source": {"type": ["string", "null"]}, "format": {"enum": ["raw", "qcow2"]},
                    "virtual_size": INT, "size": INT, "sha256": STR}),
     "ImageList": obj({"images": {"type": "array", "items": {"$ref": "#/components/schemas/Image"}}}),
     "Type": obj({"tid": POS, "cpu": POS, "ram": POS, "disk": POS}),
@@ -230,7 +230,7 @@ PATHS = {
     },
     "/clusters/{cluster_id}/inventory": {
         "parameters": [path_id("cluster_id")],
-        "get": {"summary": "The cluster's Ansible inventory (inventory/clusters/NAME.yml, as JSON)",
+        "get": {"summary": "The cluster's Ansible inventory (inventory/clusters/OWNER/NAME.yml, as JSON)",
                 "responses": {"200": json_of("Inventory"), **errors("404")}},
     },
     "/clusters/{cluster_id}/run": {

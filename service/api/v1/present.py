@@ -63,7 +63,12 @@ def pm(record, now=None):
 
 
 def image(row):
-    return {"id": row["id"], "name": row["name"], "source": row["source"], "format": row["format"],
+    """An image; where it came from (a path or host of the server's) is for admins only."""
+    from flask import g
+
+    user = g.get("user")
+    source = row["source"] if user is None or user.is_admin else None
+    return {"id": row["id"], "name": row["name"], "source": source, "format": row["format"],
             "virtual_size": row["virtual_size"], "size": row["size"], "sha256": row["sha256"]}
 
 

@@ -58,8 +58,8 @@ def vm_ssh(vmid):
         raise Conflict(f"vm {vmid} has no address on a guest network")
     key = " ".join(vm.host_key.split()[:2])
     # vmfabric's own key opens the guest when it is among the guest's keys (a path on the
-    # server's machine: useful to a CLI run there)
-    ours = set(ctx().compute.creator.default_keys) & set(vm.ssh_keys)
+    # server's machine: useful to an admin's CLI run there, and none of a member's business)
+    ours = g.user.is_admin and set(ctx().compute.creator.default_keys) & set(vm.ssh_keys)
     return jsonify(vmid=vmid, user="root", address=addresses[0].ip, host_key=key,
                    known_hosts_line=f"{addresses[0].ip} {key}",
                    identity_file=ctx().config["ssh"]["private_key"] if ours else None)

@@ -21,6 +21,8 @@ class Policy:
 
 def lowest_scores(mask, score, k):
     """Rows where MASK holds, by SCORE ascending (ties: lower row first), at most K."""
+    if len(mask) == 0:
+        return np.asarray([], dtype=np.int64)
     score = np.where(mask, score, np.inf)
     if k == 1:
         i = int(np.argmin(score))
