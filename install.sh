@@ -14,6 +14,7 @@ DEBIAN_PACKAGES=(
   qemu-system-x86 qemu-utils
   openssh-server openssh-client
   iproute2 util-linux curl
+  nginx
   cpio dosfstools mtools syslinux syslinux-common
 )
 
@@ -31,6 +32,11 @@ install_debian_packages() {
     say "installing Debian packages: ${missing[*]:-(refreshing package lists)}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    # vmfabric runs nginx itself, as its front (service/front.py): a system nginx that the
+    # package just installed and started would hold the port
+    if [[ " ${missing[*]} " == *" nginx "* ]] && [ -d /run/systemd/system ]; then
+      systemctl disable --now nginx.service >/dev/null 2>&1 || true
+    fi
   fi
 }
 

@@ -13,7 +13,6 @@ import yaml
 
 from service import defaults as env_defaults
 from service.errors import ConfigError
-from service.paths import INVENTORY_DIR
 
 log = logging.getLogger("vmfabric.config")
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -36,9 +35,13 @@ def defaults(home=None):
                    # the addresses of its interfaces); any other is refused (400)
                    "allowed_hosts": None,
                    # bytes a request body may have (413 beyond)
-                   "max_body": 1024 * 1024},
+                   "max_body": 1024 * 1024,
+                   # nginx: Debian's nginx reads whole requests before the application
+                   # (slow clients cannot hold its threads); none: gunicorn listens itself
+                   "front": "nginx"},
         "inventory": {
-            "path": os.path.join(INVENTORY_DIR, "hosts.yml"),
+            # the installation's own (the checkout's inventory/ links to one installation's)
+            "path": os.path.join(home, "inventory", "hosts.yml"),
             # per-host settings keyed by address (the lab writes one)
             "host_settings": None,
         },
@@ -201,6 +204,8 @@ def _check(data):
                               or not all(isinstance(h, str) and h.strip() for h in hosts)):
         raise ConfigError(f"server.allowed_hosts: a list of host names and addresses (or "
                           f"null for this machine's own), not {hosts!r}")
+    if data["server"]["front"] not in ("nginx", "none"):
+        raise ConfigError(f"server.front: {data['server']['front']!r} is not one of nginx, none")
     max_body = data["server"]["max_body"]
     if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 1024:
         raise ConfigError(f"server.max_body: a number of bytes of at least 1024, not {max_body!r}")

@@ -23,7 +23,7 @@ from service import config as config_mod
 from service import context as context_mod
 from service import defaults, images, typesfile
 from service.errors import VmfabricError
-from service.inventory import hostkeys, pmfile
+from service.inventory import checkout, hostkeys, pmfile
 from service.paths import REPO_ROOT
 from service.util import run, write_atomically
 
@@ -83,10 +83,10 @@ def main(argv=None):
 
 
 def install(paths, port, files):
-    os.makedirs(paths.home, exist_ok=True)
+    _private_home(paths)
     if files:
         pm_path, image_path, types_path = (os.path.abspath(f) for f in files)
-        settings, ssh, networks = None, _own_ssh_key(paths), None
+        settings, ssh, networks = None, _installation_key(paths), None
     else:
         pm_path, image_path, types_path, settings, ssh, networks = _demo(paths)
     # validate every input before touching the running server
@@ -108,8 +108,12 @@ def install(paths, port, files):
     ctx.store.catalog.put_types(types)
     token_path = _admin_token(ctx, paths)
     ctx.close()
+    linked = checkout.link(config)
     url = start(paths, port)
     print(f"vmfabric is running at {url}  (log: {paths.log})")
+    print(f"its Ansible inventory: {config['inventory']['path']}"
+          + (f" (also {checkout.HOSTS})" if linked else
+             f" ({checkout.HOSTS} stays another installation's)"))
     print(f"the admin's API token is in {token_path} (mode 0600); for the vmfabric command:\n"
           f"  export VMFABRIC_TOKEN=$(cat {token_path})")
     print(f"{'PMID':5} {'ADDRESS':40} {'STATE':6} {'CPU':>5} {'RAM MB':>8} {'DISK GB':>8}")
@@ -162,6 +166,39 @@ def _demo(paths):
     return state.pm_file, image_file, types_file, state.settings_file, ssh, networks
 
 
+def _private_home(paths):
+    """HOME and what it holds (the store, the configuration, the log: tokens, keys and
+    addresses) are the installation's alone: the home 0700, its files 0600."""
+    os.umask(0o077)
+    os.makedirs(paths.home, mode=0o700, exist_ok=True)
+    os.chmod(paths.home, 0o700)
+    for name in os.listdir(paths.home):
+        path = os.path.join(paths.home, name)
+        if os.path.isfile(path) and not os.path.islink(path):
+            os.chmod(path, os.stat(path).st_mode & 0o700)
+
+
+def _installation_key(paths):
+    """The SSH settings an installation keeps: the key its hosts accept, named in its
+    configuration, is never replaced by a new one (a missing one is refused, with the
+    reason); a first install makes one."""
+    existing = {}
+    if os.path.exists(paths.config):
+        with open(paths.config) as fh:
+            existing = (yaml.safe_load(fh) or {}).get("ssh") or {}
+    key = existing.get("private_key")
+    if key:
+        if not os.path.exists(key):
+            raise VmfabricError(
+                f"{paths.config}: ssh.private_key {key} is missing, and it is the key this "
+                f"installation's hosts accept; put it back (a new key would lock vmfabric out of "
+                f"every host), or remove ssh.private_key there to make a new one")
+        return {"private_key": key,
+                "known_hosts": existing.get("known_hosts")
+                or os.path.join(paths.home, "ssh", "known_hosts")}
+    return _own_ssh_key(paths)
+
+
 def _own_ssh_key(paths):
     key = os.path.join(paths.home, "ssh", "id_ed25519")
     if not os.path.exists(key):
@@ -175,14 +212,17 @@ def _own_ssh_key(paths):
 
 def _config(paths, port, settings, ssh, networks):
     """The configuration this install runs with: the existing file (settings an
-    operator changed are kept) updated with PORT, SETTINGS, SSH and NETWORKS; validated."""
+    operator changed, the hosts' settings, the SSH key are kept) updated with PORT,
+    SETTINGS, SSH and NETWORKS; validated."""
     data = {}
     if os.path.exists(paths.config):
         with open(paths.config) as fh:
             data = yaml.safe_load(fh) or {}
     data["home"] = paths.home
     data.setdefault("server", {})["port"] = port
-    data.setdefault("inventory", {})["host_settings"] = settings
+    if settings is not None or not (data.get("inventory") or {}).get("host_settings"):
+        # the hosts' settings (their guest network ...) are kept unless new ones are given
+        data.setdefault("inventory", {})["host_settings"] = settings
     data.setdefault("ssh", {}).update(ssh)
     if networks:
         data.setdefault("networks", {}).update(networks)
@@ -191,7 +231,7 @@ def _config(paths, port, settings, ssh, networks):
 
 def _save_config(paths, data):
     write_atomically(paths.config, "# vmfabric configuration (see README: Configuration)\n"
-                     + yaml.safe_dump(data, sort_keys=False))
+                     + yaml.safe_dump(data, sort_keys=False), mode=0o600)
 
 
 def _vmfabric():
@@ -208,7 +248,7 @@ def start(paths, port):
         run(["systemctl", "enable", "vmfabric.service"])
         run(["systemctl", "restart", "vmfabric.service"])
     else:
-        log = open(paths.log, "a")
+        log = os.fdopen(os.open(paths.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a")
         proc = subprocess.Popen([_vmfabric(), "serve", "--config", paths.config],
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=REPO_ROOT,
                                 start_new_session=True, env=dict(os.environ, VMFABRIC_HOME=paths.home))

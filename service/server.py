@@ -1,4 +1,5 @@
-"""`vmfabric serve`: the API under gunicorn (several worker processes, threads in each).
+"""`vmfabric serve`: the API under gunicorn (several worker processes, threads in each),
+behind nginx (service/front.py) unless ``server.front`` is ``none``.
 
 Start-up reconciliation runs once, in the master, before workers are forked;
 the master then lets go of every connection and thread, so nothing it held is
@@ -8,23 +9,28 @@ and runs a sync loop, of which only the one holding the 'sync' lease works.
 
 import logging
 import os
+import sys
 
 from gunicorn.app.base import BaseApplication
 
 from service import context as context_mod
+from service import front
 from service.sync import startup
 
 
 class Server(BaseApplication):
-    def __init__(self, config, workers=None):
+    def __init__(self, config, workers=None, bind=None):
+        """BIND: where gunicorn listens (default server.bind:server.port; behind the front,
+        its Unix socket)."""
         self.vmfabric_config = config
         self.workers = workers or max(2, (os.cpu_count() or 1) * 2)
+        self.bind = bind
         super().__init__()
 
     def load_config(self):
         server = self.vmfabric_config["server"]
         settings = {
-            "bind": f"{server['bind']}:{server['port']}",
+            "bind": self.bind or f"{server['bind']}:{server['port']}",
             "workers": self.workers,
             "worker_class": "gthread",
             "threads": server["threads"],
@@ -60,6 +66,8 @@ def _worker_exit(_server, worker):
 
 
 def serve(config, workers=None):
+    # what the server makes (the SQLite store and its journal, logs) is its own: 0600
+    os.umask(0o077)
     logging.basicConfig(level=config["server"]["log_level"].upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ctx = context_mod.build(config, keepalive=False).start()
@@ -67,4 +75,7 @@ def serve(config, workers=None):
         startup.reconcile(ctx)
     finally:
         ctx.close()
+    if config["server"]["front"] == "nginx":
+        app = Server(config, workers, bind=f"unix:{front.socket_path(config)}")
+        sys.exit(front.Supervisor(config, app.run).run())
     Server(config, workers).run()

@@ -1,5 +1,7 @@
 """`vmfabric vm|pm|image|type|policy ...`: clients of /api/v1."""
 
+import time
+
 import click
 
 from service.cli import credentials
@@ -102,10 +104,35 @@ def _power(action, help_text):
     return command
 
 
-for _action, _help in (("start", "Start a stopped VM."), ("shutdown", "Ask the guest to shut down."),
-                       ("stop", "Force a VM off."), ("reboot", "Reboot a running VM."),
+for _action, _help in (("start", "Start a stopped VM."), ("stop", "Force a VM off."),
+                       ("reboot", "Reboot a running VM."),
                        ("pause", "Suspend a running VM."), ("resume", "Resume a paused VM.")):
     _power(_action, _help)
+
+
+@vm.command("shutdown")
+@click.argument("vmid", type=int)
+@click.option("--force", is_flag=True, help="Stop the VM if its guest has not shut down within "
+              "the server's compute.shutdown_timeout.")
+@click.option("--wait", is_flag=True, help="Wait until the VM is off (or its shutdown is "
+              "reported overdue).")
+@json_option
+@pass_client
+def vm_shutdown(client, vmid, force, wait, as_json):
+    """Ask the guest to shut down (its ACPI power button)."""
+    body = {"action": "shutdown", **({"force": True} if force else {})}
+    data = client.call("POST", f"/vms/{vmid}/actions", body)
+    while wait and data["vm"]["state"] == "running" and data["vm"]["shutdown"] \
+            and not data["vm"]["shutdown"]["overdue"]:
+        time.sleep(1)
+        data = client.call("GET", f"/vms/{vmid}")
+    emit(click.get_current_context(), data, [data["vm"]], VM_COLUMNS)
+    late = data["vm"].get("shutdown") or {}
+    if late.get("overdue") and not as_json:
+        click.echo(f"vm {vmid}: the guest has not shut down (it may ignore the power button); "
+                   f"`vmfabric vm stop {vmid}` forces it off", err=True)
+    if wait and data["vm"]["state"] == "running":
+        raise SystemExit(1)
 
 
 @vm.command("console")

@@ -13,6 +13,7 @@ from service.compute.destroy import Destroyer
 from service.compute.launch import Launcher
 from service.compute.migrate import Migrator
 from service.compute.resize import Resizer
+from service.compute.shutdowns import Shutdowns
 from service.compute.snapshots import Snapshotter
 from service.compute.power import ALLOWED_FROM, Power  # noqa: F401  (the API's action list)
 from service.identity.quotas import Quotas
@@ -34,7 +35,8 @@ class Compute:
         self.creator = Creator(config, store, scheduler, self.launcher, process,
                                Quotas(config["identity"]["default_quota"]), self.rules)
         self.destroyer = Destroyer(store, hypervisors, process)
-        self.powers = Power(store, hypervisors)
+        self.shutdowns = Shutdowns(store, hypervisors, config["compute"]["shutdown_timeout"])
+        self.powers = Power(store, hypervisors, self.shutdowns)
         self.consoles = Consoles(store, hypervisors)
         self.snapshots = Snapshotter(config, store, hypervisors)
         self.resizer = Resizer(store, hypervisors, self.creator)
@@ -62,8 +64,8 @@ class Compute:
         finally:
             self._refresh_access()
 
-    def power(self, vmid, action):
-        vm = self.powers.act(vmid, action)
+    def power(self, vmid, action, force=False):
+        vm = self.powers.act(vmid, action, force)
         if action == "start":
             self.resizer.started(vmid)  # a resize waiting for this start has taken effect
             vm = dataclasses.replace(self.store.vms.get(vmid), state=vm.state)

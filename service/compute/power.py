@@ -17,12 +17,15 @@ SETTLED = ("running", "shutoff", "paused", "crashed")
 
 
 class Power:
-    def __init__(self, store, hypervisors):
+    def __init__(self, store, hypervisors, shutdowns):
         self.store = store
         self.hv = hypervisors
+        self.shutdowns = shutdowns
 
-    def act(self, vmid, action):
-        """Do ACTION on VMID; returns the VM with the state its host reports afterwards."""
+    def act(self, vmid, action, force=False):
+        """Do ACTION on VMID; returns the VM with the state its host reports afterwards. A
+        shutdown is watched until it is done (compute/shutdowns.py); FORCE: stopped if it
+        is not done in time."""
         if action not in ALLOWED_FROM:
             raise ValidationError(f"action: one of {', '.join(ALLOWED_FROM)}", field="action")
         vm = self.store.vms.get(vmid)
@@ -37,6 +40,10 @@ class Power:
             raise Conflict(f"vm {vmid} is {current}; {action} needs it "
                            f"{' or '.join(sorted(ALLOWED_FROM[action]))}")
         self.hv.domains.power(pm, naming.domain(vmid), action)
+        if action == "shutdown":
+            self.shutdowns.asked(vmid, force)
+        elif self.store.vms.get(vmid).power_request:
+            self.store.vms.set_power_request(vmid, {})
         after = self._live_state(pm, vmid)
         if after in SETTLED:
             self.store.vms.set_state(vmid, after)

@@ -225,6 +225,22 @@ class VmRepo:
         with self.store.read() as conn:
             return [Vm.from_row(r._mapping) for r in conn.execute(query)]
 
+    def set_power_request(self, vmid, request, expect=None):
+        """VMID's pending power request (a shutdown with its deadline; {} for none); with
+        EXPECT, only if it is still that one (a request made meanwhile is kept)."""
+        with self.store.write() as conn:
+            if expect is not None and self._get(conn, vmid).power_request != expect:
+                return False
+            _update(conn, vmid, power_request=request, updated_at=time.time())
+        return True
+
+    def with_power_request(self):
+        """VMs with a power request pending."""
+        with self.store.read() as conn:
+            rows = conn.execute(sa.select(vms).where(
+                sa.cast(vms.c.power_request, sa.Text) != "{}").order_by(vms.c.id))
+            return [vm for vm in (Vm.from_row(r._mapping) for r in rows) if vm.power_request]
+
     def in_spread_group(self, group):
         """The VMs of spread group GROUP."""
         with self.store.read() as conn:

@@ -47,6 +47,7 @@ class SyncLoop:
     def once(self, force_hosts=False):
         """One tick: orphaned work always, the hosts when an interval has passed."""
         work.recover(self.ctx)
+        self.ctx.compute.shutdowns.check()
         if force_hosts or time.monotonic() - self._last_hosts >= self.interval:
             self._last_hosts = time.monotonic()
             hosts.check_all(self.ctx, self._pool, self._inflight)

@@ -7,6 +7,7 @@ import subprocess
 import pytest
 import requests
 
+from service.inventory import checkout
 from service.paths import REPO_ROOT
 from tests.conftest import free_port
 
@@ -24,9 +25,14 @@ def install(*args, home, port, timeout=900):
 def demo(run_dir):
     home = os.path.join(run_dir, "e2e-home")
     port = free_port()
+    linked_before = checkout.owner()
     done = install(home=home, port=port)
     assert done.returncode == 0, done.stdout + done.stderr
     yield f"http://localhost:{port}", done
+    if linked_before is None and (checkout.owner() or "").startswith(home + os.sep):
+        for link in (checkout.HOSTS, checkout.CLUSTERS):  # what this test's install linked
+            if os.path.islink(link):
+                os.unlink(link)
     lab_dir = os.path.join(home, "lab")
     tag = json.load(open(os.path.join(lab_dir, "lab.json")))["tag"]
     stopped = install("--stop", home=home, port=port)
@@ -85,6 +91,50 @@ def test_every_seed_endpoint_over_http(demo):
     for vmid in vmids:
         assert get(f"{url}/vm/destroy?vmid={vmid}") == {"status": 1}
         assert get(f"{url}/vm/query?vmid={vmid}") == 0
+
+
+def test_the_installation_keeps_its_state_to_itself(demo, run_dir):
+    """The store, the configuration and the log hold tokens' hashes, keys' paths, addresses:
+    no other user of the machine reads them."""
+    home = os.path.join(run_dir, "e2e-home")
+    assert os.stat(home).st_mode & 0o777 == 0o700
+    for name in ("vmfabric.yml", "vmfabric.db", "vmfabric.log", "admin.token"):
+        mode = os.stat(os.path.join(home, name)).st_mode & 0o777
+        assert mode & 0o077 == 0, f"{name} is {oct(mode)}"
+
+
+def test_its_inventory_is_its_own_and_the_checkouts_is_not_taken(demo, run_dir):
+    """The inventory goes under the installation's home; the checkout's inventory/hosts.yml
+    links to it only if no other installation has it (a demo running beside the tests
+    keeps its own)."""
+    home = os.path.join(run_dir, "e2e-home")
+    own = os.path.join(home, "inventory", "hosts.yml")
+    assert os.path.exists(own)
+    assert "pm1" in open(own).read()
+    linked = checkout.owner()
+    assert linked is not None
+    assert linked == os.path.realpath(own) or not linked.startswith(os.path.realpath(run_dir))
+
+
+def test_installing_again_with_files_keeps_the_key_and_the_hosts_settings(demo, run_dir):
+    """./install.sh pm_file image_file types_file on the demo's home: the hosts stay up with
+    the key they accept and keep their settings (their guest network)."""
+    import yaml
+
+    url, _ = demo
+    home = os.path.join(run_dir, "e2e-home")
+    before = yaml.safe_load(open(os.path.join(home, "vmfabric.yml")))
+    lab_dir = open(os.path.join(home, "demo", "lab")).read().strip()
+    port = int(url.rsplit(":", 1)[1])
+    again = install(os.path.join(lab_dir, "pm_file"), os.path.join(home, "demo", "image_file"),
+                    os.path.join(home, "demo", "types_file"), home=home, port=port)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.stdout.count(" up ") == 3, again.stdout
+    after = yaml.safe_load(open(os.path.join(home, "vmfabric.yml")))
+    assert after["ssh"] == before["ssh"]
+    assert after["inventory"]["host_settings"] == before["inventory"]["host_settings"]
+    vmid = get(f"{url}/vm/create?name=again&instance_type=1")["vmid"]
+    assert vmid > 0 and get(f"{url}/vm/destroy?vmid={vmid}") == {"status": 1}
 
 
 def test_bad_input_names_file_and_line_and_starts_nothing(tmp_path):

@@ -46,7 +46,11 @@ SCHEMAS = {
                 "resources": RES, "addresses": {"type": "array", "items": ADDRESS},
                 "cluster_id": {"type": ["integer", "null"]}, "error": STR, "created_at": NUM,
                 "pending_resize": {"anyOf": [{"type": "null"},
-                                             obj({"cpu": INT, "ram": INT})]}}),
+                                             obj({"cpu": INT, "ram": INT})]},
+                # a shutdown asked of the guest and not done yet (overdue: past its deadline)
+                "shutdown": {"anyOf": [{"type": "null"}, obj({
+                    "asked_at": NUM, "deadline": NUM, "force": {"type": "boolean"},
+                    "overdue": {"type": "boolean"}})]}}),
     "VmList": obj({"vms": {"type": "array", "items": {"$ref": "#/components/schemas/Vm"}}}),
     "VmOne": obj({"vm": {"$ref": "#/components/schemas/Vm"}}),
     "VmCreate": obj({
@@ -58,7 +62,9 @@ SCHEMAS = {
                       # migrate: the host to move to (default: the placement policy's choice)
                       "pmid": POS,
                       # resize: to an instance type, or to sizes (the others kept)
-                      "instance_type": POS, "cpu": AMOUNT, "ram": AMOUNT, "disk": AMOUNT},
+                      "instance_type": POS, "cpu": AMOUNT, "ram": AMOUNT, "disk": AMOUNT,
+                      # shutdown: stop the VM if its guest has not shut down in time
+                      "force": {"type": "boolean"}},
                      required=["action"]),
     "Console": obj({"vmid": POS, "lines": {"type": "array", "items": STR}}),
     "VmSsh": obj({"vmid": POS, "user": STR, "address": STR, "host_key": STR,

@@ -25,7 +25,15 @@ def vm(record, addresses=(), now=None, for_admin=True):
         "pending_resize": ({"cpu": record.pending.get("cpu", record.cpu),
                             "ram": record.pending.get("ram_mb", record.ram_mb)}
                            if record.pending else None),
+        "shutdown": _shutdown(record.power_request),
     }
+
+
+def _shutdown(request):
+    if request.get("action") != "shutdown":
+        return None
+    return {"asked_at": request["at"], "deadline": request["deadline"],
+            "force": bool(request.get("force")), "overdue": bool(request.get("overdue"))}
 
 
 def vms(records, store):

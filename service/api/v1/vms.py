@@ -88,6 +88,8 @@ def vm_action(vmid):
         return response
     if "pmid" in data:
         raise ValidationError("pmid: only a migration takes a host", field="pmid")
+    if "force" in data and data["action"] != "shutdown":
+        raise ValidationError("force: only a shutdown takes it", field="force")
     sizes = {key: data[key] for key in ("instance_type", "cpu", "ram", "disk") if key in data}
     if data["action"] == "resize":
         vm = ctx().compute.resize(vmid, sizes.get("instance_type"), sizes.get("cpu"),
@@ -96,7 +98,7 @@ def vm_action(vmid):
         raise ValidationError(f"{sorted(sizes)[0]}: only a resize takes sizes",
                               field=sorted(sizes)[0])
     else:
-        vm = ctx().compute.power(vmid, data["action"])
+        vm = ctx().compute.power(vmid, data["action"], force=data.get("force", False))
     return jsonify(vm=present.vms([vm], ctx().store)[0])
 
 
