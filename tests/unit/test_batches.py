@@ -36,3 +36,42 @@ def test_a_spread_that_cannot_be_kept_fails_whole(ctx):
     assert all(pm.used_cpu == 0 and pm.vm_count == 0 for pm in ctx.store.pms.list())
     domains = ctx.hypervisors.domains.states(ctx.store.pms.get(2))
     assert not [name for name in domains if name.startswith("vmf-")]
+
+
+def test_a_batch_whose_process_died_is_undone_whole(ctx):
+    """Two members running, one still creating when the process making them died: the sync
+    undoes all three (the request was all or nothing), nothing is left on the hosts."""
+    import socket
+    import subprocess
+
+    from service.sync import work
+
+    vms = ctx.compute.create("crashed", 1, count=3, preference="spread")
+    child = subprocess.Popen(["true"])
+    child.wait()
+    ctx.store.processes.register("gone", socket.gethostname(), child.pid)
+    ctx.store.vms.set_state(vms[2].id, "creating", owner="gone")
+    pm = ctx.store.pms.get(vms[2].pmid)
+    ctx.hypervisors.domains.power(pm, vms[2].domain, "stop")  # it never started
+    done = work.recover(ctx)
+    assert vms[2].id in done["failed"]
+    assert {ctx.store.vms.get(vm.id).state for vm in vms} == {"failed"}
+    assert all(pm.used_cpu == 0 and pm.vm_count == 0 for pm in ctx.store.pms.list())
+    for pm in ctx.store.pms.list():
+        assert not [n for n in ctx.hypervisors.domains.states(pm) if n.startswith("vmf-")]
+
+
+def test_a_batch_whose_members_all_run_is_finished(ctx):
+    import socket
+    import subprocess
+
+    from service.sync import work
+
+    vms = ctx.compute.create("nearly", 1, count=2)
+    child = subprocess.Popen(["true"])
+    child.wait()
+    ctx.store.processes.register("gone2", socket.gethostname(), child.pid)
+    for vm in vms:
+        ctx.store.vms.set_state(vm.id, "creating", owner="gone2")
+    work.recover(ctx)
+    assert {ctx.store.vms.get(vm.id).state for vm in vms} == {"running"}

@@ -109,3 +109,30 @@ def test_a_move_that_cannot_begin_says_why_and_claims_nothing(ctx, case):
     with pytest.raises(expected):
         ctx.compute.migrate(vm.id, target)
     assert used(ctx) == before
+
+
+def test_a_migration_keeps_the_spread_rule_the_vms_were_made_under(ctx):
+    """A spread batch's VM may not be moved onto a host a sibling holds: named, nothing
+    claimed; left to the policy, it goes to a host no sibling holds."""
+    one, two = ctx.compute.create("spread", 1, count=2, preference="spread")
+    assert one.spread_group and one.spread_group == two.spread_group
+    before = used(ctx)
+    with pytest.raises(Conflict, match="spread group"):
+        ctx.compute.migrate(one.id, two.pmid)
+    assert used(ctx) == before
+    free = ({pm.id for pm in ctx.store.pms.list()} - {one.pmid, two.pmid}).pop()
+    vm, _, target = ctx.compute.migrator._claim(one.id, None)
+    assert target.id == free
+    ctx.store.moves.undo(one.id, vm.state)
+
+
+def test_a_spread_clusters_nodes_keep_apart_across_requests(ctx):
+    """Nodes added to a spread cluster later avoid its earlier nodes' hosts, and when no host
+    is left the refusal names the spread rule, not capacity."""
+    cluster, nodes = ctx.clusters.create("apart", 1, 2, "spread")
+    added = ctx.clusters.add_nodes(cluster["id"], 1)
+    assert len({vm.pmid for vm in nodes + added}) == 3
+    with pytest.raises(NoCapacity, match="spread"):
+        ctx.clusters.add_nodes(cluster["id"], 1)
+    with pytest.raises(NoCapacity, match="spread"):
+        ctx.clusters.add_nodes(cluster["id"], 2)

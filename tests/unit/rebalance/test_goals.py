@@ -144,3 +144,51 @@ def test_the_simulator_rebalances_a_trace_and_counts_the_migrations():
                           goal="consolidate", every=100)
     assert plain["migrations"] == 0 and packed["migrations"] > 0 and packed["rebalances"] == 6
     assert packed["hosts_in_use_mean"] < plain["hosts_in_use_mean"]
+
+
+def spread_fleet(spread_held=None):
+    """Three hosts; a 3-node spread group (vms 1-3, one a host) beside small unrelated VMs,
+    so that consolidating would pile the nodes together if it could."""
+    caps = [(16, 32768, 500)] * 4
+    vms = [(0, (1, 512, 10)), (1, (1, 512, 10)), (2, (1, 512, 10)),
+           (3, (1, 512, 10)), (3, (1, 512, 10))]
+    spread = [0, 0, 0, -1, -1]
+    cap = np.array(caps, dtype=np.int64).T
+    used = np.zeros_like(cap)
+    records = []
+    for n, ((row, need), group) in enumerate(zip(vms, spread), start=1):
+        used[:, row] += need
+        records.append(Vm(id=n, host=row, need=np.array(need, dtype=np.int64), group=0,
+                          spread=group))
+    return Fleet(pmids=range(1, 5), cap=cap, used=used, open_=[True] * 4, groups=[0] * 4,
+                 vms=records, spread_held=spread_held)
+
+
+def hosts_of_group(fleet, ids=(1, 2, 3)):
+    return [int(fleet.pmids[vm.host]) for vm in fleet.vms if vm.id in ids]
+
+
+@pytest.mark.parametrize("goal, options", [("consolidate", {}), ("consolidate", {"max_moves": 1}),
+                                           ("balance", {"threshold": {"cpu": 0.01}}),
+                                           ("drain", {"pmid": 1})])
+def test_no_plan_puts_two_vms_of_a_spread_group_on_one_host(goal, options):
+    """The rule a spread cluster was made under holds for every later move."""
+    plan = make_plan(spread_fleet(), goal, options)
+    after = replay(spread_fleet, plan)
+    placed = hosts_of_group(after)
+    assert len(set(placed)) == 3, (goal, plan["moves"], placed)
+
+
+def test_a_drain_that_could_only_break_the_spread_rule_keeps_the_vm():
+    """Three hosts hold the three nodes and the fourth a pinned node of the group: draining
+    host 1 has nowhere to put its node."""
+    fleet = spread_fleet(spread_held={0: [3]})
+    plan = make_plan(fleet, "drain", {"pmid": 1})
+    assert 1 not in [m["vmid"] for m in plan["moves"]]
+    assert any(s["vmid"] == 1 for s in plan["unresolved"])
+
+
+def test_the_model_refuses_a_step_that_joins_a_spread_group():
+    fleet = spread_fleet()
+    with pytest.raises(ValueError, match="spread group"):
+        fleet.move(fleet.vms[0], 1)
