@@ -136,3 +136,24 @@ def test_guests_made_together_on_a_fresh_host_all_boot(run_dir, guest_image, tmp
     finally:
         ctx.close()
         fresh.down(purge=True)
+
+
+def test_a_shutdown_powers_the_lab_guest_off(lab, lab_ctx):
+    """The guest handles the ACPI power button: `shutdown` ends with the domain off and the
+    request forgotten; nothing is reported overdue."""
+    vm = lab_ctx.compute.create("polite", 1)[0]
+    pm = lab_ctx.store.pms.get(vm.pmid)
+    deadline = time.monotonic() + 60
+    while "vmfabric-guest: ssh ready" not in lab_ctx.compute.console(vm.id, 50):
+        assert time.monotonic() < deadline, "the guest did not boot"
+        time.sleep(0.5)
+    lab_ctx.compute.power(vm.id, "shutdown")
+    assert lab_ctx.store.vms.get(vm.id).power_request["action"] == "shutdown"
+    deadline = time.monotonic() + 30
+    while lab_ctx.hypervisors.domains.state(pm, vm.domain) != "shutoff":
+        assert time.monotonic() < deadline, lab_ctx.compute.console(vm.id, 10)
+        time.sleep(0.5)
+    assert "vmfabric-guest: power button: powering off" in lab_ctx.compute.console(vm.id, 20)
+    assert lab_ctx.compute.shutdowns.check() == [vm.id]
+    assert lab_ctx.store.vms.get(vm.id).power_request == {}
+    lab_ctx.compute.destroy(vm.id)
