@@ -13,7 +13,7 @@ undone, so a volume is available or attached, never in between.
 import logging
 
 from service import faults, naming, templates
-from service.errors import Conflict, NotFound, ValidationError, VmfabricError
+from service.errors import Conflict, NoCapacity, NotFound, ValidationError, VmfabricError
 
 log = logging.getLogger("vmfabric.volumes")
 GIB = 1024 ** 3
@@ -35,9 +35,9 @@ def check(name, size_gb, largest_host_gb):
     if isinstance(size_gb, bool) or not isinstance(size_gb, int) or size_gb < 1:
         raise ValidationError(f"size: a whole number of GB, at least 1, not {size_gb!r}",
                               field="size")
-    if size_gb > largest_host_gb:
-        raise ValidationError(f"size: {size_gb} GB is more than any host holds "
-                              f"({largest_host_gb} GB)", field="size")
+    if size_gb > largest_host_gb:  # well formed, but the fleet has no room for it: 409
+        raise NoCapacity(f"size: {size_gb} GB is more than any host holds "
+                         f"({largest_host_gb} GB)")
     return name, size_gb
 
 

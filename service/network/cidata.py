@@ -56,6 +56,8 @@ def check_user_data(text, field="user_data"):
         data = yaml.safe_load(text) if text.strip() else {}
     except yaml.YAMLError as exc:
         raise ValidationError(f"{field}: not YAML: {str(exc).splitlines()[0]}", field=field) from None
+    if data is None:  # comments only ("#cloud-config"): an empty cloud-config
+        data = {}
     if not isinstance(data, dict):
         raise ValidationError(f"{field}: a cloud-config is a mapping (#cloud-config ...)", field=field)
     taken = [key for key in OURS if key in data]

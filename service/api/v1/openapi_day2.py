@@ -2,7 +2,8 @@
 rebalancing and host maintenance (merged into the document by openapi.py)."""
 
 from service.api.ids import MAX_ID
-from service.api.v1.spec import MAX_AMOUNT, NUM, POS, STR, body_of, errors, json_of, obj, path_id
+from service.api.v1.spec import (MAX_AMOUNT, NAME, NUM, POS, STR, body_of, errors, json_of, obj,
+                                 path_id)
 
 SNAPSHOT_NAME = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"}
 FRACTION = {"type": "number", "exclusiveMinimum": 0, "maximum": 1}
@@ -27,8 +28,7 @@ SCHEMAS = {
     "VolumeOne": obj({"volume": {"$ref": "#/components/schemas/Volume"}}),
     "VolumeList": obj({"volumes": {"type": "array",
                                     "items": {"$ref": "#/components/schemas/Volume"}}}),
-    "VolumeCreate": obj({"name": {"type": "string", "minLength": 1, "maxLength": 255,
-                                   "pattern": "^(?=[\\s\\S]*\\S)[^\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff\\ufffe\\uffff]*$"},
+    "VolumeCreate": obj({"name": dict(NAME, maxLength=255),
                           "size": {"type": "integer", "minimum": 1, "maximum": MAX_AMOUNT}}),
     "VolumeAction": obj({"action": {"enum": ["attach", "detach"]}, "vmid": POS},
                          required=["action"]),
@@ -42,7 +42,8 @@ SCHEMAS = {
     "PlanOne": obj({"plan": PLAN}),
     "PlanJob": obj({"plan": PLAN, "job": {"$ref": "#/components/schemas/Job"}}),
     "Drain": obj({"dry_run": {"type": "boolean"}}, required=[]),
-    "Evacuate": obj({"rebuild": {"type": "boolean"}}),
+    # rebuild: true, the one value: the caller says the disks of the failed host are lost
+    "Evacuate": obj({"rebuild": {"const": True}}),
 }
 
 PATHS = {

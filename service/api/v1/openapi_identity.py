@@ -6,11 +6,13 @@ from service.api.v1.spec import (INT, MAX_AMOUNT, NUM, POS, STR, body_of, errors
                                  path_id, query)
 
 SCHEMAS = {
-    "TokenCreate": obj({"username": {"type": "string", "maxLength": 64},
-                         "password": {"type": "string", "maxLength": 1024},
-                         "name": {"type": "string", "maxLength": 128},
-                         "ttl": {"type": "integer", "minimum": 60, "maximum": MAX_ID}},
-                        required=[]),
+    # a login (username and password, both) or, with a token, another token (neither)
+    "TokenCreate": dict(obj({"username": {"type": "string", "maxLength": 64},
+                             "password": {"type": "string", "maxLength": 1024},
+                             "name": {"type": "string", "maxLength": 128},
+                             "ttl": {"type": "integer", "minimum": 60, "maximum": MAX_ID}},
+                            required=[]),
+                        dependentRequired={"username": ["password"], "password": ["username"]}),
     "TokenIssued": obj({"token": STR, "id": POS}),
     "TokenInfo": obj({"id": POS, "name": STR, "created_at": NUM, "expires_at": NUM,
                        "revoked_at": {"type": ["number", "null"]}}),

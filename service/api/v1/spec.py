@@ -20,16 +20,24 @@ SPARE = {"type": "integer", "minimum": 0, "maximum": MAX_AMOUNT}
 STR = {"type": "string"}
 NUM = {"type": "number"}
 RATIO = {"type": "number", "exclusiveMinimum": 0, "maximum": 1000}
-# printable text: no control characters (XML cannot carry them), not only spaces
+# printable text: no control characters (XML cannot carry them), not only spaces. (Lone
+# surrogates, which no UTF-8 body holds, are refused too; a surrogate range in the pattern
+# would make it one that other engines than Python's cannot read.)
 NAME = {"type": "string", "minLength": 1, "maxLength": 4096,
-        "pattern": "^(?=[\\s\\S]*\\S)[^\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff\\ufffe\\uffff]*$"}
+        "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f\\ufffe\\uffff]*"
+                   "[^\\s\\u0000-\\u001f\\u007f-\\u009f\\ufffe\\uffff]"
+                   "[^\\u0000-\\u001f\\u007f-\\u009f\\ufffe\\uffff]*$"}
 LIMITS = {"limit": 10000, "lines": 10000, "offset": MAX_ID}
 ADDRESS = obj({"network": STR, "ip": STR, "mac": STR})
 # what a guest is given at first boot (public keys that log in, the user's cloud-config)
 FIRST_BOOT = {
+    # an OpenSSH public key line, "TYPE BASE64 [comment]", whose data is a key of TYPE
     "ssh_keys": {"type": "array", "minItems": 1, "maxItems": 10,
-                 "items": {"type": "string", "minLength": 1, "maxLength": 16384}},
-    "user_data": {"type": "string", "maxLength": 16384},
+                 "items": {"type": "string", "minLength": 1, "maxLength": 16384,
+                           "format": "openssh-public-key"}},
+    # a cloud-config: YAML whose top level is a mapping (or nothing), at most 16 KiB, without
+    # the keys vmfabric sets itself (hostname, ssh_keys, ssh_deletekeys)
+    "user_data": {"type": "string", "maxLength": 16384, "format": "cloud-config"},
 }
 RES = obj({"cpu": INT, "ram": INT, "disk": INT})
 

@@ -24,7 +24,7 @@ SECRET_FIELDS = frozenset({"password", "token", "user_data", "program", "command
 
 
 def _strict_integer(_checker, instance):
-    """JSON Schema counts 2.0 as an integer; a count or an id of 2.0 is not one here."""
+    """An integer, not a boolean (a body's 2.0 arrives as 2 already: see json_body)."""
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
@@ -47,10 +47,16 @@ def json_body():
     if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _nesting(raw) > MAX_DEPTH:
         raise BadRequest(f"the request body nests deeper than {MAX_DEPTH} levels")
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_float=_number)
     except (ValueError, RecursionError):
         raise BadRequest("the request body must be JSON (Content-Type: application/json)") \
             from None
+
+
+def _number(text):
+    """A JSON number with a fraction: 2.0 is the integer 2, as JSON Schema counts it."""
+    value = float(text)
+    return int(value) if value.is_integer() and abs(value) <= 2 ** 53 else value
 
 
 def _nesting(raw):
@@ -100,7 +106,7 @@ def _as_validation_error(err):
         extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
         field = ".".join(filter(None, [path, str(extra[0])[:QUOTE] if extra else ""]))
         return ValidationError(f"{field}: unknown field", field=field)
-    if err.validator == "required":
+    if err.validator in ("required", "dependentRequired"):
         missing = err.message.split("'")[1]
         field = ".".join(filter(None, [path, missing]))
         return ValidationError(f"{field}: required", field=field)

@@ -171,14 +171,21 @@ def test_a_batch_whose_member_names_would_be_too_long_claims_nothing(client, ctx
 
 @pytest.mark.parametrize("body, field", [
     ({"name": "x", "instance_type": 48671596898476851200}, "instance_type"),
-    ({"name": "x", "instance_type": 1, "count": 2.0}, "count"),
-    ({"name": "x", "instance_type": 1.0}, "instance_type"),
+    ({"name": "x", "instance_type": 1, "count": 2.5}, "count"),
+    ({"name": "x", "instance_type": 1.5}, "instance_type"),
     ({"name": "x", "instance_type": True}, "instance_type"),
     ({"name": "   ", "instance_type": 1}, "name"),
 ])
 def test_numbers_and_names_are_checked_against_the_document(client, body, field):
     error = call(client, "post", "/api/v1/vms", "/vms", 422, json=body)
     assert error["error"]["message"].startswith(field)
+
+
+def test_an_integer_written_with_a_fraction_is_that_integer(client):
+    """JSON Schema (and so the document) counts 2.0 as the integer 2: so does the API."""
+    made = call(client, "post", "/api/v1/vms", "/vms", 201,
+                json={"name": "x", "instance_type": 1.0, "count": 2.0})
+    assert [vm["name"] for vm in made["vms"]] == ["x-1", "x-2"]
 
 
 @pytest.mark.parametrize("url", ["/api/v1/vms/9223372036854775808", "/api/v1/vms/2147483648",
