@@ -1,5 +1,6 @@
-"""Benchmark the REST server as `vmfabric serve` runs it by default (gunicorn, 2 worker
-processes per core, 16 threads each):
+"""Benchmark the REST server as `vmfabric serve` runs it by default (nginx in front of gunicorn,
+2 worker processes per core, 16 threads each), and the cost of the front beside the same
+server without it (server.front: none), taking turns:
 
   queries/s for /vm/query and /pm/query (wrk, 8 connections, 10 s each run), and create+destroy
   pairs/s through the seed API against hosts whose libvirt URI is libvirt's test driver
@@ -112,6 +113,9 @@ def main():
     cfg, token = setup(home)
     server = ServerProcess(write_config(cfg, os.path.join(home, "vmfabric.yml")), free_port(),
                            os.path.join(home, "server.log"), workers=None).start()
+    bare = dict(cfg, server=dict(cfg["server"], front="none"))
+    direct = ServerProcess(write_config(bare, os.path.join(home, "direct.yml")), free_port(),
+                           os.path.join(home, "direct.log"), workers=None).start()
     try:
         vmid = requests.get(f"{server.url}/vm/create?name=q&instance_type=1").json()["vmid"]
         # the seed query and the same VM through /api/v1 with a token, taking turns so the
@@ -130,14 +134,25 @@ def main():
         seed, v1 = rates[reads[0][0]], rates[reads[2][0]]
         print(f"authenticated GET /api/v1/vms/ID over seed /vm/query, round by round: "
               f"{spread([b / a for a, b in zip(seed, v1)], 'x', '{:.3f}')}")
+        query = f"/vm/query?vmid={vmid}"
+        wrk(direct.url + query, seconds=3)
+        fronted, bare_rates = [], []
+        for _ in range(args.runs):
+            fronted.append(wrk(server.url + query)[0])
+            bare_rates.append(wrk(direct.url + query)[0])
+        print(f"GET /vm/query without the front (gunicorn alone): "
+              f"{spread(bare_rates, 'requests/s', '{:,.0f}')}; with it over without, round by "
+              f"round: {spread([a / b for a, b in zip(fronted, bare_rates)], 'x', '{:.3f}')}")
         rates = [pairs(server.url) for _ in range(args.runs)]
         print(f"create+destroy pairs (seed API, test driver hosts): "
               f"{spread(rates, 'pairs/s', '{:,.1f}')}")
     except BaseException:
         server.kill()
+        direct.kill()
         print(f"the server's log: {server.log_path}", file=sys.stderr)
         raise
     server.kill()
+    direct.kill()
     shutil.rmtree(home, ignore_errors=True)
 
 

@@ -72,6 +72,26 @@ def test_a_create_killed_at_each_point_is_finished_or_rolled_back(env, point):
             faulty.api("DELETE", f"/vms/{vm.id}", timeout=120)
 
 
+def test_a_batch_killed_midway_is_undone_whole(env):
+    """A batch of 3 whose process dies while one member's disk is made (the others anywhere
+    between claim and running): the batch was all or nothing, so no member is left running."""
+    faulty, lab, lab_ctx = env.server, env.lab, env.ctx
+    name = "crash-batch"
+    arm(faulty, "create.after_disk")
+    with pytest.raises(requests.ConnectionError):
+        faulty.api("POST", "/vms", json={"name": name, "instance_type": 1, "count": 3},
+                   timeout=120)
+    members = [vm for vm in lab_ctx.store.vms.list() if vm.name.startswith(f"{name}-")]
+    assert len(members) == 3
+    assert settled(lab_ctx.store, lab, f"{name}-1") == []
+    deadline = time.monotonic() + 60
+    while any(lab_ctx.store.vms.get(vm.id).in_transition for vm in members):
+        assert time.monotonic() < deadline, "the batch was not settled"
+        time.sleep(0.5)
+    assert {lab_ctx.store.vms.get(vm.id).state for vm in members} == {"failed"}
+    assert fleet_is_whole(lab_ctx.store, lab) == []
+
+
 @pytest.mark.parametrize("point", DESTROY_POINTS)
 def test_a_destroy_killed_at_each_point_is_completed(env, point):
     faulty, lab, lab_ctx = env.server, env.lab, env.ctx
