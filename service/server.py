@@ -46,6 +46,9 @@ class Server(BaseApplication):
             "limit_request_line": 0,
             "worker_exit": _worker_exit,
         }
+        if self.bind and self.bind.startswith("unix:"):
+            # behind the front: keep its idle connections longer than it does (front.py)
+            settings["keepalive"] = 60
         for key, value in settings.items():
             self.cfg.set(key, value)
 

@@ -51,8 +51,15 @@ class Storage:
                         lambda conn, pool: ET.fromstring(pool.XMLDesc()).findtext("target/path"))
 
     def volume_names(self, pm):
+        """The names of the volumes in PM's pool, or None when the pool cannot be refreshed now
+        (a transfer into it is under way): no answer, rather than a stale one."""
         def op(conn, pool):
-            pool.refresh()
+            try:
+                pool.refresh()
+            except libvirt.libvirtError as exc:
+                if "asynchronous jobs running" in (exc.get_error_message() or ""):
+                    return None
+                raise
             return set(pool.listVolumes())
         return self.run(pm, "list volumes", op)
 

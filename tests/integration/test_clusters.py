@@ -70,7 +70,7 @@ def test_a_spread_cluster_on_the_network(server, lab, lab_ctx):
         assert ping.returncode == 0 and "1 packets received" in ping.stdout, ping.stdout + ping.stderr
         # the cluster's inventory drives Ansible from the checkout
         inventory = os.path.join(os.path.dirname(lab_ctx.config["inventory"]["path"]),
-                                 "clusters", f"{NAME}.yml")
+                                 "clusters", "admin", f"{NAME}.yml")  # filed under its owner
         assert api(server, "GET", f"/clusters/{cluster['id']}/inventory").json() == \
             yaml.safe_load(open(inventory))
         venv_bin = os.path.dirname(sys.executable)

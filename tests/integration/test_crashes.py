@@ -37,6 +37,16 @@ def env(request, tmp_path_factory):
     srv.kill()
 
 
+def died_answering(call):
+    """True when CALL, a request to the server, met the death of the process answering it:
+    the front says so (a 502 in the API's shape), or, with no front, the connection drops."""
+    try:
+        response = call()
+    except requests.ConnectionError:
+        return True
+    return response.status_code == 502 and response.json()["error"]["code"] == "unavailable"
+
+
 def arm(server, point):
     open(os.path.join(server.armed, point), "w").close()
 
@@ -59,8 +69,8 @@ def test_a_create_killed_at_each_point_is_finished_or_rolled_back(env, point):
     faulty, lab, lab_ctx = env.server, env.lab, env.ctx
     name = f"crash-{point}"
     arm(faulty, point)
-    with pytest.raises(requests.ConnectionError):
-        faulty.api("POST", "/vms", json={"name": name, "instance_type": 1}, timeout=120)
+    assert died_answering(lambda: faulty.api("POST", "/vms", json={"name": name,
+                                                                    "instance_type": 1}))
     assert not os.path.exists(os.path.join(faulty.armed, point)), "the point was not reached"
     assert settled(lab_ctx.store, lab, name) == []
     states = [vm.state for vm in lab_ctx.store.vms.list(name=name)]
@@ -78,9 +88,8 @@ def test_a_batch_killed_midway_is_undone_whole(env):
     faulty, lab, lab_ctx = env.server, env.lab, env.ctx
     name = "crash-batch"
     arm(faulty, "create.after_disk")
-    with pytest.raises(requests.ConnectionError):
-        faulty.api("POST", "/vms", json={"name": name, "instance_type": 1, "count": 3},
-                   timeout=120)
+    assert died_answering(lambda: faulty.api(
+        "POST", "/vms", json={"name": name, "instance_type": 1, "count": 3}))
     members = [vm for vm in lab_ctx.store.vms.list() if vm.name.startswith(f"{name}-")]
     assert len(members) == 3
     assert settled(lab_ctx.store, lab, f"{name}-1") == []
@@ -100,8 +109,7 @@ def test_a_destroy_killed_at_each_point_is_completed(env, point):
     assert created.status_code == 201, created.text
     vmid = created.json()["vms"][0]["id"]
     arm(faulty, point)
-    with pytest.raises(requests.ConnectionError):
-        faulty.api("DELETE", f"/vms/{vmid}", timeout=120)
+    assert died_answering(lambda: faulty.api("DELETE", f"/vms/{vmid}"))
     assert settled(lab_ctx.store, lab, f"doomed-{point}") == []
     assert lab_ctx.store.vms.list(name=f"doomed-{point}") == []
 
@@ -116,9 +124,8 @@ def test_an_attach_killed_after_its_disk_was_made_is_rolled_back(env):
     vmid = created.json()["vms"][0]["id"]
     volume = faulty.api("POST", "/volumes", json={"name": "crash-disk", "size": 1}).json()["volume"]
     arm(faulty, "volume.attach.after_disk")
-    with pytest.raises(requests.ConnectionError):
-        faulty.api("POST", f"/volumes/{volume['id']}/actions", timeout=120,
-                   json={"action": "attach", "vmid": vmid})
+    assert died_answering(lambda: faulty.api("POST", f"/volumes/{volume['id']}/actions",
+                                             json={"action": "attach", "vmid": vmid}))
     assert not os.path.exists(os.path.join(faulty.armed, "volume.attach.after_disk"))
     assert settled(lab_ctx.store, lab, "crash-attach") == []
     stored = lab_ctx.store.volumes.get(volume["id"])
