@@ -10,6 +10,7 @@ waiting is detached on the next look at the host (``released``).
 """
 
 import logging
+import os
 
 from service import naming, templates
 from service.errors import Conflict, NotFound, VmfabricError
@@ -78,7 +79,10 @@ def _holder(ctx, volume, name):
 
 
 def _target_of(disks, name):
-    return next((dev for dev, source in disks.items() if source == name), None)
+    """The target of the disk of volume NAME in DISKS {target: source}: a source names the
+    pool's volume, or its file (a migrated domain names its disks by file)."""
+    return next((dev for dev, source in disks.items()
+                 if source == name or os.path.basename(source) == name), None)
 
 
 def _disk_xml(ctx, volume_id, target):

@@ -1,6 +1,7 @@
-"""Rebalancing on the lab: three guests spread over three hosts are consolidated onto fewer by
-`vmfabric rebalance --apply`, every one still running (its console counter goes on); a drained
-host is emptied and takes no new VMs; a busy host cannot be removed."""
+"""Rebalancing on the lab: three guests scattered over three hosts are consolidated onto fewer
+by `vmfabric rebalance --apply`, every one still running (its console counter goes on), while
+a spread batch stays spread; a drained host is emptied and takes no new VMs; a busy host
+cannot be removed."""
 
 import json
 import os
@@ -29,11 +30,42 @@ def cli(server, *args):
                           timeout=600, env=dict(os.environ, VMFABRIC_TOKEN=server.token))
 
 
-def test_consolidate_then_drain(server, lab, lab_ctx):
-    made = server.api("POST", "/vms", json={"name": "scattered", "instance_type": 1, "count": 3,
+def scattered(server, count):
+    """COUNT VMs made one by one under worst_fit, so each is on a host of its own, with no
+    placement rule tying them (unlike a spread batch)."""
+    before = server.api("GET", "/policy").json()["policy"]
+    assert server.api("PUT", "/policy", json={"policy": "worst_fit"}).status_code == 200
+    try:
+        made = [server.api("POST", "/vms", json={"name": f"scattered-{n}", "instance_type": 1})
+                for n in range(count)]
+    finally:
+        server.api("PUT", "/policy", json={"policy": before})
+    assert all(m.status_code == 201 for m in made), [m.text for m in made]
+    return [m.json()["vms"][0] for m in made]
+
+
+def test_a_spread_batch_stays_spread_whatever_the_plan(server, lab_ctx):
+    made = server.api("POST", "/vms", json={"name": "apart", "instance_type": 1, "count": 3,
                                             "preference": "spread"})
     assert made.status_code == 201, made.text
     vms = made.json()["vms"]
+    try:
+        for goal in ("consolidate", "balance"):
+            planned = server.api("POST", "/rebalance", json={"goal": goal, "max_moves": 1,
+                                                             "threshold": {"cpu": 0.01}})
+            assert planned.status_code == 200, planned.text
+            assert {m["vmid"] for m in planned.json()["plan"]["moves"]} & {v["id"] for v in vms} \
+                == set(), planned.json()["plan"]
+        drained = server.api("POST", f"/pms/{vms[0]['pmid']}/drain", json={"dry_run": True})
+        assert drained.status_code == 200, drained.text
+        assert vms[0]["id"] not in {m["vmid"] for m in drained.json()["plan"]["moves"]}
+    finally:
+        for vm in vms:
+            server.api("DELETE", f"/vms/{vm['id']}")
+
+
+def test_consolidate_then_drain(server, lab, lab_ctx):
+    vms = scattered(server, 3)
     assert len({vm["pmid"] for vm in vms}) == 3
     last = {vm["id"]: wait_ticks(server, vm["id"], lambda c: len(c) >= 2)[-1] for vm in vms}
 
