@@ -212,6 +212,3 @@ class Lab:
         if not os.path.exists(self.state.path):
             raise LabError(f"no lab in {self.dir}; start one with `vmfabric lab up --dir {self.dir}`")
         return self.state.find_host(name)
-
-    def anchor_of(self, name):
-        return self._existing_host(name).pids.get("anchor")

@@ -44,7 +44,6 @@ def link_exists(name):
 
 
 ALIAS_PREFIX = "vmfabric-lab "
-UNKNOWN = "(an unknown owner)"
 
 
 def owner_alias(lab_dir):

@@ -5,8 +5,7 @@ import json
 import click
 
 
-from service.placement import simulate as simulator
-from service.placement import workload
+from service.simulate import replay, workload
 from service.placement.policies import POLICIES, get_policy
 
 COLUMNS = (("policy", "POLICY", "{}"), ("placed", "PLACED", "{}"), ("rejected", "REJECTED", "{}"),
@@ -56,7 +55,7 @@ def simulate(policy, hosts, host_size, requests, trace, seed, goal, every, as_js
     reports = []
     for name in names:
         arrivals = recorded if trace else workload.synthetic(requests, hosts, size, seed)
-        reports.append(simulator.run(name, hosts, size, arrivals))
+        reports.append(replay.run(name, hosts, size, arrivals))
     if as_json:
         click.echo(json.dumps(reports[0] if len(reports) == 1 else reports))
         return
@@ -72,12 +71,10 @@ def simulate(policy, hosts, host_size, requests, trace, seed, goal, every, as_js
 
 def _compare(names, hosts, size, arrivals, goal, every, as_json):
     """Each policy's replay without and with GOAL every EVERY arrivals, side by side."""
-    from service.rebalance import simulate as rebalanced
-
     reports = []
     for name in names:
-        plain = rebalanced.run(name, hosts, size, arrivals())
-        with_goal = rebalanced.run(name, hosts, size, arrivals(), goal=goal, every=every)
+        plain = replay.run(name, hosts, size, arrivals())
+        with_goal = replay.run(name, hosts, size, arrivals(), goal=goal, every=every)
         reports.append({"policy": name, "without": plain, "with": with_goal})
     if as_json:
         click.echo(json.dumps(reports[0] if len(reports) == 1 else reports))

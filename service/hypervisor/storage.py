@@ -75,10 +75,6 @@ class Storage:
         return self.run(pm, f"look up volume {name}",
                         lambda conn, pool: _lookup(pool, name).info()[1])
 
-    def volume_path(self, pm, name):
-        return self.run(pm, f"look up volume {name}",
-                        lambda conn, pool: pool.storageVolLookupByName(name).path())
-
     def upload(self, pm, name, local_path, fmt, size, sha256):
         """Create volume NAME from LOCAL_PATH through the storage API, then verify it.
 
@@ -161,11 +157,6 @@ class Storage:
                 return target.path()
             return self.run(target_pm, f"receive volume {name}", into, timeout=UPLOAD_TIMEOUT)
         return self.run(source_pm, f"send volume {name}", op, timeout=UPLOAD_TIMEOUT)
-
-    def create_overlay(self, pm, name, backing_path, backing_format, capacity):
-        xml = templates.render_volume(name=name, capacity=capacity, fmt="qcow2",
-                                      backing_path=backing_path, backing_format=backing_format)
-        return self.run(pm, f"create volume {name}", lambda conn, pool: pool.createXML(xml, 0).path())
 
     def create_overlay_on(self, pm, name, base, base_format, capacity):
         """Volume NAME as a qcow2 overlay on volume BASE, in one round of calls.

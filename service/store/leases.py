@@ -53,12 +53,6 @@ class ProcessRepo:
         with self.store.write() as conn:
             conn.execute(processes.delete().where(processes.c.id == process_id))
 
-    def forget_dead(self, older_than):
-        """Remove rows of processes silent for OLDER_THAN seconds (their work is already taken)."""
-        with self.store.write() as conn:
-            return conn.execute(processes.delete().where(
-                processes.c.heartbeat_at < time.time() - older_than)).rowcount
-
 
 class LeaseRepo:
     def __init__(self, store):

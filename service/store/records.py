@@ -96,10 +96,6 @@ class Pm:
         """How messages name the host: ``pm 2 (10.0.0.5)``."""
         return f"pm {self.id} ({self.address})"
 
-    @property
-    def was_discovered(self):
-        return self.discovered_at is not None
-
 
 # states a VM passes through while a request works on it; it has an owner then
 TRANSITIONAL = frozenset({"creating", "deleting", "migrating"})

@@ -60,11 +60,6 @@ class UserRepo:
         row = self._hash.first({"name": username})
         return (row["id"], row["password_hash"]) if row else None
 
-    def set_password_hash(self, user_id, password_hash):
-        with self.store.write() as conn:
-            conn.execute(users.update().where(users.c.id == user_id)
-                         .values(password_hash=password_hash))
-
     def set_quota(self, user_id, quota):
         with self.store.write() as conn:
             conn.execute(users.update().where(users.c.id == user_id).values(quota=quota))

@@ -17,7 +17,7 @@ import numpy as np
 
 from service.placement.engine import Placer
 from service.placement.hosts import HostTable, Request
-from service.placement.workload import FLAVORS
+from service.simulate.workload import FLAVORS
 from service.rebalance import make_plan
 from service.rebalance.model import Fleet, Vm
 

@@ -8,7 +8,7 @@ import argparse
 import json
 import resource
 
-from service.placement import simulate, workload
+from service.simulate import replay as simulate, workload
 
 
 def main():

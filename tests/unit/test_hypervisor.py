@@ -65,15 +65,19 @@ def test_define_start_power_and_remove(hv):
         hv.domains.state(PM, name)
 
 
-def test_volumes_overlay_and_delete(hv):
+def test_volumes_made_overlaid_and_deleted(hv):
     base = f"base-{fresh_vmid()}"
-    path = hv.storage.create_overlay(PM, base, None, None, 1 << 20)  # plain volume: no backing
-    assert hv.storage.volume_path(PM, base) == path
-    assert base in hv.storage.volume_names(PM)
-    assert hv.storage.delete_volume(PM, base) is True
-    assert hv.storage.delete_volume(PM, base) is False
+    hv.storage.create_volume(PM, base, 1 << 20)
+    overlay = f"overlay-{fresh_vmid()}"
+    hv.storage.create_overlay_on(PM, overlay, base, "raw", 2 << 20)
+    assert {base, overlay} <= hv.storage.volume_names(PM)
+    assert hv.storage.capacity(PM, overlay) == 2 << 20
+    for name in (overlay, base):
+        assert hv.storage.delete_volume(PM, name) is True
+        assert hv.storage.delete_volume(PM, name) is False
+    assert not {base, overlay} & hv.storage.volume_names(PM)
     with pytest.raises(NotFound):
-        hv.storage.volume_path(PM, base)
+        hv.storage.create_overlay_on(PM, overlay, base, "raw", 2 << 20)
 
 
 def test_a_bad_uri_is_a_clear_error(hv):

@@ -126,7 +126,7 @@ def test_a_create_whose_process_died_is_finished_or_rolled_back(ctx):
     pm = ctx.store.pms.get(1)
     image = ctx.store.catalog.images()[0]
     ctx.compute.launcher.launch(ctx.store.vms.get(made), pm, image, "")  # its domain runs
-    ctx.hypervisors.storage.create_overlay(pm, naming.disk(half), None, None, 1 << 20)  # disk only
+    ctx.hypervisors.storage.create_volume(pm, naming.disk(half), 1 << 20)  # disk only
     done = work.recover(ctx)
     assert done["finished"] == [made] and done["failed"] == [half]
     assert ctx.store.vms.get(made).state == "running" and ctx.store.vms.get(made).owner is None

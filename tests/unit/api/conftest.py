@@ -58,7 +58,7 @@ def make_ctx(tmp_path, pms=3, capacity=(8, 8192, 40), policy="first_fit", networ
     from service import naming
 
     base = naming.base_image(image_id, "ab" * 32)
-    ctx.hypervisors.storage.create_overlay(TEST_PM, base, None, None, 1024 * 1024)
+    ctx.hypervisors.storage.create_volume(TEST_PM, base, 1024 * 1024)
     for pm in ctx.store.pms.list():  # and recorded as whole there, as an upload leaves it
         ctx.store.catalog.record_host_image(pm.id, image_id, base, "ab" * 32)
     return ctx

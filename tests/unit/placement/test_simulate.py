@@ -5,7 +5,7 @@ import json
 from click.testing import CliRunner
 
 from service.cli.main import cli
-from service.placement import simulate, workload
+from service.simulate import replay as simulate, workload
 
 
 def test_report_keys_and_consistency():

@@ -135,8 +135,7 @@ def test_drain_empties_its_host_spreading_the_load():
 
 
 def test_the_simulator_rebalances_a_trace_and_counts_the_migrations():
-    from service.placement import workload
-    from service.rebalance import simulate
+    from service.simulate import replay as simulate, workload
 
     size = (16, 65536, 500)
     plain = simulate.run("round_robin", 40, size, workload.synthetic(600, 40, size, 3))
