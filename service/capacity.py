@@ -9,8 +9,8 @@ playbook run and the service always agree.
 
 import math
 
-RESOURCES = (("cpu", "cpu"), ("ram_mb", "ram"), ("disk_gb", "disk"))
-GIB = 1024 ** 3
+from service.resources import API_KEYS, GIB
+
 DEFAULT_POOL_PATH = "/var/lib/libvirt/images"
 
 
@@ -65,13 +65,13 @@ def host_capacity(facts, settings=None, ratio=None, pool_path=DEFAULT_POOL_PATH)
     settings = settings or {}
     ratio = ratio or {}
     advertised = settings.get("capacity") or {}
-    needs_facts = any(key not in advertised for key, _ in RESOURCES)
+    needs_facts = any(key not in advertised for key in API_KEYS)
     base = raw_capacity(facts, pool_path) if needs_facts else {}
     base.update(advertised)
     cap = settings.get("capacity_cap") or {}
     reserved = settings.get("reserved") or {}
     result = {"raw": {}}
-    for key, ratio_key in RESOURCES:
+    for key, ratio_key in API_KEYS.items():
         value = _number(base.get(key), f"capacity.{key}")
         result["raw"][key] = int(value)
         if key in cap:

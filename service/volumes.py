@@ -14,9 +14,9 @@ import logging
 
 from service import faults, naming, templates
 from service.errors import Conflict, NoCapacity, NotFound, ValidationError, VmfabricError
+from service.resources import GIB
 
 log = logging.getLogger("vmfabric.volumes")
-GIB = 1024 ** 3
 MAX_NAME = 255
 TARGETS = [f"vd{letter}" for letter in "bcdefghijklmnopqrstuvwxyz"]
 ATTACHABLE_VM_STATES = ("running", "paused", "shutoff")

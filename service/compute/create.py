@@ -19,11 +19,10 @@ from service import faults, templates
 from service.errors import HypervisorError, NoCapacity, NotFound, ValidationError, VmfabricError
 from service.hypervisor import Unreachable
 from service.network import cidata, guestkeys
-from service.placement.hosts import Request
 from service.placement.rules import spread_group_for
+from service.resources import GIB, Resources
 
 log = logging.getLogger("vmfabric.compute")
-GIB = 1024 ** 3
 MAX_PARALLEL = 8
 
 
@@ -59,7 +58,7 @@ class Creator:
         else:
             image = self.store.catalog.image(_id(image_id, "image_id"))
         disk_gb = max(itype["disk_gb"], math.ceil(image["virtual_size"] / GIB))
-        return itype, image, Request(itype["cpu"], itype["ram_mb"], disk_gb)
+        return itype, image, Resources(itype["cpu"], itype["ram_mb"], disk_gb)
 
     def first_boot(self, ssh_keys=None, user_data=""):
         """A checked FirstBoot (ValidationError naming ssh_keys or user_data)."""

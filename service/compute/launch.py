@@ -14,9 +14,9 @@ from service import faults, naming, templates
 from service.compute.bases import BaseImages
 from service.errors import NotFound, VmfabricError
 from service.network import cidata, ipam
+from service.resources import GIB
 
 log = logging.getLogger("vmfabric.compute")
-GIB = 1024 ** 3
 FIRST_BOOT_SETTING = "vmfabric_first_boot_disk"
 
 

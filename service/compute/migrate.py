@@ -23,12 +23,11 @@ import logging
 from service import faults, naming
 from service.errors import Conflict, NoCapacity, NotFound, ValidationError, VmfabricError
 from service.hypervisor import Unreachable
-from service.placement.hosts import Request
+from service.resources import GIB, Resources
 from service.store.moves import MOVABLE
 from service.store.vms import ClaimLost
 
 log = logging.getLogger("vmfabric.compute")
-GIB = 1024 ** 3
 LIVE = ("running", "paused")
 MIGRATION_ADDRESS = "vmfabric_migration_address"
 
@@ -81,7 +80,7 @@ class Migrator:
         else:
             fits = self.rules.allows(vm, source)
             others = {pm.id for pm in self.store.pms.list() if pm.id == source.id or not fits(pm)}
-            request = Request(vm.cpu, vm.ram_mb, vm.disk_gb + self._volume_gb(vmid))
+            request = Resources(vm.cpu, vm.ram_mb, vm.disk_gb + self._volume_gb(vmid))
             target = self.store.pms.get(self.scheduler.choose(
                 request, others, lambda chosen, changes: (
                     self.store.moves.begin(vmid, chosen, self.process.id, changes), chosen)[1]))

@@ -13,9 +13,9 @@ grow at once, never shrink.
 import logging
 
 from service.errors import ValidationError, VmfabricError
+from service.resources import GIB
 
 log = logging.getLogger("vmfabric.compute")
-GIB = 1024 ** 3
 LIVE = ("running", "paused")
 MIN_RAM_MB = 64
 

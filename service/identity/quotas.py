@@ -10,9 +10,11 @@ and an account marked unlimited (the seed API's), have none.
 import sqlalchemy as sa
 
 from service.errors import QuotaExceeded
+from service.resources import NAMES
 from service.store.schema import users, vms, volumes
 
-RESOURCES = ("cpu", "ram_mb", "disk_gb", "vms")
+# what a quota limits: the three resources, and the number of VMs
+RESOURCES = NAMES + ("vms",)
 USAGE = (sa.select(sa.func.coalesce(sa.func.sum(vms.c.cpu), 0),
                    sa.func.coalesce(sa.func.sum(vms.c.ram_mb), 0),
                    sa.func.coalesce(sa.func.sum(vms.c.disk_gb), 0), sa.func.count())

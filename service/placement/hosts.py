@@ -5,36 +5,15 @@ Rows are kept in pmid order. ``free`` and ``cap`` are arrays of shape (3, n)
 100,000 hosts is a handful of SIMD comparisons rather than a Python loop.
 """
 
-import dataclasses
-
 import numpy as np
-
-RESOURCES = ("cpu", "ram_mb", "disk_gb")
-DOMAIN_TYPES = ("qemu", "kvm")
-
-
-@dataclasses.dataclass(frozen=True)
-class Request:
-    """What one VM needs; domain_type None means any."""
-
-    cpu: int
-    ram_mb: int
-    disk_gb: int
-    domain_type: str | None = None
-
-    @property
-    def vector(self):
-        return (self.cpu, self.ram_mb, self.disk_gb)
 
 
 class HostTable:
-    def __init__(self, ids, cap, used, up, domain_type):
-        """DOMAIN_TYPE: per host, its index in DOMAIN_TYPES (-1 for anything else)."""
+    def __init__(self, ids, cap, used, up):
         self.ids = np.asarray(ids, dtype=np.int64)
         self.cap = np.ascontiguousarray(np.asarray(cap, dtype=np.int64).reshape(3, -1))
         self.free = np.ascontiguousarray(self.cap - np.asarray(used, dtype=np.int64).reshape(3, -1))
         self.up = np.asarray(up, dtype=bool)
-        self.domain_type = np.asarray(domain_type, dtype=np.int8)
         # 1/capacity, so normalising a leftover is a multiply (0 where capacity is 0)
         with np.errstate(divide="ignore"):
             self.inv_cap = np.where(self.cap > 0, 1.0 / np.maximum(self.cap, 1), 0.0)
@@ -48,18 +27,14 @@ class HostTable:
         cap = [[pm.cpu for pm in pms], [pm.ram_mb for pm in pms], [pm.disk_gb for pm in pms]]
         used = [[pm.used_cpu for pm in pms], [pm.used_ram_mb for pm in pms],
                 [pm.used_disk_gb for pm in pms]]
-        return cls(ids=[pm.id for pm in pms], cap=cap, used=used,
-                   up=[pm.takes_vms for pm in pms],
-                   domain_type=[DOMAIN_TYPES.index(pm.domain_type)
-                                if pm.domain_type in DOMAIN_TYPES else -1 for pm in pms])
+        return cls(ids=[pm.id for pm in pms], cap=cap, used=used, up=[pm.takes_vms for pm in pms])
 
     @classmethod
-    def uniform(cls, n, size, domain_type="qemu"):
+    def uniform(cls, n, size):
         """N identical empty hosts of SIZE (cpu, ram_mb, disk_gb), pmids 1..N."""
         cap = np.repeat(np.asarray(size, dtype=np.int64).reshape(3, 1), n, axis=1)
         return cls(ids=np.arange(1, n + 1), cap=cap, used=np.zeros_like(cap),
-                   up=np.ones(n, dtype=bool),
-                   domain_type=np.full(n, DOMAIN_TYPES.index(domain_type)))
+                   up=np.ones(n, dtype=bool))
 
     # the in-memory claim operations of `vmfabric simulate`
     def claim(self, i, vector):

@@ -16,7 +16,7 @@ import logging
 
 from service.errors import Conflict, NoCapacity, ValidationError, VmfabricError
 from service.network import guestkeys
-from service.placement.hosts import Request
+from service.resources import Resources
 from service.store.records import TRANSITIONAL
 
 log = logging.getLogger("vmfabric.rebalance")
@@ -69,7 +69,7 @@ class Evacuator:
         others = {p.id for p in self.store.pms.list() if p.id == pm.id or not fits(p)}
         try:
             target = self.compute.creator.scheduler.move(
-                vm.id, Request(vm.cpu, vm.ram_mb, vm.disk_gb), others,
+                vm.id, Resources(vm.cpu, vm.ram_mb, vm.disk_gb), others,
                 also={"owner": self.process.id, "host_key": public})
         except NoCapacity as exc:
             raise NoCapacity(f"no host of its kind has room for it ({exc})") from None

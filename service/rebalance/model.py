@@ -13,7 +13,9 @@ import dataclasses
 
 import numpy as np
 
-RESOURCES = ("cpu", "ram_mb", "disk_gb")
+from service.resources import NAMES
+
+RESOURCES = NAMES
 
 
 @dataclasses.dataclass(frozen=True)

@@ -15,7 +15,8 @@ import time
 import numpy as np
 
 from service.placement.engine import Placer
-from service.placement.hosts import HostTable, Request
+from service.placement.hosts import HostTable
+from service.resources import Resources
 from service.rebalance import make_plan
 from service.rebalance.model import Fleet, Vm
 
@@ -40,7 +41,7 @@ class _Replay:
             self.total -= vector
 
     def arrive(self, vmid, arrival):
-        request = Request(arrival.cpu, arrival.ram_mb, arrival.disk_gb)
+        request = Resources(arrival.cpu, arrival.ram_mb, arrival.disk_gb)
         started = time.perf_counter_ns()
         best = self.placer.rank(self.table, request, self.state, 1)
         ok = len(best) > 0 and self.table.claim(int(best[0]), request.vector)

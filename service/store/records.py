@@ -10,35 +10,7 @@ import dataclasses
 import time
 
 from service import naming
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Resources:
-    """An amount of CPU, RAM (MB) and disk (GB)."""
-
-    cpu: int
-    ram_mb: int
-    disk_gb: int
-
-    def __add__(self, other):
-        return Resources(self.cpu + other.cpu, self.ram_mb + other.ram_mb,
-                         self.disk_gb + other.disk_gb)
-
-    def __sub__(self, other):
-        return Resources(self.cpu - other.cpu, self.ram_mb - other.ram_mb,
-                         self.disk_gb - other.disk_gb)
-
-    def fits_in(self, room):
-        """True when this amount fits in ROOM in every resource."""
-        return self.cpu <= room.cpu and self.ram_mb <= room.ram_mb and self.disk_gb <= room.disk_gb
-
-    @property
-    def vector(self):
-        return (self.cpu, self.ram_mb, self.disk_gb)
-
-    def as_api(self):
-        """The shape of the APIs: ram in MB and disk in GB under short keys."""
-        return {"cpu": self.cpu, "ram": self.ram_mb, "disk": self.disk_gb}
+from service.resources import Resources  # noqa: F401  (records hand them out)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -11,12 +11,13 @@ import time
 import sqlalchemy as sa
 
 from service.errors import Conflict, NoCapacity
+from service.resources import NAMES, UNITS, USED_COLUMNS
 from service.store.schema import pms, vms
 from service.store.vms import VmRepo
 
 SIZED = ("running", "paused", "shutoff")
-RESOURCES = (("cpu", "used_cpu", "cpu", "CPU"), ("ram_mb", "used_ram_mb", "ram_mb", "MB RAM"),
-             ("disk_gb", "used_disk_gb", "disk_gb", "GB disk"))
+# (a VM's column, its host's claimed column, its host's capacity column, the unit)
+RESOURCES = tuple((name, USED_COLUMNS[name], name, UNITS[name]) for name in NAMES)
 CHANGE = (pms.update()
           .where(pms.c.id == sa.bindparam("on_pmid"), pms.c.state == "up",
                  *[pms.c[used] + sa.bindparam(f"add_{name}") <= pms.c[cap]

@@ -17,10 +17,11 @@ import sqlalchemy as sa
 
 from service import naming
 from service.errors import Conflict, NotFound, VmfabricError
+from service.resources import USED_COLUMNS
 from service.store.records import TRANSITIONAL, Vm
 from service.store.schema import pms, vms
 
-RESOURCES = (("cpu", "used_cpu"), ("ram_mb", "used_ram_mb"), ("disk_gb", "used_disk_gb"))
+RESOURCES = tuple(USED_COLUMNS.items())  # (a VM's column, its host's claimed column)
 # The statements of every create and destroy are built once: SQLAlchemy then
 # reuses their compiled form and cache key instead of rebuilding both per call.
 GET_VM = sa.select(vms).where(vms.c.id == sa.bindparam("vmid"))

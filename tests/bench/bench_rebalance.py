@@ -16,7 +16,8 @@ import statistics
 import numpy as np
 
 from service.placement.engine import Placer
-from service.placement.hosts import HostTable, Request
+from service.placement.hosts import HostTable
+from service.resources import Resources
 from service.simulate.workload import FLAVORS
 from service.rebalance import make_plan
 from service.rebalance.model import Fleet, Vm
@@ -28,7 +29,7 @@ def placed(policy, hosts, needs):
     """(HostTable, rows) of NEEDS placed in order by POLICY."""
     table, placer, state, rows = HostTable.uniform(hosts, HOST), Placer(policy), {}, []
     for need in needs:
-        best = placer.rank(table, Request(*need), state, 1)
+        best = placer.rank(table, Resources(*need), state, 1)
         if not len(best) or not table.claim(int(best[0]), need):
             raise RuntimeError(f"{policy}: no room for {need}")
         placer.placed(table, int(best[0]), state)

@@ -8,12 +8,11 @@ cheap). Policies then order the hosts that pass.
 
 import numpy as np
 
-from service.placement.constraints import capacity, domain_type, up
+from service.placement.constraints import capacity, up
 
 CONSTRAINTS = {
     "up": up.host_mask,
     "capacity": capacity.host_mask,
-    "domain_type": domain_type.host_mask,
 }
 
 

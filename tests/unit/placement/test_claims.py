@@ -6,7 +6,7 @@ import pytest
 
 from service import config as config_mod
 from service.errors import NoCapacity
-from service.placement.hosts import Request
+from service.resources import Resources
 from service.placement.scheduler import Scheduler
 from service.store import Store
 
@@ -41,7 +41,7 @@ def test_fifty_threads_exactly_six_succeed(store, tmp_path, policy):
     add_pm(store, "127.0.0.14", 64, 65536, 100, state="down")
     cfg = config_mod.load(overrides={"placement": {"policy": policy}}, home=str(tmp_path))
     scheduler = Scheduler(cfg, store)
-    request = Request(2, 1024, 5)
+    request = Resources(2, 1024, 5)
     results, barrier = [], threading.Barrier(50)
 
     def create(n):
@@ -69,7 +69,7 @@ def test_fifty_threads_exactly_six_succeed(store, tmp_path, policy):
 def test_release_returns_capacity_exactly(store, tmp_path):
     pmid = add_pm(store, "127.0.0.11", 4, 4096, 20)
     scheduler = Scheduler(config_mod.load(home=str(tmp_path)), store)
-    request = Request(3, 3000, 7)
+    request = Resources(3, 3000, 7)
     vmid = scheduler.claim([vm_row("a", request)], [request])[0]
     pm = store.pms.get(pmid)
     assert (pm.used_cpu, pm.used_ram_mb, pm.used_disk_gb, pm.vm_count) == (3, 3000, 7, 1)
@@ -89,7 +89,7 @@ def test_round_robin_position_is_shared_through_the_store(store, tmp_path):
         add_pm(store, f"127.0.0.{n + 11}", 8, 8192, 100)
     cfg = config_mod.load(overrides={"placement": {"policy": "round_robin"}}, home=str(tmp_path))
     first, second = Scheduler(cfg, store), Scheduler(cfg, Store(store.url))
-    request = Request(1, 512, 1)
+    request = Resources(1, 512, 1)
     chosen = []
     for scheduler in (first, second, first, second):
         vmid = scheduler.claim([vm_row("x", request)], [request])[0]
@@ -101,7 +101,7 @@ def test_batch_claims_all_or_nothing(store, tmp_path):
     add_pm(store, "127.0.0.11", 4, 4096, 20)
     add_pm(store, "127.0.0.12", 4, 4096, 20)
     scheduler = Scheduler(config_mod.load(home=str(tmp_path)), store)
-    request = Request(2, 1024, 1)
+    request = Resources(2, 1024, 1)
     with pytest.raises(NoCapacity):
         scheduler.claim([vm_row(f"c{n}", request) for n in range(5)], [request] * 5)
     assert store.vms.list() == []

@@ -4,24 +4,23 @@ import pytest
 
 from service.errors import ConfigError, NoCapacity
 from service.placement.engine import Placer
-from service.placement.hosts import HostTable, Request
+from service.placement.hosts import HostTable
 from service.placement.policies import POLICIES, get_policy
+from service.resources import Resources
 from tests.records import pm_record
 
 
 def table(*hosts):
-    """hosts: (pmid, (cap cpu, ram, disk), (used ...), state, domain_type)"""
+    """hosts: (pmid, (cap cpu, ram, disk), (used ...), state)"""
     rows = []
     for pmid, cap, used, *rest in hosts:
         state = rest[0] if rest else "up"
-        dtype = rest[1] if len(rest) > 1 else "qemu"
         rows.append(pm_record(pmid, cpu=cap[0], ram_mb=cap[1], disk_gb=cap[2], used_cpu=used[0],
-                              used_ram_mb=used[1], used_disk_gb=used[2], state=state,
-                              domain_type=dtype))
+                              used_ram_mb=used[1], used_disk_gb=used[2], state=state))
     return HostTable.from_pms(rows)
 
 
-SMALL = Request(1, 512, 1)
+SMALL = Resources(1, 512, 1)
 
 
 def pmids(t, rows):
@@ -35,18 +34,17 @@ def test_unknown_policy_lists_the_known_ones():
         assert name in str(info.value)
 
 
-def test_constraints_exclude_down_full_and_wrong_domain_type_hosts():
+def test_constraints_exclude_down_and_full_hosts():
     t = table((1, (4, 4096, 10), (0, 0, 0), "down"),
               (2, (4, 4096, 10), (4, 0, 0)),            # no CPU left
               (3, (4, 4096, 10), (0, 4000, 0)),         # no RAM left
               (4, (4, 4096, 10), (0, 0, 10)),           # no disk left
-              (5, (4, 4096, 10), (0, 0, 0), "up", "kvm"),
+              (5, (4, 4096, 10), (0, 0, 0)),
               (6, (4, 4096, 10), (3, 3584, 9)))         # exactly room for SMALL
     for name in POLICIES:
         placer = Placer(name)
         assert pmids(t, placer.rank(t, SMALL, {}, 10)) in ([5, 6], [6, 5]), name
-        assert pmids(t, placer.rank(t, Request(1, 512, 1, "qemu"), {}, 10)) == [6]
-        assert pmids(t, placer.rank(t, Request(1, 513, 1), {}, 10)) == [5]
+        assert pmids(t, placer.rank(t, Resources(1, 513, 1), {}, 10)) == [5]
 
 
 def test_first_fit_takes_the_lowest_pmid():
@@ -97,10 +95,10 @@ def test_no_candidate_gives_an_empty_ranking():
 def test_batch_is_all_or_nothing():
     t = table((1, (4, 4096, 10), (0, 0, 0)), (2, (4, 4096, 10), (0, 0, 0)))
     placer = Placer("first_fit")
-    rows = placer.rank_batch(t, [Request(4, 1024, 1)] * 2, {}, "spread")
+    rows = placer.rank_batch(t, [Resources(4, 1024, 1)] * 2, {}, "spread")
     assert sorted(pmids(t, rows)) == [1, 2]
     with pytest.raises(NoCapacity):
-        placer.rank_batch(t, [Request(4, 1024, 1)] * 3, {}, "pack")
+        placer.rank_batch(t, [Resources(4, 1024, 1)] * 3, {}, "pack")
     # the table itself is untouched by a batch decision
     assert t.free[0].tolist() == [4, 4]
 
@@ -108,7 +106,7 @@ def test_batch_is_all_or_nothing():
 def test_batch_pack_and_spread_preferences():
     t = table(*[(i, (8, 8192, 100), (0, 0, 0)) for i in (1, 2, 3, 4)])
     placer = Placer("round_robin")
-    packed = pmids(t, placer.rank_batch(t, [Request(2, 1024, 10)] * 4, {}, "pack"))
-    spread = pmids(t, placer.rank_batch(t, [Request(2, 1024, 10)] * 4, {}, "spread"))
+    packed = pmids(t, placer.rank_batch(t, [Resources(2, 1024, 10)] * 4, {}, "pack"))
+    spread = pmids(t, placer.rank_batch(t, [Resources(2, 1024, 10)] * 4, {}, "spread"))
     assert len(set(packed)) == 1
     assert sorted(spread) == [1, 2, 3, 4]
