@@ -13,7 +13,7 @@ import base64
 import os
 import re
 
-from service import ansible_jobs
+from service import ansible_runs
 from service.errors import NotFound, ValidationError
 from service.inventory import clusters as cluster_inventory
 
@@ -125,7 +125,7 @@ class Clusters:
                      "vmfabric_nodes": " ".join(address.ip for _, address in nodes)}
 
         def work():
-            run = ansible_jobs.run_playbook(
+            run = ansible_runs.run_playbook(
                 RUN_PLAYBOOK, inventory,
                 work_dir=os.path.join(self.config["state_dir"], "ansible"),
                 fact_cache=self.config.fact_cache, forks=len(nodes), extravars=extravars,

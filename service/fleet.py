@@ -8,7 +8,7 @@ import os
 
 import yaml
 
-from service import ansible_jobs, diagnose, sshconfig
+from service import ansible_runs, diagnose, sshconfig
 from service.network import ipam
 from service.network.pools import pools_from_config
 from service.errors import ConfigError, Conflict, InventoryError, ValidationError
@@ -137,7 +137,7 @@ class Fleet:
         # a host unreachable when it was added gets its key scanned now
         self._record_keys([_entry(pm) for pm in pms], pms)
         inventory = self.write_inventory()
-        run = ansible_jobs.run_playbook(
+        run = ansible_runs.run_playbook(
             DISCOVER_PLAYBOOK, inventory,
             work_dir=os.path.join(self.config["state_dir"], "ansible"),
             fact_cache=self.config.fact_cache,

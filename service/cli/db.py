@@ -17,12 +17,12 @@ def upgrade(config_path):
     """Apply every migration the store lacks (a server does this at start too)."""
     import sqlalchemy as sa
 
-    from service.store import migrate
+    from service.store import upgrade
 
     config = config_mod.load(config_path)
     engine = sa.create_engine(config["database"])
     try:
-        before, after = migrate.upgrade(engine)
+        before, after = upgrade.upgrade(engine)
     finally:
         engine.dispose()
     click.echo(f"store at revision {after}" + ("" if before == after else f" (was {before or 'empty'})"))

@@ -43,10 +43,10 @@ def _register():
     cli.add_command(simulate.simulate)
     cli.add_command(serve.serve)
     cli.add_command(db.db)
-    from service.cli import (daytwo, guests, identity, rebalance, resources,  # noqa: F401
-                             volumes)  # (daytwo: commands of the vm group)
+    from service.cli import (clusters, identity, migration, rebalance, resources,  # noqa: F401
+                             sizes, snapshots, volumes)  # (migration ...: commands of the vm group)
 
-    for group in resources.GROUPS + (guests.cluster, volumes.volume) + identity.GROUPS:
+    for group in resources.GROUPS + (clusters.cluster, volumes.volume) + identity.GROUPS:
         cli.add_command(group)
     for command in identity.COMMANDS + (rebalance.rebalance,):
         cli.add_command(command)

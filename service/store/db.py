@@ -5,7 +5,7 @@ import os
 
 import sqlalchemy as sa
 
-from service.store import migrate, schema
+from service.store import schema, upgrade
 from service.store.addresses import AddressRepo
 from service.store.catalog import Catalog
 from service.store.clusters import ClusterRepo
@@ -61,7 +61,7 @@ class Store:
             _sqlite_tuning(self.engine)
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True)
-        migrate.upgrade(self.engine)
+        upgrade.upgrade(self.engine)
         self._read_connections = ReadConnections(self.engine)
         self._kv_value = self.prepare(KV_VALUE)
         self._kv_prefixed = {}

@@ -1,6 +1,6 @@
 """Tables of the store (SQLAlchemy Core, so a PostgreSQL URL works as well as SQLite).
 
-This is the schema at the newest migration (service/store/migrations): a change
+This is the schema at the newest revision (service/store/revisions): a change
 here comes with a migration that makes it on an existing store.
 """
 

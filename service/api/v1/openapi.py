@@ -1,14 +1,14 @@
 """The OpenAPI 3 document of /api/v1; its schemas also validate request bodies.
 
 The core resources are here; users, tokens and the audit trail are in
-openapi_identity.py, what came with day-2 operations (volumes, snapshots,
-rebalancing, host maintenance) in openapi_day2.py; both are merged in below.
+openapi_identity.py, snapshots and volumes in openapi_storage.py, rebalancing and
+host maintenance in openapi_fleet.py; they are merged in below.
 """
 
 from flask import jsonify
 
 from service.api.auth import ADMIN, OPEN, RULES
-from service.api.v1 import blueprint, openapi_day2, openapi_identity
+from service.api.v1 import blueprint, openapi_fleet, openapi_identity, openapi_storage
 from service.api.v1.spec import (ADDRESS, AMOUNT, ERR, FIRST_BOOT, INT, NAME, NUM, POS, RATIO,
                                  RES, SPARE, STR, body_of, bounded, errors, json_of, obj,
                                  path_id, query)
@@ -277,7 +277,7 @@ def _access(paths):
     return paths
 
 
-for part in (openapi_identity, openapi_day2):
+for part in (openapi_identity, openapi_storage, openapi_fleet):
     SCHEMAS.update(part.SCHEMAS)
     PATHS.update(part.PATHS)
 _access(PATHS)

@@ -7,7 +7,7 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
-from service.store.migrations.helpers import batch
+from service.store.revisions.helpers import batch
 
 revision = "0002"
 down_revision = "0001"

@@ -1,4 +1,4 @@
-"""Alembic's entry point: migrations run on the connection service/store/migrate.py gives."""
+"""Alembic's entry point: migrations run on the connection service/store/upgrade.py gives."""
 
 from alembic import context
 

@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from service.store import Store, migrate
+from service.store import Store, upgrade
 
 ROWS = {
     "pms": [dict(id=1, address="10.0.0.5", port=22, user="root",
@@ -28,7 +28,7 @@ ROWS = {
 def previous_release_store(url, stamped=True):
     """A store as release 0.1.0 left it (STAMPED: with Alembic's record; else as it made it)."""
     engine = sa.create_engine(url)
-    migrate.upgrade(engine, migrate.FIRST)
+    upgrade.upgrade(engine, upgrade.FIRST)
     with engine.begin() as conn:
         for table, rows in ROWS.items():
             for row in rows:
@@ -61,7 +61,7 @@ def test_an_upgrade_keeps_every_row(empty_store_url, stamped):
     store = Store(url)  # opening the store upgrades it
     try:
         with store.engine.connect() as conn:
-            assert migrate.current(conn) == migrate.head()
+            assert upgrade.current(conn) == upgrade.head()
         pm = store.pms.get(1)
         assert (pm.address, pm.used_cpu, pm.vm_count, pm.settings) == ("10.0.0.5", 2, 1, {"note": "ü"})
         assert pm.unknown_domains == [] and pm.checked_at is None
@@ -93,5 +93,5 @@ def test_opening_an_upgraded_store_again_changes_nothing(empty_store_url):
     url = empty_store_url
     Store(url).dispose()
     engine = sa.create_engine(url)
-    assert migrate.upgrade(engine) == (migrate.head(), migrate.head())
+    assert upgrade.upgrade(engine) == (upgrade.head(), upgrade.head())
     engine.dispose()

@@ -14,7 +14,7 @@ Revises: 0011
 import sqlalchemy as sa
 from alembic import op
 
-from service.store.migrations.helpers import batch
+from service.store.revisions.helpers import batch
 
 revision = "0012"
 down_revision = "0011"

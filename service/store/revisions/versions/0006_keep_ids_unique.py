@@ -8,7 +8,7 @@ Revises: 0005
 import sqlalchemy as sa
 from alembic import op
 
-from service.store.migrations.helpers import batch
+from service.store.revisions.helpers import batch
 
 revision = "0006"
 down_revision = "0005"

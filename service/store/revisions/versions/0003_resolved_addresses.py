@@ -6,7 +6,7 @@ Revises: 0002
 
 import sqlalchemy as sa
 
-from service.store.migrations.helpers import batch
+from service.store.revisions.helpers import batch
 
 revision = "0003"
 down_revision = "0002"

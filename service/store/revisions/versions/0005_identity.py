@@ -11,7 +11,7 @@ import time
 import sqlalchemy as sa
 from alembic import op
 
-from service.store.migrations.helpers import batch
+from service.store.revisions.helpers import batch
 
 revision = "0005"
 down_revision = "0004"

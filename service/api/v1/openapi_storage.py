@@ -1,18 +1,10 @@
-"""The OpenAPI schemas and operations that came with day-2 operations: volumes, snapshots,
-rebalancing and host maintenance (merged into the document by openapi.py)."""
+"""The OpenAPI schemas and operations of snapshots and volumes (merged into the document by
+openapi.py)."""
 
-from service.api.ids import MAX_ID
 from service.api.v1.spec import (MAX_AMOUNT, NAME, NUM, POS, STR, body_of, errors, json_of, obj,
                                  path_id)
 
 SNAPSHOT_NAME = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"}
-FRACTION = {"type": "number", "exclusiveMinimum": 0, "maximum": 1}
-MOVE = obj({"vmid": POS, "from": POS, "to": POS})
-SUMMARY = obj({"hosts_in_use": {"type": "integer"}, "lower_bound": {"type": "integer"},
-               "most_loaded": {"type": "object"}})
-PLAN = obj({"goal": STR, "moves": {"type": "array", "items": MOVE}, "before": SUMMARY,
-            "after": SUMMARY, "unresolved": {"type": "array", "items": {"type": "object"}},
-            "planned_in_s": NUM})
 
 SCHEMAS = {
     "Snapshot": obj({"name": STR, "vm_state": STR, "created_at": NUM}),
@@ -32,18 +24,6 @@ SCHEMAS = {
                           "size": {"type": "integer", "minimum": 1, "maximum": MAX_AMOUNT}}),
     "VolumeAction": obj({"action": {"enum": ["attach", "detach"]}, "vmid": POS},
                          required=["action"]),
-    "RebalanceRequest": obj({"goal": {"enum": ["consolidate", "balance"]},
-                             "dry_run": {"type": "boolean"},
-                             "threshold": obj({"cpu": FRACTION, "ram": FRACTION,
-                                               "disk": FRACTION}, required=[]),
-                             "max_moves": {"type": "integer", "minimum": 0, "maximum": MAX_ID}},
-                            required=["goal"]),
-    "Plan": PLAN,
-    "PlanOne": obj({"plan": PLAN}),
-    "PlanJob": obj({"plan": PLAN, "job": {"$ref": "#/components/schemas/Job"}}),
-    "Drain": obj({"dry_run": {"type": "boolean"}}, required=[]),
-    # rebuild: true, the one value: the caller says the disks of the failed host are lost
-    "Evacuate": obj({"rebuild": {"const": True}}),
 }
 
 PATHS = {
@@ -92,41 +72,5 @@ PATHS = {
                  "requestBody": body_of("VolumeAction"),
                  "responses": {"200": json_of("VolumeOne"),
                                **errors("400", "404", "409", "422", "502")}},
-    },
-    "/rebalance": {
-        "post": {"summary": "A plan of migrations toward a goal (consolidate: free hosts; "
-                            "balance: every host under a threshold); dry_run (the default) only "
-                            "plans, otherwise 202 and the job applying it",
-                 "requestBody": body_of("RebalanceRequest"),
-                 "responses": {"200": json_of("PlanOne"), "202": json_of("PlanJob", "Accepted"),
-                               **errors("400", "422")}},
-    },
-    "/pms/{pmid}/drain": {
-        "parameters": [path_id("pmid")],
-        "post": {"summary": "Put the host in maintenance (it takes no new VMs) and migrate its "
-                            "VMs away: 202, the plan and its job (dry_run: the plan only, 200)",
-                 "requestBody": body_of("Drain"),
-                 "responses": {"200": json_of("PlanOne"), "202": json_of("PlanJob", "Accepted"),
-                               **errors("400", "404", "422")}},
-    },
-    "/pms/{pmid}/remove": {
-        "parameters": [path_id("pmid")],
-        "post": {"summary": "Forget an empty host and drop it from the inventory (409 naming "
-                            "what it still holds)",
-                 "responses": {"200": json_of("PmOne"), **errors("404", "409")}},
-    },
-    "/pms/{pmid}/evacuate": {
-        "parameters": [path_id("pmid")],
-        "post": {"summary": "Rebuild a failed (down) host's VMs on other hosts from their images, "
-                            "keeping their ids, names and addresses; their disk contents are "
-                            "lost (rebuild: true says so): 202 and a job",
-                 "requestBody": body_of("Evacuate"),
-                 "responses": {"202": json_of("JobOne", "Accepted"),
-                               **errors("400", "404", "409", "422")}},
-    },
-    "/pms/{pmid}/enable": {
-        "parameters": [path_id("pmid")],
-        "post": {"summary": "Take the host out of maintenance",
-                 "responses": {"200": json_of("PmOne"), **errors("404")}},
     },
 }

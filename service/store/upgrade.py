@@ -18,7 +18,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
+REVISIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "revisions")
 FIRST = "0001"
 # any fixed number: the key of PostgreSQL's advisory lock for upgrades
 PG_LOCK_KEY = 0x766D666D
@@ -26,7 +26,7 @@ PG_LOCK_KEY = 0x766D666D
 
 def alembic_config(connection=None):
     config = Config()
-    config.set_main_option("script_location", MIGRATIONS)
+    config.set_main_option("script_location", REVISIONS)
     config.attributes["connection"] = connection
     return config
 

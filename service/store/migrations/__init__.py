@@ -1,1 +1,0 @@
-"""Versioned schema migrations (Alembic); see service/store/migrate.py."""

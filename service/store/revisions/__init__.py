@@ -1,0 +1,1 @@
+"""Versioned schema migrations (Alembic); see service/store/upgrade.py."""
