@@ -54,7 +54,7 @@ class Server(BaseApplication):
 
     def load(self):
         """Runs in each worker: its own context, heartbeat and sync loop."""
-        from service.api import create_app
+        from service.app import create_app
 
         app = create_app(self.vmfabric_config)
         app.config["VMFABRIC"].start(sync_loop=True)

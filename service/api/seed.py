@@ -9,12 +9,15 @@ import urllib.parse
 
 from flask import Blueprint, g, jsonify, request
 
-from service.api import auth
-from service.api.context import ctx
-from service.api.ids import MAX_ID
+from service.api import seed_errors
 from service.errors import NotFound, ValidationError
+from service.web import access
+from service.web.access import SEED
+from service.web.context import ctx
+from service.web.ids import MAX_ID
 
 blueprint = Blueprint("seed", __name__)
+seed_errors.install(blueprint)
 
 
 ID = re.compile(r"[1-9][0-9]{0,9}")
@@ -62,7 +65,7 @@ def _id_arg(name, required=True):
 def _live_vm(vmid):
     """VMID's VM as the seed API shows VMs (the caller's, not failed, not on its way out)."""
     vm = ctx().store.vms.get(vmid)
-    auth.owned(vm.user_id, f"vm {vmid}")
+    access.owned(vm.user_id, f"vm {vmid}")
     if vm.state in ("failed", "deleting"):
         raise NotFound(f"no vm {vmid}")
     return vm
@@ -73,6 +76,7 @@ def _live_vm(vmid):
 
 
 @blueprint.route("/vm/create")
+@access.rule(SEED)
 def vm_create():
     name = _arg("name")
     if not name:
@@ -84,12 +88,14 @@ def vm_create():
 
 
 @blueprint.route("/vm/query")
+@access.rule(SEED)
 def vm_query():
     vm = _live_vm(_id_arg("vmid"))
     return jsonify(vmid=vm.id, name=vm.name, instance_type=vm.tid, pmid=vm.pmid)
 
 
 @blueprint.route("/vm/destroy")
+@access.rule(SEED)
 def vm_destroy():
     # a VM whose host does not answer is on its way out: destroyed, as far as this API says
     ctx().compute.destroy(_live_vm(_id_arg("vmid")).id)
@@ -97,12 +103,14 @@ def vm_destroy():
 
 
 @blueprint.route("/vm/types")
+@access.rule(SEED)
 def vm_types():
     return jsonify(types=[{"tid": t["tid"], "cpu": t["cpu"], "ram": t["ram_mb"], "disk": t["disk_gb"]}
                           for t in ctx().store.catalog.types()])
 
 
 @blueprint.route("/pm/list")
+@access.rule(SEED)
 def pm_list():
     return jsonify(pmids=ctx().store.pms.ids())
 
@@ -117,8 +125,9 @@ def _pm(in_path):
 
 @blueprint.route("/pm/listvms")
 @blueprint.route("/pm/<in_path>/listvms")
+@access.rule(SEED)
 def pm_listvms(in_path=None):
-    pm, mine = _pm(in_path), auth.scope()
+    pm, mine = _pm(in_path), access.scope()
     if mine is None:
         return jsonify(vmids=ctx().store.vms.ids_on(pm.id))
     return jsonify(vmids=[vm.id for vm in ctx().store.vms.list(pmid=pm.id, user_id=mine)
@@ -127,6 +136,7 @@ def pm_listvms(in_path=None):
 
 @blueprint.route("/pm/query")
 @blueprint.route("/pm/<in_path>")
+@access.rule(SEED)
 def pm_query(in_path=None):
     pm = _pm(in_path)
     return jsonify(pmid=pm.id, capacity=pm.capacity.as_api(), free=pm.free.as_api(),
@@ -134,5 +144,6 @@ def pm_query(in_path=None):
 
 
 @blueprint.route("/image/list")
+@access.rule(SEED)
 def image_list():
     return jsonify(images=[{"id": i["id"], "name": i["name"]} for i in ctx().store.catalog.images()])

@@ -13,11 +13,16 @@ nothing. The caller is the seed API's (service/api/auth.py).
 
 from flask import Blueprint, g, jsonify, request
 
-from service.api.context import ctx
+from service.api import seed_errors
+from service.web import access
+from service.web.access import SEED
+
+from service.web.context import ctx
 from service.api.seed import _arg, _id_arg
 from service.errors import ValidationError
 
 blueprint = Blueprint("seed_volumes", __name__)
+seed_errors.install(blueprint)
 # what /volume/query says of a volume in each state
 STATUS = {"available": "available", "attaching": "available", "attached": "attached",
           "detaching": "attached", "deleting": "available", "missing": "deleted",
@@ -38,6 +43,7 @@ def _volume():
 
 
 @blueprint.route("/volume/create")
+@access.rule(SEED)
 def volume_create():
     name = _arg("name")
     if not name:
@@ -46,6 +52,7 @@ def volume_create():
 
 
 @blueprint.route("/volume/query")
+@access.rule(SEED)
 def volume_query():
     volume = _volume()
     answer = {"volumeid": volume.id, "name": volume.name, "size": volume.size_gb,
@@ -56,12 +63,14 @@ def volume_query():
 
 
 @blueprint.route("/volume/destroy")
+@access.rule(SEED)
 def volume_destroy():
     ctx().volumes.destroy(_volume().id)
     return jsonify(status=1)
 
 
 @blueprint.route("/volume/attach")
+@access.rule(SEED)
 def volume_attach():
     volume = _volume()
     vm = ctx().store.vms.get(_id_arg("vmid"))
@@ -72,12 +81,7 @@ def volume_attach():
 
 
 @blueprint.route("/volume/detach")
+@access.rule(SEED)
 def volume_detach():
     ctx().volumes.detach(_volume().id)
     return jsonify(status=1)
-
-
-def query_failure():
-    """/volume/query's failure answer names the id it was asked for."""
-    raw = (request.args.get("volumeid") or "")[:40]
-    return {"error": f"volumeid : {raw} does not exist"}

@@ -5,13 +5,14 @@ import re
 
 from flask import g, render_template, request
 
-from service.api import auth
-from service.api.context import ctx
-from service.api.ids import MAX_ID
-from service.api.v1 import present
+from service.web import access
+from service.web.access import DASHBOARD
+from service.web.context import ctx
+from service.web.ids import MAX_ID
+from service.web import present
 from service.compute.power import ALLOWED_FROM
 from service.errors import Unauthorized, ValidationError
-from service.ui import blueprint
+from service.ui.door import blueprint
 
 
 def _user():
@@ -23,7 +24,7 @@ def _user():
 def _vms(message):
     store = ctx().store
     return render_template("ui/part_vms.html", user=g.user, message=message,
-                           vms=present.vms(store.vms.list(user_id=auth.scope()), store))
+                           vms=present.vms(store.vms.list(user_id=access.scope()), store))
 
 
 def _int(field, low=1, high=100, required=True):
@@ -39,6 +40,7 @@ def _int(field, low=1, high=100, required=True):
 
 
 @blueprint.post("/vms")
+@access.rule(DASHBOARD)
 def create_vm():
     user = _user()
     made = ctx().compute.create(request.form.get("name", "").strip(),
@@ -52,10 +54,11 @@ def create_vm():
 
 
 @blueprint.post("/vms/<id:vmid>/<action>")
+@access.rule(DASHBOARD)
 def act_on_vm(vmid, action):
     _user()
     vm = ctx().store.vms.get(vmid)
-    auth.owned(vm.user_id, f"vm {vmid}")
+    access.owned(vm.user_id, f"vm {vmid}")
     if action == "destroy":
         done = ctx().compute.destroy(vmid)
         return _vms(f"vm {vmid} destroyed" if done == "destroyed" else

@@ -2,6 +2,8 @@
 
 from flask import render_template, request
 
+from service.web import errors
+
 
 def failure(status, message):
     """MESSAGE as an alert: for an htmx request, swapped into the page's alert area (status
@@ -10,3 +12,14 @@ def failure(status, message):
     if request.headers.get("HX-Request") == "true":
         return body, 200, {"HX-Retarget": "#alerts", "HX-Reswap": "innerHTML"}
     return render_template("ui/error.html", message=message, status=status), status
+
+
+def answer(status, _code, message, _exc):
+    return failure(status, message)
+
+
+def install(blueprint):
+    errors.install_door(blueprint, answer)
+
+
+errors.register_unmatched("/ui/", answer)

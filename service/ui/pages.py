@@ -2,10 +2,11 @@
 
 from flask import g, redirect, render_template
 
-from service.api import auth
-from service.api.context import ctx
-from service.api.v1 import present
-from service.ui import blueprint
+from service.web import access
+from service.web.access import DASHBOARD
+from service.web.context import ctx
+from service.web import present
+from service.ui.door import blueprint
 
 PARTS = ("hosts", "vms", "clusters", "volumes", "jobs", "events")
 
@@ -15,6 +16,7 @@ def _signed_in():
 
 
 @blueprint.get("/")
+@access.rule(DASHBOARD)
 def dashboard():
     if not _signed_in():
         return redirect("/ui/login", code=303)
@@ -29,12 +31,13 @@ def _part(name, **values):
 
 
 @blueprint.get("/part/<name>")
+@access.rule(DASHBOARD)
 def part(name):
     if not _signed_in():
         return "", 286  # htmx: stop polling; the next page load asks for a login
     if name not in PARTS or (name == "hosts" and not g.user.is_admin):
         return "", 404
-    store, mine = ctx().store, auth.scope()
+    store, mine = ctx().store, access.scope()
     if name == "hosts":
         return _part("hosts", pms=[present.pm(pm) for pm in store.pms.list()])
     if name == "vms":
@@ -50,9 +53,10 @@ def part(name):
 
 
 @blueprint.get("/vms/<id:vmid>/console")
+@access.rule(DASHBOARD)
 def console(vmid):
     if not _signed_in():
         return "", 286
     vm = ctx().store.vms.get(vmid)
-    auth.owned(vm.user_id, f"vm {vmid}")
+    access.owned(vm.user_id, f"vm {vmid}")
     return render_template("ui/part_console.html", vm=vm, lines=ctx().compute.console(vmid, 40))

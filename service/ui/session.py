@@ -6,18 +6,23 @@ request carries it) and, over HTTPS, Secure. Logging out revokes the token.
 
 from flask import g, redirect, render_template, request
 
-from service.api.auth import UI_COOKIE
-from service.api.context import ctx
+from service.web import access
+from service.web.access import DASHBOARD
+
+from service.web.access import UI_COOKIE
+from service.web.context import ctx
 from service.errors import Unauthorized
-from service.ui import blueprint
+from service.ui.door import blueprint
 
 
 @blueprint.get("/login")
+@access.rule(DASHBOARD)
 def login_page():
     return render_template("ui/login.html")
 
 
 @blueprint.post("/login")
+@access.rule(DASHBOARD, form=True)
 def login():
     username = request.form.get("username", "")[:64]
     try:
@@ -34,6 +39,7 @@ def login():
 
 
 @blueprint.post("/logout")
+@access.rule(DASHBOARD)
 def logout():
     token = request.cookies.get(UI_COOKIE)
     if token and g.user is not None:

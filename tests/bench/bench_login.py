@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from service.api import create_app
+from service.app import create_app
 from tests.unit.api.conftest import _clear_test_driver, make_ctx
 
 

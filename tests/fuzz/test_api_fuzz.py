@@ -23,7 +23,7 @@ from schemathesis.checks import (content_type_conformance, negative_data_rejecti
                                  response_schema_conformance, status_code_conformance)
 from schemathesis.core.parameters import ParameterLocation
 
-from service.api import create_app
+from service.app import create_app
 from service.network import guestkeys
 from tests.conftest import admin_token
 from tests.unit.api.conftest import _clear_test_driver, make_ctx

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 import requests
 
-from service.api.v1.openapi import DOCUMENT
+from service.api.v1.openapi import BASE as DOCUMENT
 from tests.conftest import ServerProcess, admin_token, free_port, vmf_objects, write_config
 
 pytestmark = pytest.mark.lab

@@ -14,7 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as seen
 from selenium.webdriver.support.ui import WebDriverWait
 
-from service.api.auth import UI_COOKIE
+from service.web.access import UI_COOKIE
 from tests.ui.browser import chromium
 
 

@@ -117,7 +117,7 @@ def test_one_discovery_at_a_time_across_processes(ctx, monkeypatch):
 
 
 def test_bad_discovery_requests_are_refused_before_any_job(ctx):
-    from service.api import create_app
+    from service.app import create_app
     from tests.conftest import admin_token
 
     client = create_app(ctx=ctx).test_client()

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from service.api import create_app
+from service.app import create_app
 from tests.conftest import admin_token
 from tests.unit.api.conftest import make_ctx
 

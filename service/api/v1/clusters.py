@@ -4,9 +4,11 @@ import shlex
 
 from flask import g, jsonify
 
-from service.api import auth
-from service.api.context import ctx
-from service.api.v1 import blueprint, present
+from service.web import access
+from service.web.access import MEMBER
+from service.web.context import ctx
+from service.api.v1.door import blueprint
+from service.web import present
 from service.api.v1.pms import accepted
 from service.api.v1.validate import body
 from service.errors import ValidationError
@@ -17,6 +19,7 @@ def _view(cluster):
 
 
 @blueprint.post("/clusters")
+@access.rule(MEMBER)
 def create_cluster():
     data = body("ClusterCreate")
     boot = ctx().compute.creator.first_boot(data.get("ssh_keys"), data.get("user_data", ""))
@@ -32,23 +35,26 @@ def create_cluster():
 def mine(cluster_id):
     """The cluster if the caller may see it (NotFound, never Forbidden, otherwise)."""
     cluster = ctx().store.clusters.get(cluster_id)
-    auth.owned(cluster["user_id"], f"cluster {cluster_id}")
+    access.owned(cluster["user_id"], f"cluster {cluster_id}")
     return cluster
 
 
 @blueprint.get("/clusters")
+@access.rule(MEMBER)
 def list_clusters():
-    mine_only = auth.scope()
+    mine_only = access.scope()
     return jsonify(clusters=[_view(c) for c in ctx().store.clusters.list()
                              if mine_only is None or c["user_id"] == mine_only])
 
 
 @blueprint.get("/clusters/<id:cluster_id>")
+@access.rule(MEMBER)
 def show_cluster(cluster_id):
     return jsonify(cluster=_view(mine(cluster_id)))
 
 
 @blueprint.post("/clusters/<id:cluster_id>/nodes")
+@access.rule(MEMBER)
 def add_nodes(cluster_id):
     mine(cluster_id)
     data = body("ClusterNodes")
@@ -60,6 +66,7 @@ def add_nodes(cluster_id):
 
 
 @blueprint.delete("/clusters/<id:cluster_id>")
+@access.rule(MEMBER)
 def destroy_cluster(cluster_id):
     """Every node destroyed ('pending': nodes whose host must answer first), then the cluster."""
     mine(cluster_id)
@@ -67,6 +74,7 @@ def destroy_cluster(cluster_id):
 
 
 @blueprint.get("/clusters/<id:cluster_id>/inventory")
+@access.rule(MEMBER)
 def cluster_inventory(cluster_id):
     """The cluster's Ansible inventory (the same as inventory/clusters/OWNER/NAME.yml), as JSON."""
     mine(cluster_id)
@@ -74,6 +82,7 @@ def cluster_inventory(cluster_id):
 
 
 @blueprint.post("/clusters/<id:cluster_id>/run")
+@access.rule(MEMBER)
 def run_on_cluster(cluster_id):
     """Run a program (a script) or a command on every node at once: 202 and a job to poll."""
     mine(cluster_id)

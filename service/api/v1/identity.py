@@ -2,9 +2,10 @@
 
 from flask import g, jsonify, request
 
-from service.api import auth
-from service.api.context import ctx
-from service.api.v1 import blueprint
+from service.web import access
+from service.web.access import ADMIN, MEMBER, OPEN
+from service.web.context import ctx
+from service.api.v1.door import blueprint
 from service.api.v1.validate import body, query_int
 from service.errors import ValidationError
 
@@ -16,6 +17,7 @@ def _user_view(user):
 
 
 @blueprint.post("/tokens")
+@access.rule(OPEN)
 def create_token():
     """A login ({username, password}) or, with a token, another token for the same user."""
     data = body("TokenCreate")
@@ -27,7 +29,7 @@ def create_token():
                                                data.get("name", "login"))
         response = jsonify(token=token, id=token_id)
     else:
-        user = auth.require_user()
+        user = access.require_user()
         token, token_id = ctx().accounts.issue_token(user, data.get("name", "token"),
                                                      data.get("ttl"))
         response = jsonify(token=token, id=token_id)
@@ -36,27 +38,32 @@ def create_token():
 
 
 @blueprint.get("/tokens")
+@access.rule(MEMBER)
 def list_tokens():
     return jsonify(tokens=ctx().store.users.tokens_of(g.user.id))
 
 
 @blueprint.delete("/tokens/<id:token_id>")
+@access.rule(MEMBER)
 def revoke_token(token_id):
     ctx().accounts.revoke(g.user, token_id)
     return "", 204
 
 
 @blueprint.get("/whoami")
+@access.rule(MEMBER)
 def whoami():
     return jsonify(user=_user_view(g.user))
 
 
 @blueprint.get("/users")
+@access.rule(ADMIN)
 def list_users():
     return jsonify(users=[_user_view(u) for u in ctx().store.users.list()])
 
 
 @blueprint.post("/users")
+@access.rule(ADMIN)
 def create_user():
     data = body("UserCreate")
     user = ctx().accounts.create(data["username"], data["password"], data.get("role", "member"))
@@ -66,20 +73,23 @@ def create_user():
 
 
 @blueprint.delete("/users/<username>")
+@access.rule(ADMIN)
 def delete_user(username):
     ctx().accounts.delete(username)
     return "", 204
 
 
 @blueprint.put("/users/<username>/quota")
+@access.rule(ADMIN)
 def set_quota(username):
     return jsonify(user=_user_view(ctx().accounts.set_quota(username, body("QuotaSet"))))
 
 
 @blueprint.get("/events")
+@access.rule(MEMBER)
 def list_events():
     """Newest first; a member sees their own, an admin everyone's (or ?user=NAME's)."""
-    mine = auth.scope()
+    mine = access.scope()
     rows = ctx().store.events.list(
         user_id=mine, username=request.args.get("user") if mine is None else None,
         action=request.args.get("action"), limit=query_int("limit", 100, 1, 1000),

@@ -1,7 +1,7 @@
 """The OpenAPI schemas and operations of rebalancing and host maintenance (merged into the
 document by openapi.py)."""
 
-from service.api.ids import MAX_ID
+from service.web.ids import MAX_ID
 from service.api.v1.spec import NUM, POS, STR, body_of, errors, json_of, obj, path_id
 
 FRACTION = {"type": "number", "exclusiveMinimum": 0, "maximum": 1}

@@ -1,7 +1,7 @@
 """The OpenAPI schemas and operations of identity: tokens, users and their quotas, the audit
 trail (merged into the document by openapi.py)."""
 
-from service.api.ids import MAX_ID
+from service.web.ids import MAX_ID
 from service.api.v1.spec import (INT, MAX_AMOUNT, NUM, POS, STR, body_of, errors, json_of, obj,
                                  path_id, query)
 

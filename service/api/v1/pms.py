@@ -2,9 +2,11 @@
 
 from flask import g, jsonify
 
-from service.api import auth
-from service.api.context import ctx
-from service.api.v1 import blueprint, present
+from service.web import access
+from service.web.access import ADMIN, MEMBER
+from service.web.context import ctx
+from service.api.v1.door import blueprint
+from service.web import present
 from service.api.v1.validate import body
 from service.errors import NotFound
 
@@ -18,16 +20,19 @@ def accepted(job, **extra):
 
 
 @blueprint.get("/pms")
+@access.rule(ADMIN)
 def list_pms():
     return jsonify(pms=[present.pm(r) for r in ctx().store.pms.list()])
 
 
 @blueprint.get("/pms/<id:pmid>")
+@access.rule(ADMIN)
 def show_pm(pmid):
     return jsonify(pm=present.pm(ctx().store.pms.get(pmid)))
 
 
 @blueprint.post("/pms")
+@access.rule(ADMIN)
 def add_pm():
     """Register the host (state 'new') and discover it as a job, like any rediscovery."""
     data = body("PmAdd")
@@ -36,6 +41,7 @@ def add_pm():
 
 
 @blueprint.post("/pms/discover")
+@access.rule(ADMIN)
 def discover():
     """202 and a job to poll; an open discovery that covers these hosts is returned instead."""
     data = body("Discover")
@@ -49,12 +55,14 @@ def discover():
 
 
 @blueprint.get("/pms/<id:pmid>/hostkeys")
+@access.rule(ADMIN)
 def host_keys(pmid):
     """Fingerprints of the keys recorded for the host and of those it presents now."""
     return jsonify(pmid=pmid, **ctx().fleet.host_keys(pmid))
 
 
 @blueprint.post("/pms/<id:pmid>/rekey")
+@access.rule(ADMIN)
 def rekey(pmid):
     """Accept the host's current keys (one must have the given fingerprint), then rediscover it."""
     data = body("Rekey")
@@ -63,7 +71,8 @@ def rekey(pmid):
 
 
 @blueprint.get("/jobs/<id:job_id>")
+@access.rule(MEMBER)
 def show_job(job_id):
     job = ctx().store.jobs.get(job_id)
-    auth.owned(job["user_id"], f"job {job_id}")
+    access.owned(job["user_id"], f"job {job_id}")
     return jsonify(job=present.job(job))

@@ -2,8 +2,11 @@
 
 from flask import g, jsonify
 
-from service.api.context import ctx
-from service.api.v1 import blueprint, present
+from service.web.context import ctx
+from service.api.v1.door import blueprint
+from service.web import access
+from service.web.access import ADMIN
+from service.web import present
 from service.api.v1.validate import body
 
 # the API's resource names as the rebalance model's
@@ -21,6 +24,7 @@ def planned(plan, job):
 
 
 @blueprint.post("/rebalance")
+@access.rule(ADMIN)
 def rebalance():
     data = body("RebalanceRequest")
     options = {"threshold": {RESOURCE_KEYS[k]: v for k, v in data.get("threshold", {}).items()},
@@ -32,6 +36,7 @@ def rebalance():
 
 
 @blueprint.post("/pms/<id:pmid>/drain")
+@access.rule(ADMIN)
 def drain_pm(pmid):
     data = body("Drain")
     plan, job = ctx().rebalancer.drain(pmid, user_id=g.user.id, dry_run=data.get("dry_run", False))
@@ -39,6 +44,7 @@ def drain_pm(pmid):
 
 
 @blueprint.post("/pms/<id:pmid>/evacuate")
+@access.rule(ADMIN)
 def evacuate_pm(pmid):
     data = body("Evacuate")
     job = ctx().rebalancer.evacuator.start(pmid, data["rebuild"], user_id=g.user.id)
@@ -49,10 +55,12 @@ def evacuate_pm(pmid):
 
 
 @blueprint.post("/pms/<id:pmid>/enable")
+@access.rule(ADMIN)
 def enable_pm(pmid):
     return jsonify(pm=present.pm(ctx().rebalancer.enable(pmid)))
 
 
 @blueprint.post("/pms/<id:pmid>/remove")
+@access.rule(ADMIN)
 def remove_pm(pmid):
     return jsonify(pm=present.pm(ctx().rebalancer.remove(pmid)))

@@ -2,8 +2,11 @@
 
 from flask import jsonify
 
-from service.api.context import ctx
-from service.api.v1 import blueprint, present
+from service.web.context import ctx
+from service.api.v1.door import blueprint
+from service.web import access
+from service.web.access import MEMBER
+from service.web import present
 from service.api.v1.validate import body
 from service.api.v1.vms import mine
 
@@ -13,6 +16,7 @@ def snapshot(row):
 
 
 @blueprint.post("/vms/<id:vmid>/snapshots")
+@access.rule(MEMBER)
 def take_snapshot(vmid):
     mine(vmid)
     data = body("SnapshotCreate")
@@ -22,12 +26,14 @@ def take_snapshot(vmid):
 
 
 @blueprint.get("/vms/<id:vmid>/snapshots")
+@access.rule(MEMBER)
 def list_snapshots(vmid):
     mine(vmid)
     return jsonify(snapshots=[snapshot(row) for row in ctx().store.snapshots.of_vm(vmid)])
 
 
 @blueprint.post("/vms/<id:vmid>/snapshots/<name>/revert")
+@access.rule(MEMBER)
 def revert_snapshot(vmid, name):
     mine(vmid)
     vm = ctx().compute.snapshots.revert(vmid, name)
@@ -35,6 +41,7 @@ def revert_snapshot(vmid, name):
 
 
 @blueprint.delete("/vms/<id:vmid>/snapshots/<name>")
+@access.rule(MEMBER)
 def delete_snapshot(vmid, name):
     mine(vmid)
     ctx().compute.snapshots.delete(vmid, name)

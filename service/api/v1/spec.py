@@ -1,7 +1,7 @@
 """The building blocks of the OpenAPI document: common schemas and the helpers that make
 operations, shared by service/api/v1/openapi.py and the modules that add to it."""
 
-from service.api.ids import MAX_ID
+from service.web.ids import MAX_ID
 
 
 def obj(properties, required=None, extra=False):

@@ -14,7 +14,7 @@ import jsonschema
 from flask import request
 from jsonschema import validators
 
-from service.api.errors import BadRequest
+from service.web.errors import BadRequest
 from service.errors import ValidationError
 
 MAX_DEPTH = 32
@@ -150,8 +150,7 @@ def query_int(name, default=None, minimum=None, maximum=None):
 
 def check_query():
     """Refuse a query parameter the operation does not take (a mistyped filter is not ignored)."""
-    from service.api.auth import V1, document_path
-    from service.api.v1.openapi import PATHS
+    from service.api.v1.openapi import PATHS, V1, document_path
 
     if request.url_rule is None or not request.path.startswith(V1) or not request.args:
         return

@@ -2,17 +2,20 @@
 
 from flask import g, jsonify, request
 
-from service.api import auth
-from service.api.context import ctx
-from service.api.v1 import blueprint, present
+from service.web import access
+from service.web.access import ADMIN, MEMBER
+from service.web.context import ctx
+from service.api.v1.door import blueprint
+from service.web import present
 from service.api.v1.validate import body, query_int
-from service.api.ids import MAX_ID
+from service.web.ids import MAX_ID
 from service.api.v1.spec import LIMITS
 from service.compute.destroy import DONE
-from service.errors import Conflict, Forbidden, ValidationError
+from service.errors import Conflict, ValidationError
 
 
 @blueprint.post("/vms")
+@access.rule(MEMBER)
 def create_vms():
     data = body("VmCreate")
     boot = ctx().compute.creator.first_boot(data.get("ssh_keys"), data.get("user_data", ""))
@@ -28,8 +31,9 @@ def create_vms():
 
 
 @blueprint.get("/vms")
+@access.rule(MEMBER)
 def list_vms():
-    rows = ctx().store.vms.list(user_id=auth.scope(), pmid=query_int("pmid", None, 1, MAX_ID),
+    rows = ctx().store.vms.list(user_id=access.scope(), pmid=query_int("pmid", None, 1, MAX_ID),
                                 state=request.args.get("state"), name=request.args.get("name"),
                                 limit=query_int("limit", 1000, 1, LIMITS["limit"]),
                                 offset=query_int("offset", 0, 0, LIMITS["offset"]))
@@ -37,6 +41,7 @@ def list_vms():
 
 
 @blueprint.get("/vms/<id:vmid>")
+@access.rule(MEMBER)
 def show_vm(vmid):
     """From the store, which the sync keeps true: a read never waits on a host."""
     return jsonify(vm=present.vms([mine(vmid)], ctx().store)[0])
@@ -45,11 +50,12 @@ def show_vm(vmid):
 def mine(vmid):
     """VMID's VM if the caller may see it (NotFound, never Forbidden, otherwise)."""
     vm = ctx().store.vms.get(vmid)
-    auth.owned(vm.user_id, f"vm {vmid}")
+    access.owned(vm.user_id, f"vm {vmid}")
     return vm
 
 
 @blueprint.get("/vms/<id:vmid>/ssh")
+@access.rule(MEMBER)
 def vm_ssh(vmid):
     """How to reach the guest: its address and the host key to verify it against."""
     vm = mine(vmid)
@@ -66,6 +72,7 @@ def vm_ssh(vmid):
 
 
 @blueprint.delete("/vms/<id:vmid>")
+@access.rule(MEMBER)
 def delete_vm(vmid):
     """204 when the VM is gone; 202 when its host must answer first (the sync finishes it)."""
     mine(vmid)
@@ -75,12 +82,12 @@ def delete_vm(vmid):
 
 
 @blueprint.post("/vms/<id:vmid>/actions")
+@access.rule(MEMBER, by_action={"migrate": ADMIN})
 def vm_action(vmid):
     mine(vmid)
     data = body("VmAction")
+    access.require_action(data["action"])  # (a migration is an admin's: it chooses hosts)
     if data["action"] == "migrate":
-        if not g.user.is_admin:
-            raise Forbidden("migrating a VM is for admins (it chooses hosts)")
         job = ctx().compute.migrate(vmid, data.get("pmid"), user_id=g.user.id)
         response = jsonify(job=present.job(job))
         response.status_code = 202
@@ -103,6 +110,7 @@ def vm_action(vmid):
 
 
 @blueprint.get("/vms/<id:vmid>/console")
+@access.rule(MEMBER)
 def vm_console(vmid):
     lines = query_int("lines", 50, 1, LIMITS["lines"])
     mine(vmid)

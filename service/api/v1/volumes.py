@@ -2,9 +2,11 @@
 
 from flask import g, jsonify
 
-from service.api import auth
-from service.api.context import ctx
-from service.api.v1 import blueprint, present
+from service.web import access
+from service.web.access import MEMBER
+from service.web.context import ctx
+from service.api.v1.door import blueprint
+from service.web import present
 from service.api.v1.validate import body
 from service.errors import ValidationError
 
@@ -14,6 +16,7 @@ def mine(volume_id):
 
 
 @blueprint.post("/volumes")
+@access.rule(MEMBER)
 def create_volume():
     data = body("VolumeCreate")
     volume = ctx().volumes.create(data["name"], data["size"], user_id=g.user.id)
@@ -24,16 +27,19 @@ def create_volume():
 
 
 @blueprint.get("/volumes")
+@access.rule(MEMBER)
 def list_volumes():
-    return jsonify(volumes=[present.volume(v) for v in ctx().store.volumes.list(auth.scope())])
+    return jsonify(volumes=[present.volume(v) for v in ctx().store.volumes.list(access.scope())])
 
 
 @blueprint.get("/volumes/<id:volume_id>")
+@access.rule(MEMBER)
 def show_volume(volume_id):
     return jsonify(volume=present.volume(mine(volume_id)))
 
 
 @blueprint.delete("/volumes/<id:volume_id>")
+@access.rule(MEMBER)
 def destroy_volume(volume_id):
     """Delete an available volume (409 while attached); its id answers 'deleted' from now on."""
     ctx().volumes.destroy(mine(volume_id).id)
@@ -41,6 +47,7 @@ def destroy_volume(volume_id):
 
 
 @blueprint.post("/volumes/<id:volume_id>/actions")
+@access.rule(MEMBER)
 def volume_action(volume_id):
     mine(volume_id)
     data = body("VolumeAction")
@@ -48,7 +55,7 @@ def volume_action(volume_id):
         if "vmid" not in data:
             raise ValidationError("vmid: attach needs the vm", field="vmid")
         vm = ctx().store.vms.get(data["vmid"])
-        auth.owned(vm.user_id, f"vm {vm.id}")
+        access.owned(vm.user_id, f"vm {vm.id}")
         volume = ctx().volumes.attach(volume_id, vm.id)
     else:
         volume = ctx().volumes.detach(volume_id)

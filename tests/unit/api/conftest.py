@@ -4,7 +4,7 @@ import pytest
 
 from service import config as config_mod
 from service import context as context_mod
-from service.api import create_app
+from service.app import create_app
 
 from tests.records import pm_record
 

@@ -6,7 +6,7 @@ name no other user, nothing of theirs and no file of the server."""
 import pytest
 import sqlalchemy as sa
 
-from service.api import create_app
+from service.app import create_app
 from service.store import schema
 from tests.conftest import admin_token
 from tests.unit.api.conftest import make_ctx

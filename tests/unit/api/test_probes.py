@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from service.api import create_app
+from service.app import create_app
 from service.identity import passwords
 from tests.conftest import admin_token
 

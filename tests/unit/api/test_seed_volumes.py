@@ -74,7 +74,7 @@ def test_an_attach_that_fails_on_its_host_leaves_the_volume_as_it_was(client, ct
 
 
 def test_another_users_volume_is_not_there(client, ctx):
-    from service.api import create_app
+    from service.app import create_app
 
     owner = ctx.accounts.create("olga", None, "member", with_password=False)
     hers = ctx.volumes.create("hers", 1, user_id=owner.id)

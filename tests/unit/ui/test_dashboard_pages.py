@@ -4,7 +4,7 @@ only their own and no hosts; every part renders; a logout revokes the session.""
 
 import pytest
 
-from service.api import create_app
+from service.app import create_app
 from tests.unit.api.conftest import make_ctx
 
 HX = {"HX-Request": "true"}

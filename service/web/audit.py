@@ -10,7 +10,7 @@ import logging
 
 from flask import g, request
 
-from service.api.context import ctx
+from service.web.context import ctx
 from service.errors import VmfabricError
 
 log = logging.getLogger("vmfabric.audit")

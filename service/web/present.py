@@ -51,7 +51,7 @@ def vms(records, store):
 
 
 def pm(record, now=None):
-    from service.api.context import ctx
+    from service.web.context import ctx
 
     grace = ctx().config["sync"]["host_grace"]
     down_for = (now or time.time()) - record.down_since if record.down_since else 0

@@ -1,0 +1,75 @@
+"""The HTTP application: the front doors (the seed API, /api/v1, the dashboard) put together
+with what every request passes (service/web)."""
+
+import logging
+import os
+import re
+import time
+
+from flask import Flask, g, request
+
+from service import config as config_mod
+from service import context as context_mod
+from service import ui
+from service.api import seed, seed_volumes, v1
+from service.web import access, audit, errors, guards, ids
+from service.web.ids import IdConverter
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+log = logging.getLogger("vmfabric.api")
+
+
+def _log_level(response):
+    """A client's mistakes at WARNING, changes at INFO; successful reads, thousands a second,
+    at DEBUG."""
+    if g.get("failure"):
+        return logging.WARNING
+    if (request.method in ("GET", "HEAD") and response.status_code < 400
+            and request.endpoint not in audit.SEED_CHANGES):
+        return logging.DEBUG
+    return logging.INFO
+
+
+def create_app(config=None, ctx=None):
+    """Build the Flask app from CONFIG (loaded once) or a ready CTX (tests)."""
+    if ctx is None:
+        ctx = context_mod.build(config or config_mod.load())
+    app = Flask("vmfabric")
+    app.config["VMFABRIC"] = ctx
+    app.url_map.strict_slashes = False
+    app.url_map.converters["id"] = IdConverter
+    app.json.sort_keys = False
+    # a body sent without a length is cut off here too (413): no request is read past it
+    app.config["MAX_CONTENT_LENGTH"] = ctx.config["server"]["max_body"]
+    allowed = guards.allowed_hosts(ctx.config["server"]["allowed_hosts"])
+    max_body = ctx.config["server"]["max_body"]
+
+    app.register_blueprint(seed.blueprint)
+    app.register_blueprint(seed_volumes.blueprint)
+    app.register_blueprint(v1.blueprint, url_prefix="/api/v1")
+    app.register_blueprint(ui.blueprint, url_prefix="/ui")
+    errors.install(app)
+
+    @app.before_request
+    def _checked():
+        given = request.headers.get("X-Request-Id", "")
+        g.request_id = given if REQUEST_ID.match(given) else os.urandom(16).hex()
+        g.started = time.perf_counter()
+        guards.check(allowed, max_body, audit.SEED_CHANGES)
+        ids.check(request.view_args)
+        access.authenticate()
+
+    @app.after_request
+    def _recorded(response):
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        audit.record(response)
+        level = _log_level(response)
+        if log.isEnabledFor(level):
+            why = g.get("failure")
+            log.log(level, "%s %s %s %d %.1fms%s", g.get("request_id"), request.method,
+                    request.path[:200], response.status_code,
+                    (time.perf_counter() - g.get("started", 0)) * 1000,
+                    f": {why[:300]}" if why else "")
+        return response
+
+    return app

@@ -1,0 +1,40 @@
+"""The dashboard's blueprint: its pages answer errors as alerts, load nothing from another site
+and are framed by no one; the vendored front-end files (htmx, Pico CSS) are served here."""
+
+import os
+
+from flask import Blueprint, abort, send_from_directory
+
+from service.ui import alerts
+from service.web import access
+from service.web.access import DASHBOARD
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# the only files of node_modules the pages load
+VENDOR = {
+    "htmx.min.js": os.path.join(HERE, "node_modules", "htmx.org", "dist"),
+    "pico.min.css": os.path.join(HERE, "node_modules", "@picocss", "pico", "css"),
+}
+
+blueprint = Blueprint("ui", __name__, template_folder=os.path.join(HERE, "templates"),
+                      static_folder=os.path.join(HERE, "static"), static_url_path="/static")
+access.default(blueprint, DASHBOARD)  # its static files
+alerts.install(blueprint)
+# the dashboard loads nothing from anywhere but here, and is framed by no one
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+
+
+@blueprint.after_request
+def _shielded(response):
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+@blueprint.get("/vendor/<name>")
+@access.rule(DASHBOARD)
+def vendor(name):
+    if name not in VENDOR or not os.path.exists(os.path.join(VENDOR[name], name)):
+        abort(404, f"{name}: not installed (run ./install.sh, which runs npm ci in service/ui)")
+    return send_from_directory(VENDOR[name], name, max_age=3600)
