@@ -25,11 +25,13 @@ RUN_PLAYBOOK = "cluster_run.yml"
 
 
 class Clusters:
-    def __init__(self, config, store, compute, jobs):
+    def __init__(self, config, store, compute, jobs, guest_access, allocator):
         self.config = config
         self.store = store
         self.compute = compute
         self.jobs = jobs
+        self.guest_access = guest_access
+        self.allocator = allocator
 
     def create(self, name, tid, size, placement="spread", image_id=None, boot=None, user_id=None):
         """Make cluster NAME of SIZE nodes for USER_ID, all or none; returns (cluster, nodes)."""
@@ -39,7 +41,7 @@ class Clusters:
         _check_size(size, "size")
         if placement not in PLACEMENTS:
             raise ValidationError(f"placement: one of {', '.join(PLACEMENTS)}", field="placement")
-        boot = boot or self.compute.creator.first_boot()
+        boot = boot or self.compute.first_boot()
         self._check_addresses(size, "size")
         cluster_id = self.store.clusters.create({
             "name": name, "tid": tid, "image_id": image_id or 0, "placement": placement,
@@ -92,14 +94,13 @@ class Clusters:
         """The cluster's inventory; a member's names no file of the server's (the nodes' host
         keys come with it, to verify them from a known_hosts of their own)."""
         cluster = self.store.clusters.get(cluster_id)
-        return cluster_inventory.render(cluster, self._addressed(cluster_id), self.compute.access,
+        return cluster_inventory.render(cluster, self._addressed(cluster_id), self.guest_access,
                                         self._login_key(cluster), with_paths=for_admin)
 
     def write_inventory(self, cluster_id):
         cluster = self.store.clusters.get(cluster_id)
-        self.compute.access.refresh()
         return cluster_inventory.write(self.config, cluster, self._owner(cluster),
-                                       self._addressed(cluster_id), self.compute.access,
+                                       self._addressed(cluster_id), self.guest_access,
                                        self._login_key(cluster))
 
     def _owner(self, cluster):
@@ -141,12 +142,12 @@ class Clusters:
 
     def _login_key(self, cluster):
         key = self.config["ssh"]["private_key"]
-        mine = set(self.compute.creator.default_keys)
+        mine = set(self.compute.default_keys)
         return key if mine & set(cluster["ssh_keys"]) else None
 
     def _check_addresses(self, count, field):
         """COUNT more nodes must fit in the free addresses of the networks guests join."""
-        room = self.compute.launcher.allocator.free_addresses(self.store.pms.list(state="up"))
+        room = self.allocator.free_addresses(self.store.pms.list(state="up"))
         if room is not None and count > room:
             raise ValidationError(f"{field}: {count} nodes, but the guest networks have "
                                   f"{room} free addresses", field=field)

@@ -1,19 +1,27 @@
-"""Everything the service needs, built once from the configuration and passed around."""
+"""Everything the service needs, built once from the configuration and handed to whoever uses
+it: each service gets the services it calls by constructor, and nothing reaches through
+another to its parts."""
 
 import dataclasses
 
+from service import compute as compute_mod
 from service.clusters import Clusters
 from service.compute import Compute
+from service.compute.shutdowns import Shutdowns
 from service.fleet import Fleet
 from service.hypervisor import Hypervisors
+from service.identity.quotas import Quotas
 from service.identity.tokens import Tokens
 from service.identity.users import Accounts
 from service.jobs import Jobs
 from service.network.access import GuestAccess
+from service.network.ipam import Allocator
+from service.network.pools import pools_from_config
+from service.placement.rules import MoveRules
 from service.placement.scheduler import Scheduler
 from service.process import Process
-from service.store import Store
 from service.rebalance.runner import Rebalancer
+from service.store import Store
 from service.volumes import Volumes
 
 
@@ -25,6 +33,10 @@ class Context:
     fleet: Fleet
     scheduler: Scheduler
     hypervisors: Hypervisors
+    guest_access: GuestAccess
+    quotas: Quotas
+    rules: MoveRules
+    shutdowns: Shutdowns
     compute: Compute
     jobs: Jobs
     clusters: Clusters
@@ -40,8 +52,16 @@ class Context:
         if sync_loop:
             from service.sync.loop import SyncLoop
 
-            self.sync = SyncLoop(self).start()
+            self.sync = SyncLoop(self.config, self.sync_services()).start()
         return self
+
+    def sync_services(self):
+        """What the sync loop and start-up reconciliation are given to work with."""
+        from service.sync.services import Services
+
+        return Services(config=self.config, store=self.store, process=self.process,
+                        hypervisors=self.hypervisors, compute=self.compute, jobs=self.jobs,
+                        shutdowns=self.shutdowns, rebalancer=self.rebalancer)
 
     def close(self):
         """Stop the background threads and let go of every connection."""
@@ -60,14 +80,22 @@ def build(config, keepalive=True):
     _, ssh_wrapper = fleet.ssh_files()
     scheduler = Scheduler(config, store)
     hypervisors = Hypervisors(ssh_wrapper, config["libvirt"], keepalive=keepalive)
-    access = GuestAccess(config, store)
+    pools = pools_from_config(config["networks"])
+    guest_access = GuestAccess(config, store)
+    quotas = Quotas(config["identity"]["default_quota"])
+    rules = MoveRules(store, pools)
+    shutdowns = Shutdowns(store, hypervisors, config["compute"]["shutdown_timeout"])
+    allocator = Allocator(pools, store)
     jobs = Jobs(store, fleet, process, config)
-    compute = Compute(config, store, scheduler, hypervisors, process, access, jobs)
-    clusters = Clusters(config, store, compute, jobs)
+    compute = Compute(config, compute_mod.Services(
+        store=store, scheduler=scheduler, hypervisors=hypervisors, process=process,
+        guest_access=guest_access, jobs=jobs, allocator=allocator, quotas=quotas, rules=rules,
+        shutdowns=shutdowns))
+    clusters = Clusters(config, store, compute, jobs, guest_access, allocator)
     tokens = Tokens(store)
     accounts = Accounts(store, tokens, config["identity"]["token_ttl"])
-    volumes = Volumes(store, hypervisors, process, compute.creator.quotas,
-                      config["compute"]["detach_timeout"])
-    rebalancer = Rebalancer(store, compute, jobs, fleet, process, compute.launcher.allocator.pools)
-    return Context(config, store, process, fleet, scheduler, hypervisors, compute, jobs, clusters,
-                   tokens, accounts, volumes, rebalancer)
+    volumes = Volumes(store, hypervisors, process, quotas, config["compute"]["detach_timeout"])
+    rebalancer = Rebalancer(store, compute, jobs, fleet, rules)
+    return Context(config, store, process, fleet, scheduler, hypervisors, guest_access, quotas,
+                   rules, shutdowns, compute, jobs, clusters, tokens, accounts, volumes,
+                   rebalancer)

@@ -75,7 +75,7 @@ def serve(config, workers=None):
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ctx = context_mod.build(config, keepalive=False).start()
     try:
-        startup.reconcile(ctx)
+        startup.reconcile(ctx.sync_services())
     finally:
         ctx.close()
     if config["server"]["front"] == "nginx":

@@ -1,8 +1,10 @@
 """What can be done to VMs; each capability is a module of its own.
 
-``Compute`` is the one object the API and the sync loop hold: it hands each
-request to the module that does it (create, destroy, power, resize, migrate,
-console).
+``Compute`` is the one way into a VM's life cycle: the API, the dashboard, clusters,
+the rebalancer and the sync loop all call it, never its parts. It hands each call to
+the module that does it (create, destroy, power, resize, migrate, snapshot, console,
+recover, rebuild), and it alone rewrites the guests' known_hosts after a change of
+VMs, so no caller has to remember to.
 """
 
 import dataclasses
@@ -12,80 +14,126 @@ from service.compute.create import Creator
 from service.compute.destroy import Destroyer
 from service.compute.launch import Launcher
 from service.compute.migrate import Migrator
-from service.compute.resize import Resizer
-from service.compute.shutdowns import Shutdowns
-from service.compute.snapshots import Snapshotter
 from service.compute.power import ALLOWED_FROM, Power  # noqa: F401  (the API's action list)
-from service.identity.quotas import Quotas
-from service.network.ipam import Allocator
-from service.placement.rules import MoveRules
+from service.compute.rebuild import Rebuilder
+from service.compute.recover import Recovery
+from service.compute.resize import Resizer
+from service.compute.snapshots import Snapshotter
+
+
+@dataclasses.dataclass(frozen=True)
+class Services:
+    """What Compute is built on, made once by the context's builder."""
+
+    store: object
+    scheduler: object
+    hypervisors: object
+    process: object
+    guest_access: object
+    jobs: object
+    allocator: object
+    quotas: object
+    rules: object
+    shutdowns: object
 
 
 class Compute:
-    def __init__(self, config, store, scheduler, hypervisors, process, access, jobs):
-        self.store = store
-        self.access = access
+    def __init__(self, config, services):
+        s = services
+        self.store = s.store
+        self._access = s.guest_access
         # guests' known_hosts needs rewriting after a create or destroy only where guests
         # get addresses: with no network configured, there is nothing to write
         self._guests_have_addresses = bool(config["networks"])
-        self.launcher = Launcher(store, hypervisors, Allocator(config["networks"], store),
-                                 process)
-        # where a VM may go once made: the rules every later move keeps
-        self.rules = MoveRules(store, self.launcher.allocator.pools)
-        self.creator = Creator(config, store, scheduler, self.launcher, process,
-                               Quotas(config["identity"]["default_quota"]), self.rules)
-        self.destroyer = Destroyer(store, hypervisors, process)
-        self.shutdowns = Shutdowns(store, hypervisors, config["compute"]["shutdown_timeout"])
-        self.powers = Power(store, hypervisors, self.shutdowns)
-        self.consoles = Consoles(store, hypervisors)
-        self.snapshots = Snapshotter(config, store, hypervisors)
-        self.resizer = Resizer(store, hypervisors, self.creator)
-        self.migrator = Migrator(config, store, scheduler, hypervisors, self.launcher, jobs,
-                                 process, self.rules)
+        self._launcher = Launcher(s.store, s.hypervisors, s.allocator, s.process)
+        self._creator = Creator(config, s.store, s.scheduler, self._launcher, s.process,
+                                s.quotas, s.rules, s.allocator)
+        self._destroyer = Destroyer(s.store, s.hypervisors, s.process)
+        self._powers = Power(s.store, s.hypervisors, s.shutdowns)
+        self._consoles = Consoles(s.store, s.hypervisors)
+        self._snapshots = Snapshotter(config, s.store, s.hypervisors)
+        self._resizer = Resizer(s.store, s.hypervisors, self._creator, s.quotas)
+        self._migrator = Migrator(config, s.store, s.scheduler, s.hypervisors, self._launcher,
+                                  s.jobs, s.process, s.rules)
+        self._recovery = Recovery(s.store, s.hypervisors, self._migrator, self._destroyer,
+                                  self._launcher)
+        self._rebuilder = Rebuilder(s.store, s.scheduler, self._launcher, s.process, s.rules)
+
+    # ---- making and unmaking ------------------------------------------------
+    def first_boot(self, ssh_keys=None, user_data=""):
+        """What a guest is given at first boot, checked (ValidationError naming the field)."""
+        return self._creator.first_boot(ssh_keys, user_data)
+
+    @property
+    def default_keys(self):
+        """The public keys that log in when a create names none: vmfabric's own."""
+        return self._creator.default_keys
 
     def create(self, name, tid, image_id=None, count=1, preference="pack", boot=None,
                user_id=None):
-        try:
-            return self.creator.create(name, tid, image_id, count, preference, boot, user_id)
-        finally:
-            self._refresh_access()
+        return self._refreshing(self._creator.create, name, tid, image_id, count, preference,
+                                boot, user_id)
 
     def create_named(self, names, tid, image_id=None, preference="pack", boot=None,
                      cluster_id=None, user_id=None):
-        try:
-            return self.creator.create_named(names, tid, image_id, preference, boot,
-                                             cluster_id, user_id)
-        finally:
-            self._refresh_access()
+        return self._refreshing(self._creator.create_named, names, tid, image_id, preference,
+                                boot, cluster_id, user_id)
 
     def destroy(self, vmid):
-        try:
-            return self.destroyer.destroy(vmid)
-        finally:
-            self._refresh_access()
+        return self._refreshing(self._destroyer.destroy, vmid)
 
+    def rebuild(self, vm, failed_pm, claimed=lambda target: None):
+        """VM of a failed host made again elsewhere from its image (compute/rebuild.py)."""
+        return self._refreshing(self._rebuilder.rebuild, vm, failed_pm, claimed)
+
+    def recover(self, vm):
+        """Take over VM's work, left by a process that died (compute/recover.py)."""
+        outcome = self._recovery.recover(vm)
+        if outcome != "waiting":
+            self._refresh_access()
+        return outcome
+
+    # ---- running VMs ------------------------------------------------------------
     def power(self, vmid, action, force=False):
-        vm = self.powers.act(vmid, action, force)
+        vm = self._powers.act(vmid, action, force)
         if action == "start":
-            self.resizer.started(vmid)  # a resize waiting for this start has taken effect
+            self._resizer.started(vmid)  # a resize waiting for this start has taken effect
             vm = dataclasses.replace(self.store.vms.get(vmid), state=vm.state)
         return vm
 
     def resize(self, vmid, tid=None, cpu=None, ram_mb=None, disk_gb=None):
-        self.snapshots.refuse_if_any(vmid, "a resize (a revert would bring the old size back)")
-        return self.resizer.resize(vmid, tid, cpu, ram_mb, disk_gb)
+        self._snapshots.refuse_if_any(vmid, "a resize (a revert would bring the old size back)")
+        return self._resizer.resize(vmid, tid, cpu, ram_mb, disk_gb)
 
     def migrate(self, vmid, pmid=None, user_id=None):
         """The migration job of VMID (to PMID, or where the placement policy says)."""
-        self.snapshots.refuse_if_any(vmid, "a migration (it copies the disk as it is now)")
-        return self.migrator.start(vmid, pmid, user_id)
+        self._snapshots.refuse_if_any(vmid, "a migration (it copies the disk as it is now)")
+        return self._migrator.start(vmid, pmid, user_id)
+
+    def migrate_now(self, vmid, pmid, report=lambda progress: None):
+        """Migrate VMID to PMID in this thread (a step of a rebalance); its result dict."""
+        self._snapshots.refuse_if_any(vmid, "a migration (it copies the disk as it is now)")
+        return self._migrator.migrate_now(vmid, pmid, report)
+
+    def take_snapshot(self, vmid, name):
+        return self._snapshots.take(vmid, name)
+
+    def revert_to_snapshot(self, vmid, name):
+        return self._snapshots.revert(vmid, name)
+
+    def delete_snapshot(self, vmid, name):
+        return self._snapshots.delete(vmid, name)
 
     def console(self, vmid, lines=50):
-        return self.consoles.tail(vmid, lines)
+        return self._consoles.tail(vmid, lines)
+
+    # ---- what is below ---------------------------------------------------------
+    def _refreshing(self, call, *args):
+        try:
+            return call(*args)
+        finally:
+            self._refresh_access()
 
     def _refresh_access(self):
         if self._guests_have_addresses:
-            self.access.refresh()
-
-    def cleanup(self, pm, vmid):
-        self.launcher.cleanup(pm, vmid)
+            self._access.refresh()

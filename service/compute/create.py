@@ -36,9 +36,10 @@ class FirstBoot:
 
 
 class Creator:
-    def __init__(self, config, store, scheduler, launcher, process, quotas, rules):
+    def __init__(self, config, store, scheduler, launcher, process, quotas, rules, allocator):
         self.store = store
         self.rules = rules
+        self.allocator = allocator
         self.scheduler = scheduler
         self.launcher = launcher
         self.process = process
@@ -96,7 +97,7 @@ class Creator:
         try:
             vmids = self.scheduler.claim(rows, [request] * len(names), preference=preference,
                                          exclude=avoid, owner=self.process.id,
-                                         on_claim=self.launcher.allocator.claim,
+                                         on_claim=self.allocator.claim,
                                          guard=self.quotas.guard)
         except NoCapacity as exc:
             if avoid:
@@ -171,7 +172,7 @@ class Batch:
             if self.spread:  # the rule every later move keeps (service/placement/rules.py)
                 exclude |= set(self.creator.rules.sibling_hosts(self.store.vms.get(vmid)))
             self.creator.scheduler.move(vmid, self.request, exclude=exclude,
-                                        on_move=self.creator.launcher.allocator.move)
+                                        on_move=self.creator.allocator.move)
 
     def _undo(self, reason):
         for vmid in self.vmids:

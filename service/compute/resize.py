@@ -21,10 +21,11 @@ MIN_RAM_MB = 64
 
 
 class Resizer:
-    def __init__(self, store, hypervisors, creator):
+    def __init__(self, store, hypervisors, creator, quotas):
         self.store = store
         self.hv = hypervisors
         self.creator = creator
+        self.quotas = quotas
 
     def resize(self, vmid, tid=None, cpu=None, ram_mb=None, disk_gb=None):
         """Resize VMID to instance type TID, or to the sizes given (the others kept)."""
@@ -53,7 +54,7 @@ class Resizer:
                  for key in ("cpu", "ram_mb")}
         claim["disk_gb"] = wanted["disk_gb"]
         before = self.store.resizes.change(vmid, claim, pending, tid=tid,
-                                           guard=self.creator.quotas.guard_more)
+                                           guard=self.quotas.guard_more)
         self._apply(vm, size, wanted, now, before)
         log.info("vm %s resized to %s (%s)", vmid, wanted,
                  f"at its next start: {sorted(pending)}" if pending else "now")

@@ -12,7 +12,6 @@ is undone.
 import dataclasses
 
 from service.errors import ConfigError, NoCapacity
-from service.network.pools import pools_from_config
 
 SETTING = "vmfabric_guest_network"
 
@@ -46,8 +45,9 @@ def attachment(settings, pools):
 
 
 class Allocator:
-    def __init__(self, networks, store):
-        self.pools = pools_from_config(networks)
+    def __init__(self, pools, store):
+        """POOLS: {name: Pool} of the configured networks (network/pools.py)."""
+        self.pools = pools
         self.store = store
 
     def claim(self, conn, vmid, pmid):

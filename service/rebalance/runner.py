@@ -21,14 +21,13 @@ log = logging.getLogger("vmfabric.rebalance")
 
 
 class Rebalancer:
-    def __init__(self, store, compute, jobs, fleet, process, pools):
+    def __init__(self, store, compute, jobs, fleet, rules):
         self.store = store
-        self.migrator = compute.migrator
+        self.compute = compute
         self.jobs = jobs
         self.fleet = fleet
-        self.pools = pools
-        self.rules = compute.rules
-        self.evacuator = Evacuator(store, compute, jobs, process, compute.rules.allows)
+        self.rules = rules
+        self._evacuator = Evacuator(store, compute, jobs)
 
     def plan(self, goal, options=None):
         return make_plan(fleet_from_store(self.store, self.rules), goal, options)
@@ -43,7 +42,7 @@ class Rebalancer:
                 report({"phase": f"step {index + 1} of {len(steps)}: vm {step['vmid']} to pm "
                                  f"{step['to']}", "done": done, "remaining": steps[index:]})
                 try:
-                    result = self.migrator.migrate_now(step["vmid"], step["to"])
+                    result = self.compute.migrate_now(step["vmid"], step["to"])
                 except VmfabricError as exc:
                     report({"phase": "stopped", "done": done, "failed": step,
                             "remaining": steps[index + 1:]})
@@ -84,3 +83,14 @@ class Rebalancer:
         self.fleet.write_inventory()
         log.info("%s removed", pm.label)
         return pm
+
+    def evacuate(self, pmid, rebuild, user_id=None):
+        """The job rebuilding a failed host's VMs elsewhere (rebalance/evacuate.py)."""
+        return self._evacuator.start(pmid, rebuild, user_id)
+
+    def stale_copies(self, pmid):
+        """The vmids rebuilt elsewhere whose old copies PMID may still have."""
+        return self._evacuator.stale_on(pmid)
+
+    def forget_stale(self, pmid, vmids):
+        self._evacuator.forget(pmid, vmids)

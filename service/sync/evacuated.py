@@ -14,24 +14,23 @@ from service.errors import VmfabricError
 log = logging.getLogger("vmfabric.sync")
 
 
-def clear_stale(ctx, pm, states):
+def clear_stale(services, pm, states):
     """Remove from PM (up again; STATES: its domains) the copies of VMs rebuilt elsewhere."""
-    evacuator = ctx.rebalancer.evacuator
-    stale = evacuator.stale_on(pm.id)
+    stale = services.rebalancer.stale_copies(pm.id)
     if not stale:
         return []
     removed = []
     for vmid in sorted(stale):
         try:
-            vm_now = ctx.store.vms.get(vmid)
+            vm_now = services.store.vms.get(vmid)
         except VmfabricError:
             vm_now = None
         if vm_now is not None and vm_now.pmid == pm.id:
             continue  # it lives here again (it was not rebuilt, or came back): keep it
         try:
             if naming.domain(vmid) in states:
-                ctx.hypervisors.domains.remove(pm, naming.domain(vmid))
-            ctx.hypervisors.storage.delete_volumes(pm, naming.volumes_of(vmid))
+                services.hypervisors.domains.remove(pm, naming.domain(vmid))
+            services.hypervisors.storage.delete_volumes(pm, naming.volumes_of(vmid))
         except VmfabricError as exc:
             log.warning("sync: could not remove the stale copy of vm %s from %s: %s", vmid,
                         pm.label, exc)
@@ -40,5 +39,5 @@ def clear_stale(ctx, pm, states):
     if removed:
         log.warning("sync: %s answers again; removed the stale copies of vms %s, rebuilt "
                     "elsewhere when it failed", pm.label, ", ".join(map(str, removed)))
-        evacuator.forget(pm.id, removed)
+        services.rebalancer.forget_stale(pm.id, removed)
     return removed

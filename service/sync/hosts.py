@@ -23,53 +23,53 @@ def checkable(pm):
     return pm.state == "up" or (pm.state == "down" and pm.cpu > 0)
 
 
-def check_all(ctx, pool, inflight):
+def check_all(services, pool, inflight):
     """Look at every checkable host once; returns {pmid: 'up' | reason it is down}.
 
     INFLIGHT ({pmid: future}, kept by the caller between passes) stops a host
     that hangs from collecting one stuck call per pass.
     """
-    timeout = ctx.config["sync"]["host_timeout"]
-    pms = [pm for pm in ctx.store.pms.list() if checkable(pm)]
+    timeout = services.config["sync"]["host_timeout"]
+    pms = [pm for pm in services.store.pms.list() if checkable(pm)]
     started = time.time()
     futures = {}
     for pm in pms:
         if pm.id not in inflight or inflight[pm.id].done():
-            inflight[pm.id] = pool.submit(_look, ctx, pm, timeout)
+            inflight[pm.id] = pool.submit(_look, services, pm, timeout)
         futures[pm.id] = inflight[pm.id]
     concurrent.futures.wait(futures.values(), timeout=timeout + 1)
     # VMs are listed after the domains were read: every domain seen already has its row
     vms = {}
-    for vm in ctx.store.vms.list():
+    for vm in services.store.vms.list():
         vms[vm.id] = vm
     found = {}
     for pm in pms:
         future = futures[pm.id]
         if not future.done():
-            found[pm.id] = _down(ctx, pm, f"no answer within {timeout:g} s")
+            found[pm.id] = _down(services, pm, f"no answer within {timeout:g} s")
             continue
         try:
             states, pool_volumes = future.result()
         except VmfabricError as exc:
-            found[pm.id] = _down(ctx, pm, _cause(pm, exc))
+            found[pm.id] = _down(services, pm, _cause(pm, exc))
             continue
-        found[pm.id] = _up(ctx, pm, states, vms, started)
-        evacuated.clear_stale(ctx, pm, states)
+        found[pm.id] = _up(services, pm, states, vms, started)
+        evacuated.clear_stale(services, pm, states)
         if pool_volumes is not None:
-            volumes.check_host(ctx, pm, pool_volumes)
+            volumes.check_host(services, pm, pool_volumes)
             try:
-                volumes.released(ctx, pm)
+                volumes.released(services, pm)
             except VmfabricError as exc:
                 log.warning("sync: %s: could not look at its guests' disks: %s", pm.label, exc)
     return found
 
 
-def _look(ctx, pm, timeout):
+def _look(services, pm, timeout):
     """PM's domain states, and its pool's volume names when volumes are kept there."""
-    states = ctx.hypervisors.domains.states(pm, timeout)
-    if not ctx.store.volumes.on_host(pm.id):
+    states = services.hypervisors.domains.states(pm, timeout)
+    if not services.store.volumes.on_host(pm.id):
         return states, None
-    return states, ctx.hypervisors.storage.volume_names(pm)
+    return states, services.hypervisors.storage.volume_names(pm)
 
 
 def _cause(pm, exc):
@@ -78,28 +78,28 @@ def _cause(pm, exc):
     return text[len(pm.label) + 2:] if text.startswith(pm.label + ": ") else text
 
 
-def _down(ctx, pm, reason):
+def _down(services, pm, reason):
     if pm.state == "up":
         log.warning("sync: %s is down: %s", pm.label, reason)
-        ctx.hypervisors.forget(pm)  # a call on its old connection would wait for keepalive
-    ctx.store.pms.record_check(pm.id, state="down", reason=reason)
-    _report_failed(ctx, pm)
+        services.hypervisors.forget(pm)  # a call on its old connection would wait for keepalive
+    services.store.pms.record_check(pm.id, state="down", reason=reason)
+    _report_failed(services, pm)
     return reason
 
 
-def _report_failed(ctx, pm):
+def _report_failed(services, pm):
     """Once, when PM has been down for longer than sync.host_grace: say so, with its VMs."""
-    grace, interval = ctx.config["sync"]["host_grace"], ctx.config["sync"]["interval"]
+    grace, interval = services.config["sync"]["host_grace"], services.config["sync"]["interval"]
     down_for = time.time() - pm.down_since if pm.down_since else 0
     if grace < down_for <= grace + interval:
-        vmids = ctx.store.vms.ids_on(pm.id)
+        vmids = services.store.vms.ids_on(pm.id)
         log.warning("sync: %s has been down for %.0f s: it has failed; its VMs (%s) wait for it. "
                     "`vmfabric pm evacuate %s --rebuild` recreates them on other hosts (their "
                     "disks, which were on it, are lost)", pm.label, down_for,
                     ", ".join(map(str, vmids)) or "none", pm.id)
 
 
-def _up(ctx, pm, states, vms, observed_at):
+def _up(services, pm, states, vms, observed_at):
     if pm.state == "down":
         log.info("sync: %s answers again; it is up", pm.label)
     observations, unknown = {}, []
@@ -122,6 +122,6 @@ def _up(ctx, pm, states, vms, observed_at):
     changed = {vmid: seen for vmid, seen in observations.items() if vms[vmid].state != seen[0]}
     for vmid, (state, _) in changed.items():
         log.info("sync: vm %s on %s: %s -> %s", vmid, pm.label, vms[vmid].state, state)
-    ctx.store.vms.record_observed(pm.id, observations, observed_at)
-    ctx.store.pms.record_check(pm.id, state="up", reason="", unknown_domains=unknown)
+    services.store.vms.record_observed(pm.id, observations, observed_at)
+    services.store.pms.record_check(pm.id, state="up", reason="", unknown_domains=unknown)
     return "up"

@@ -18,9 +18,9 @@ LEASE = "sync"
 
 
 class SyncLoop:
-    def __init__(self, ctx):
-        self.ctx = ctx
-        settings = ctx.config["sync"]
+    def __init__(self, config, services):
+        self.services = services
+        settings = config["sync"]
         self.interval = settings["interval"]
         self.tick = min(settings["heartbeat"], self.interval)
         self._stop = threading.Event()
@@ -37,8 +37,8 @@ class SyncLoop:
     def _run(self):
         while not self._stop.is_set():
             try:
-                if self.ctx.store.leases.acquire(LEASE, self.ctx.process.id,
-                                                 self.ctx.config["sync"]["dead_after"]):
+                if self.services.store.leases.acquire(LEASE, self.services.process.id,
+                                                      self.services.config["sync"]["dead_after"]):
                     self.once()
             except Exception:  # the loop must outlive any one bad pass
                 log.exception("sync pass failed")
@@ -46,18 +46,18 @@ class SyncLoop:
 
     def once(self, force_hosts=False):
         """One tick: orphaned work always, the hosts when an interval has passed."""
-        work.recover(self.ctx)
-        self.ctx.compute.shutdowns.check()
+        work.recover(self.services)
+        self.services.shutdowns.check()
         if force_hosts or time.monotonic() - self._last_hosts >= self.interval:
             self._last_hosts = time.monotonic()
-            hosts.check_all(self.ctx, self._pool, self._inflight)
+            hosts.check_all(self.services, self._pool, self._inflight)
 
     def stop(self):
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=self.tick + 5)
         try:
-            self.ctx.store.leases.release(LEASE, self.ctx.process.id)
+            self.services.store.leases.release(LEASE, self.services.process.id)
         except Exception:
             pass
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -15,30 +15,30 @@ from service.sync import hosts, work
 log = logging.getLogger("vmfabric.reconcile")
 
 
-def reconcile(ctx):
+def reconcile(services):
     """Returns a summary dict of what was done."""
-    done = work.recover(ctx)
+    done = work.recover(services)
     with concurrent.futures.ThreadPoolExecutor(16, "vmfabric-reconcile") as pool:
-        states = hosts.check_all(ctx, pool, {})
+        states = hosts.check_all(services, pool, {})
     done["unreachable"] = sorted(pmid for pmid, state in states.items() if state != "up")
     done["orphans_removed"] = []
-    vms = {vm.id: vm for vm in ctx.store.vms.list()}
-    for pm in ctx.store.pms.list(state="up"):
+    vms = {vm.id: vm for vm in services.store.vms.list()}
+    for pm in services.store.pms.list(state="up"):
         try:
-            names = set(ctx.hypervisors.domains.states(pm)) | ctx.hypervisors.storage.volume_names(pm)
+            names = set(services.hypervisors.domains.states(pm)) | services.hypervisors.storage.volume_names(pm)
         except VmfabricError as exc:
             log.warning("reconcile: %s: %s", pm.label, exc)
             continue
-        kept = {naming.volume(v.id) for v in ctx.store.volumes.on_host(pm.id)}
+        kept = {naming.volume(v.id) for v in services.store.volumes.on_host(pm.id)}
         for name in sorted(names):
             if naming.volume_of(name) is not None:
-                if name not in kept and _remove(ctx, pm, name, is_domain=False):
+                if name not in kept and _remove(services, pm, name, is_domain=False):
                     done["orphans_removed"].append(f"pm{pm.id}:{name}")
                 continue
             vmid = naming.owner_of(name)
             if vmid is None or (vmid in vms and pm.id in (vms[vmid].pmid, vms[vmid].target_pmid)):
                 continue
-            if _remove(ctx, pm, name, is_domain=name == naming.domain(vmid)):
+            if _remove(services, pm, name, is_domain=name == naming.domain(vmid)):
                 done["orphans_removed"].append(f"pm{pm.id}:{name}")
     for key, items in done.items():
         if items:
@@ -46,12 +46,12 @@ def reconcile(ctx):
     return done
 
 
-def _remove(ctx, pm, name, is_domain):
+def _remove(services, pm, name, is_domain):
     try:
         if is_domain:
-            ctx.hypervisors.domains.remove(pm, name)
+            services.hypervisors.domains.remove(pm, name)
         else:
-            ctx.hypervisors.storage.delete_volume(pm, name)
+            services.hypervisors.storage.delete_volume(pm, name)
         return True
     except VmfabricError as exc:
         log.warning("reconcile: could not remove %s on %s: %s", name, pm.label, exc)

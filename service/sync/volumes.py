@@ -19,12 +19,12 @@ from service.hypervisor import Unreachable
 log = logging.getLogger("vmfabric.sync")
 
 
-def recover(ctx, live):
+def recover(services, live):
     """Settle every volume left in a transition by a dead process; returns their ids."""
     done = []
-    for volume in ctx.store.volumes.orphaned(live):
+    for volume in services.store.volumes.orphaned(live):
         try:
-            _settle(ctx, volume)
+            _settle(services, volume)
         except Unreachable as exc:
             log.info("sync: volume %s waits for its host: %s", volume.id, exc)
             continue
@@ -35,45 +35,45 @@ def recover(ctx, live):
     return done
 
 
-def _settle(ctx, volume):
+def _settle(services, volume):
     name = naming.volume(volume.id)
     if volume.state == "deleting":
         if volume.pmid is not None:
-            ctx.hypervisors.storage.delete_volume(ctx.store.pms.get(volume.pmid), name)
-        ctx.store.volumes.deleted(volume.id)
+            services.hypervisors.storage.delete_volume(services.store.pms.get(volume.pmid), name)
+        services.store.volumes.deleted(volume.id)
         return
     if volume.pending_pmid is not None:  # made or being copied to a host: undone there
-        ctx.hypervisors.storage.delete_volume(ctx.store.pms.get(volume.pending_pmid), name)
-        ctx.store.volumes.unclaim_pending(volume.id)
-    holder = _holder(ctx, volume, name)
+        services.hypervisors.storage.delete_volume(services.store.pms.get(volume.pending_pmid), name)
+        services.store.volumes.unclaim_pending(volume.id)
+    holder = _holder(services, volume, name)
     if holder is None:
-        ctx.store.volumes.settle(volume.id, "available")
+        services.store.volumes.settle(volume.id, "available")
     else:
         vm, target = holder
-        ctx.store.volumes.settle(volume.id, "attached", vmid=vm.id, target=target)
+        services.store.volumes.settle(volume.id, "attached", vmid=vm.id, target=target)
     log.info("sync: volume %s, left %s by a stopped process: %s", volume.id, volume.state,
              "attached" if holder else "available")
 
 
-def _holder(ctx, volume, name):
+def _holder(services, volume, name):
     """(vm, target) whose domain holds the volume's disk, or None (then it is out of the
     domain's definition too)."""
     vmid = volume.vmid
     if vmid is None:
         return None
     try:
-        vm = ctx.store.vms.get(vmid)
+        vm = services.store.vms.get(vmid)
     except NotFound:
         return None
     if vm.pmid is None:
         return None
-    pm = ctx.store.pms.get(vm.pmid)
-    devices = ctx.hypervisors.devices
+    pm = services.store.pms.get(vm.pmid)
+    devices = services.hypervisors.devices
     defined = _target_of(devices.disks(pm, vm.domain, live=False), name)
     running = _target_of(devices.disks(pm, vm.domain, live=True), name)
     if running is None and defined is not None:
         # the guest let go (or the domain does not run): the definition follows it
-        devices.forget(pm, vm.domain, _disk_xml(ctx, volume.id, defined), defined)
+        devices.forget(pm, vm.domain, _disk_xml(services, volume.id, defined), defined)
         return None
     return (vm, running) if running else None
 
@@ -85,48 +85,48 @@ def _target_of(disks, name):
                  if source == name or os.path.basename(source) == name), None)
 
 
-def _disk_xml(ctx, volume_id, target):
-    return templates.render_disk(pool=ctx.hypervisors.storage.pool_name,
+def _disk_xml(services, volume_id, target):
+    return templates.render_disk(pool=services.hypervisors.storage.pool_name,
                                  volume=naming.volume(volume_id), target=target,
                                  serial=f"vmf-vol-{volume_id}")
 
 
-def released(ctx, pm):
+def released(services, pm):
     """Attached volumes on PM's running VMs whose guest has let go of the disk (after their
     detach stopped waiting): out of the definition, and available."""
-    for volume in ctx.store.volumes.on_host(pm.id):
+    for volume in services.store.volumes.on_host(pm.id):
         if volume.state != "attached" or volume.vmid is None:
             continue
         try:
-            vm = ctx.store.vms.get(volume.vmid)
+            vm = services.store.vms.get(volume.vmid)
         except NotFound:
             continue
         if vm.pmid != pm.id or vm.state != "running":
             continue
         name = naming.volume(volume.id)
-        if _target_of(ctx.hypervisors.devices.disks(pm, vm.domain, live=True), name):
+        if _target_of(services.hypervisors.devices.disks(pm, vm.domain, live=True), name):
             continue
         try:  # (guarded: a request may have begun work on it meanwhile)
-            ctx.store.volumes.begin(volume.id, "detaching", ctx.process.id, {"attached"})
+            services.store.volumes.begin(volume.id, "detaching", services.process.id, {"attached"})
         except Conflict:
             continue
         try:
-            ctx.hypervisors.devices.forget(pm, vm.domain,
-                                           _disk_xml(ctx, volume.id, volume.target), volume.target)
+            services.hypervisors.devices.forget(pm, vm.domain,
+                                           _disk_xml(services, volume.id, volume.target), volume.target)
         except VmfabricError:
-            ctx.store.volumes.settle(volume.id, "attached", vmid=vm.id, target=volume.target)
+            services.store.volumes.settle(volume.id, "attached", vmid=vm.id, target=volume.target)
             raise
-        ctx.store.volumes.settle(volume.id, "available")
+        services.store.volumes.settle(volume.id, "available")
         log.info("sync: volume %s: the guest of vm %s let go of it; detached", volume.id, vm.id)
 
 
-def check_host(ctx, pm, pool_volumes):
+def check_host(services, pm, pool_volumes):
     """Volumes on PM whose disk POOL_VOLUMES (the names in its pool) no longer has: missing."""
-    for volume in ctx.store.volumes.on_host(pm.id):
+    for volume in services.store.volumes.on_host(pm.id):
         if volume.in_transition or volume.state == "missing" or volume.pmid != pm.id:
             continue
         if naming.volume(volume.id) not in pool_volumes:
             log.warning("sync: volume %s: its disk is gone from %s", volume.id, pm.label)
-            ctx.store.volumes.settle(volume.id, "missing", vmid=volume.vmid, target=volume.target,
+            services.store.volumes.settle(volume.id, "missing", vmid=volume.vmid, target=volume.target,
                                      error=f"its disk {naming.volume(volume.id)} is gone from "
                                            f"{pm.label}")

@@ -49,7 +49,7 @@ def through_virsh(ctx, lab, vm, source, target):
     start = time.perf_counter()
     image = ctx.store.catalog.image(vm.image_id)
     capacity = ctx.hypervisors.storage.capacity(source, naming.disk(vm.id))
-    ctx.compute.launcher.make_disk(target, vm.id, image, capacity)
+    ctx.compute._launcher.make_disk(target, vm.id, image, capacity)
     for name in (naming.cidata(vm.id), naming.console(vm.id)):
         ctx.hypervisors.storage.copy_volume(source, target, name)
     prepared = time.perf_counter() - start
@@ -58,7 +58,7 @@ def through_virsh(ctx, lab, vm, source, target):
         xml = conn.lookupByName(vm.domain).XMLDesc(libvirt.VIR_DOMAIN_XML_MIGRATABLE)
     finally:
         conn.close()
-    pool_path = ctx.compute.launcher.pool_path(target)
+    pool_path = ctx.compute._launcher.pool_path(target)
     dest_xml = os.path.join(tempfile.mkdtemp(prefix="bench-migration-"), "dest.xml")
     with open(dest_xml, "w") as fh:
         fh.write(file_disks(xml, ctx.hypervisors.storage.pool_name,

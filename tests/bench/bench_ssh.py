@@ -51,11 +51,11 @@ def main():
                                token=admin_token(ctx)).start()
         try:
             for _ in range(3):  # the base image onto each host first
-                vmid, _, _ = first_ssh(server, ctx.compute.access)
+                vmid, _, _ = first_ssh(server, ctx.guest_access)
                 server.api("DELETE", f"/vms/{vmid}", timeout=120)
             returned, ssh_ready = [], []
             for _ in range(args.creates):
-                vmid, call, ready = first_ssh(server, ctx.compute.access)
+                vmid, call, ready = first_ssh(server, ctx.guest_access)
                 returned.append(call)
                 ssh_ready.append(ready)
                 server.api("DELETE", f"/vms/{vmid}", timeout=120)

@@ -55,7 +55,7 @@ def test_a_spread_cluster_on_the_network(server, lab, lab_ctx):
     assert [n["name"] for n in nodes] == [f"{NAME}-1", f"{NAME}-2", f"{NAME}-3"]
     assert len({n["pmid"] for n in nodes}) == 3  # spread: three hosts
     ips = [n["addresses"][0]["ip"] for n in nodes]
-    access = lab_ctx.compute.access
+    access = lab_ctx.guest_access
     try:
         for node, ip in zip(nodes, ips):
             console_until(server, node["id"], f"eth0 {ip}/")

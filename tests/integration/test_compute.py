@@ -154,6 +154,6 @@ def test_a_shutdown_powers_the_lab_guest_off(lab, lab_ctx):
         assert time.monotonic() < deadline, lab_ctx.compute.console(vm.id, 10)
         time.sleep(0.5)
     assert "vmfabric-guest: power button: powering off" in lab_ctx.compute.console(vm.id, 20)
-    assert lab_ctx.compute.shutdowns.check() == [vm.id]
+    assert lab_ctx.shutdowns.check() == [vm.id]
     assert lab_ctx.store.vms.get(vm.id).power_request == {}
     lab_ctx.compute.destroy(vm.id)

@@ -56,7 +56,7 @@ def test_a_failed_hosts_guest_is_rebuilt_elsewhere(server, lab, lab_ctx):
         until(lambda: any("ssh ready" in line for line in console(server, vm["id"])),
               "ssh ready on the new host")
         assert sum(GUEST_MARKER in line for line in console(server, vm["id"])) == 1  # a new disk
-        ssh = lab_ctx.compute.access.ssh_config
+        ssh = lab_ctx.guest_access.ssh_config
         reached = subprocess.run(["ssh", "-F", ssh, f"root@{vm['addresses'][0]['ip']}", "hostname"],
                                  capture_output=True, text=True, timeout=60)
         assert reached.returncode == 0 and reached.stdout.strip() == "survivor", reached.stderr

@@ -69,7 +69,7 @@ def on_host(lab, lab_ctx, pmid, vmid):
 
 
 def guest_ssh(lab_ctx, ip, command):
-    return subprocess.run(["ssh", "-F", lab_ctx.compute.access.ssh_config, f"root@{ip}", command],
+    return subprocess.run(["ssh", "-F", lab_ctx.guest_access.ssh_config, f"root@{ip}", command],
                           capture_output=True, text=True, timeout=60)
 
 

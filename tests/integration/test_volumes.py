@@ -58,7 +58,7 @@ def action(server, volume_id, **body):
 
 
 def guest_ssh(lab_ctx, ip, command):
-    return subprocess.run(["ssh", "-F", lab_ctx.compute.access.ssh_config, f"root@{ip}", command],
+    return subprocess.run(["ssh", "-F", lab_ctx.guest_access.ssh_config, f"root@{ip}", command],
                           capture_output=True, text=True, timeout=60)
 
 

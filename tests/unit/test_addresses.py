@@ -82,7 +82,7 @@ def test_the_domain_has_a_nic_with_vmfabrics_mac(ctx):
 ])
 def test_bad_first_boot_input_names_its_field(ctx, keys, user_data, field):
     with pytest.raises(ValidationError) as info:
-        ctx.compute.creator.first_boot(keys, user_data)
+        ctx.compute.first_boot(keys, user_data)
     assert info.value.field == field and str(info.value).startswith(field)
 
 

@@ -53,7 +53,7 @@ def test_a_batch_whose_process_died_is_undone_whole(ctx):
     ctx.store.vms.set_state(vms[2].id, "creating", owner="gone")
     pm = ctx.store.pms.get(vms[2].pmid)
     ctx.hypervisors.domains.power(pm, vms[2].domain, "stop")  # it never started
-    done = work.recover(ctx)
+    done = work.recover(ctx.sync_services())
     assert vms[2].id in done["failed"]
     assert {ctx.store.vms.get(vm.id).state for vm in vms} == {"failed"}
     assert all(pm.used_cpu == 0 and pm.vm_count == 0 for pm in ctx.store.pms.list())
@@ -73,5 +73,5 @@ def test_a_batch_whose_members_all_run_is_finished(ctx):
     ctx.store.processes.register("gone2", socket.gethostname(), child.pid)
     for vm in vms:
         ctx.store.vms.set_state(vm.id, "creating", owner="gone2")
-    work.recover(ctx)
+    work.recover(ctx.sync_services())
     assert {ctx.store.vms.get(vm.id).state for vm in vms} == {"running"}

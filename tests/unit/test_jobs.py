@@ -64,7 +64,7 @@ def test_jobs_of_a_process_that_died_are_failed_by_the_sync(ctx):
     orphan, _ = ctx.store.jobs.start("discover", {"pmids": None}, "killed")
     mine, _ = ctx.store.jobs.start("discover", {"pmids": [1]}, ctx.process.id,
                                    covered_by=lambda params: False)
-    assert work.recover(ctx)["jobs"] == [orphan["id"]]
+    assert work.recover(ctx.sync_services())["jobs"] == [orphan["id"]]
     assert ctx.store.jobs.get(orphan["id"])["state"] == "failed"
     assert "stopped" in ctx.store.jobs.get(orphan["id"])["error"]
     assert ctx.store.jobs.get(mine["id"])["state"] == "queued"

@@ -121,7 +121,7 @@ def test_a_migration_keeps_the_spread_rule_the_vms_were_made_under(ctx):
         ctx.compute.migrate(one.id, two.pmid)
     assert used(ctx) == before
     free = ({pm.id for pm in ctx.store.pms.list()} - {one.pmid, two.pmid}).pop()
-    vm, _, target = ctx.compute.migrator._claim(one.id, None)
+    vm, _, target = ctx.compute._migrator._claim(one.id, None)
     assert target.id == free
     ctx.store.moves.undo(one.id, vm.state)
 

@@ -31,7 +31,7 @@ def test_concurrent_creates_by_one_user_stop_at_the_quota(ctx):
     refused = [r for r in results if isinstance(r, QuotaExceeded)]
     assert len(refused) == 7
     assert "over quota: cpu limit 5, in use 5, asked 1" in str(refused[0])
-    usage = ctx.compute.creator.quotas.usage(ctx.store, ctx.store.users.get(user.id))
+    usage = ctx.quotas.usage(ctx.store, ctx.store.users.get(user.id))
     assert usage["cpu"] == {"limit": 5, "used": 5} and usage["vms"]["used"] == 5
     assert len(ctx.store.vms.list(user_id=user.id)) == 5
 

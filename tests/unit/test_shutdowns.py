@@ -19,16 +19,16 @@ def ctx(tmp_path, database):
 
 def ignored_shutdown(ctx, vm, force=False):
     """A shutdown asked of VM's guest, which ignores it (the domain keeps running)."""
-    ctx.compute.shutdowns.asked(vm.id, force)
+    ctx.shutdowns.asked(vm.id, force)
     return ctx.store.vms.get(vm.id).power_request["deadline"]
 
 
 def test_a_shutdown_the_guest_ignores_is_reported_once(ctx):
     vm = ctx.compute.create("stubborn", 1)[0]
     deadline = ignored_shutdown(ctx, vm)
-    assert ctx.compute.shutdowns.check(now=deadline - 1) == []
-    assert ctx.compute.shutdowns.check(now=deadline + 1) == [vm.id]
-    assert ctx.compute.shutdowns.check(now=deadline + 60) == []  # once
+    assert ctx.shutdowns.check(now=deadline - 1) == []
+    assert ctx.shutdowns.check(now=deadline + 1) == [vm.id]
+    assert ctx.shutdowns.check(now=deadline + 60) == []  # once
     client = create_app(ctx=ctx).test_client()
     shown = client.get(f"/api/v1/vms/{vm.id}",
                        headers={"Authorization": f"Bearer {admin_token(ctx)}"}).json["vm"]
@@ -41,7 +41,7 @@ def test_a_shutdown_the_guest_ignores_is_reported_once(ctx):
 def test_a_forced_shutdown_is_stopped_at_its_deadline(ctx):
     vm = ctx.compute.create("forced", 1)[0]
     deadline = ignored_shutdown(ctx, vm, force=True)
-    assert ctx.compute.shutdowns.check(now=deadline + 1) == [vm.id]
+    assert ctx.shutdowns.check(now=deadline + 1) == [vm.id]
     pm = ctx.store.pms.get(vm.pmid)
     assert ctx.hypervisors.domains.state(pm, vm.domain) == "shutoff"
     after = ctx.store.vms.get(vm.id)
@@ -53,7 +53,7 @@ def test_a_shutdown_that_is_done_is_forgotten(ctx):
     vm = ctx.compute.create("obedient", 1)[0]
     after = ctx.compute.power(vm.id, "shutdown")  # the test driver's guest obeys at once
     assert after.state == "shutoff"
-    assert ctx.compute.shutdowns.check(now=time.time()) == [vm.id]
+    assert ctx.shutdowns.check(now=time.time()) == [vm.id]
     assert ctx.store.vms.get(vm.id).power_request == {}
     assert ctx.store.events.list(action="sync.shutdown") == []
 

@@ -26,7 +26,7 @@ def pool():
 
 
 def check(ctx, pool):
-    return hosts.check_all(ctx, pool, {})
+    return hosts.check_all(ctx.sync_services(), pool, {})
 
 
 def dead_owner(ctx):
@@ -125,19 +125,19 @@ def test_a_create_whose_process_died_is_finished_or_rolled_back(ctx):
     made, half = ctx.store.vms.create_with_claims(request_rows, owner=owner)
     pm = ctx.store.pms.get(1)
     image = ctx.store.catalog.images()[0]
-    ctx.compute.launcher.launch(ctx.store.vms.get(made), pm, image, "")  # its domain runs
+    ctx.compute._launcher.launch(ctx.store.vms.get(made), pm, image, "")  # its domain runs
     ctx.hypervisors.storage.create_volume(pm, naming.disk(half), 1 << 20)  # disk only
-    done = work.recover(ctx)
+    done = work.recover(ctx.sync_services())
     assert done["finished"] == [made] and done["failed"] == [half]
     assert ctx.store.vms.get(made).state == "running" and ctx.store.vms.get(made).owner is None
     assert ctx.store.vms.get(half).state == "failed" and ctx.store.vms.get(half).pmid is None
     assert naming.disk(half) not in ctx.hypervisors.storage.volume_names(pm)
     assert ctx.store.pms.get(1).used_cpu == 1  # only the finished VM holds a claim
-    assert work.recover(ctx)["finished"] == []  # taken over once
+    assert work.recover(ctx.sync_services())["finished"] == []  # taken over once
 
 
 def test_a_destroy_whose_process_died_is_completed(ctx):
     vm = ctx.compute.create("doomed", 1)[0]
     ctx.store.vms.begin(vm.id, "deleting", dead_owner(ctx))
-    assert work.recover(ctx)["destroyed"] == [vm.id]
+    assert work.recover(ctx.sync_services())["destroyed"] == [vm.id]
     assert ctx.store.vms.list() == [] and ctx.store.pms.get(vm.pmid).used_cpu == 0

@@ -22,7 +22,7 @@ def _view(cluster):
 @access.rule(MEMBER)
 def create_cluster():
     data = body("ClusterCreate")
-    boot = ctx().compute.creator.first_boot(data.get("ssh_keys"), data.get("user_data", ""))
+    boot = ctx().compute.first_boot(data.get("ssh_keys"), data.get("user_data", ""))
     cluster, _ = ctx().clusters.create(data["name"], data["instance_type"], data["size"],
                                        data.get("placement", "spread"), data.get("image_id"), boot,
                                        user_id=g.user.id)

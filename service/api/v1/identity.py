@@ -12,7 +12,7 @@ from service.errors import ValidationError
 
 def _user_view(user):
     return {"id": user.id, "username": user.username, "role": user.role,
-            "quota": ctx().compute.creator.quotas.usage(ctx().store, user),
+            "quota": ctx().quotas.usage(ctx().store, user),
             "created_at": user.created_at}
 
 

@@ -47,7 +47,7 @@ def drain_pm(pmid):
 @access.rule(ADMIN)
 def evacuate_pm(pmid):
     data = body("Evacuate")
-    job = ctx().rebalancer.evacuator.start(pmid, data["rebuild"], user_id=g.user.id)
+    job = ctx().rebalancer.evacuate(pmid, data["rebuild"], user_id=g.user.id)
     response = jsonify(job=present.job(job))
     response.status_code = 202
     response.headers["Location"] = f"/api/v1/jobs/{job['id']}"

@@ -20,7 +20,7 @@ def snapshot(row):
 def take_snapshot(vmid):
     mine(vmid)
     data = body("SnapshotCreate")
-    response = jsonify(snapshot=snapshot(ctx().compute.snapshots.take(vmid, data["name"])))
+    response = jsonify(snapshot=snapshot(ctx().compute.take_snapshot(vmid, data["name"])))
     response.status_code = 201
     return response
 
@@ -36,7 +36,7 @@ def list_snapshots(vmid):
 @access.rule(MEMBER)
 def revert_snapshot(vmid, name):
     mine(vmid)
-    vm = ctx().compute.snapshots.revert(vmid, name)
+    vm = ctx().compute.revert_to_snapshot(vmid, name)
     return jsonify(vm=present.vms([vm], ctx().store)[0])
 
 
@@ -44,5 +44,5 @@ def revert_snapshot(vmid, name):
 @access.rule(MEMBER)
 def delete_snapshot(vmid, name):
     mine(vmid)
-    ctx().compute.snapshots.delete(vmid, name)
+    ctx().compute.delete_snapshot(vmid, name)
     return "", 204

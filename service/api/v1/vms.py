@@ -18,7 +18,7 @@ from service.errors import Conflict, ValidationError
 @access.rule(MEMBER)
 def create_vms():
     data = body("VmCreate")
-    boot = ctx().compute.creator.first_boot(data.get("ssh_keys"), data.get("user_data", ""))
+    boot = ctx().compute.first_boot(data.get("ssh_keys"), data.get("user_data", ""))
     vms = ctx().compute.create(data["name"], data["instance_type"], data.get("image_id"),
                                count=data.get("count", 1),
                                preference=data.get("preference", "pack"), boot=boot,
@@ -65,7 +65,7 @@ def vm_ssh(vmid):
     key = " ".join(vm.host_key.split()[:2])
     # vmfabric's own key opens the guest when it is among the guest's keys (a path on the
     # server's machine: useful to an admin's CLI run there, and none of a member's business)
-    ours = g.user.is_admin and set(ctx().compute.creator.default_keys) & set(vm.ssh_keys)
+    ours = g.user.is_admin and set(ctx().compute.default_keys) & set(vm.ssh_keys)
     return jsonify(vmid=vmid, user="root", address=addresses[0].ip, host_key=key,
                    known_hosts_line=f"{addresses[0].ip} {key}",
                    identity_file=ctx().config["ssh"]["private_key"] if ours else None)
