@@ -196,19 +196,7 @@ def _check(data):
         if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool)
                                   or limit < 0):
             raise ConfigError(f"identity.default_quota.{name}: a number (or null), not {limit!r}")
-    if data["server"]["log_level"] not in LOG_LEVELS:
-        raise ConfigError(f"server.log_level: {data['server']['log_level']!r} is not one of "
-                          f"{', '.join(LOG_LEVELS)}")
-    hosts = data["server"]["allowed_hosts"]
-    if hosts is not None and (not isinstance(hosts, list) or not hosts
-                              or not all(isinstance(h, str) and h.strip() for h in hosts)):
-        raise ConfigError(f"server.allowed_hosts: a list of host names and addresses (or "
-                          f"null for this machine's own), not {hosts!r}")
-    if data["server"]["front"] not in ("nginx", "none"):
-        raise ConfigError(f"server.front: {data['server']['front']!r} is not one of nginx, none")
-    max_body = data["server"]["max_body"]
-    if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 1024:
-        raise ConfigError(f"server.max_body: a number of bytes of at least 1024, not {max_body!r}")
+    _check_server(data["server"])
     if int(data["placement"]["max_attempts"]) < 1:
         raise ConfigError("placement.max_attempts: must be at least 1")
     for section, keys in (("sync", ("interval", "host_timeout", "heartbeat", "dead_after",
@@ -235,3 +223,19 @@ def _check(data):
     if data["sync"]["dead_after"] < 2 * data["sync"]["heartbeat"]:
         raise ConfigError("sync.dead_after: must be at least twice sync.heartbeat, or a live "
                           "process could be taken for dead")
+
+
+def _check_server(server):
+    if server["log_level"] not in LOG_LEVELS:
+        raise ConfigError(f"server.log_level: {server['log_level']!r} is not one of "
+                          f"{', '.join(LOG_LEVELS)}")
+    hosts = server["allowed_hosts"]
+    if hosts is not None and (not isinstance(hosts, list) or not hosts
+                              or not all(isinstance(h, str) and h.strip() for h in hosts)):
+        raise ConfigError(f"server.allowed_hosts: a list of host names and addresses (or "
+                          f"null for this machine's own), not {hosts!r}")
+    if server["front"] not in ("nginx", "none"):
+        raise ConfigError(f"server.front: {server['front']!r} is not one of nginx, none")
+    max_body = server["max_body"]
+    if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 1024:
+        raise ConfigError(f"server.max_body: a number of bytes of at least 1024, not {max_body!r}")

@@ -21,7 +21,8 @@ import yaml
 
 from service import config as config_mod
 from service import context as context_mod
-from service import defaults, images, typesfile
+from service import defaults, images, installation, typesfile
+from service.installation import say
 from service.errors import VmfabricError
 from service.inventory import checkout, hostkeys, pmfile
 from service.paths import REPO_ROOT
@@ -46,10 +47,6 @@ WantedBy=multi-user.target
 
 ADMIN = "admin"
 INSTALL_TOKEN = "install.sh"
-
-
-def say(message):
-    print(f"install.sh: {message}", file=sys.stderr, flush=True)
 
 
 class Paths:
@@ -83,10 +80,10 @@ def main(argv=None):
 
 
 def install(paths, port, files):
-    _private_home(paths)
+    installation.private_home(paths.home)
     if files:
         pm_path, image_path, types_path = (os.path.abspath(f) for f in files)
-        settings, ssh, networks = None, _installation_key(paths), None
+        settings, ssh, networks = None, installation.ssh_key(paths.config, paths.home), None
     else:
         pm_path, image_path, types_path, settings, ssh, networks = _demo(paths)
     # validate every input before touching the running server
@@ -164,50 +161,6 @@ def _demo(paths):
     # the lab's hosts put guests on the lab segment, addressed from the top of its range
     networks = {GUEST_NETWORK: state.guest_network()}
     return state.pm_file, image_file, types_file, state.settings_file, ssh, networks
-
-
-def _private_home(paths):
-    """HOME and what it holds (the store, the configuration, the log: tokens, keys and
-    addresses) are the installation's alone: the home 0700, its files 0600."""
-    os.umask(0o077)
-    os.makedirs(paths.home, mode=0o700, exist_ok=True)
-    os.chmod(paths.home, 0o700)
-    for name in os.listdir(paths.home):
-        path = os.path.join(paths.home, name)
-        if os.path.isfile(path) and not os.path.islink(path):
-            os.chmod(path, os.stat(path).st_mode & 0o700)
-
-
-def _installation_key(paths):
-    """The SSH settings an installation keeps: the key its hosts accept, named in its
-    configuration, is never replaced by a new one (a missing one is refused, with the
-    reason); a first install makes one."""
-    existing = {}
-    if os.path.exists(paths.config):
-        with open(paths.config) as fh:
-            existing = (yaml.safe_load(fh) or {}).get("ssh") or {}
-    key = existing.get("private_key")
-    if key:
-        if not os.path.exists(key):
-            raise VmfabricError(
-                f"{paths.config}: ssh.private_key {key} is missing, and it is the key this "
-                f"installation's hosts accept; put it back (a new key would lock vmfabric out of "
-                f"every host), or remove ssh.private_key there to make a new one")
-        return {"private_key": key,
-                "known_hosts": existing.get("known_hosts")
-                or os.path.join(paths.home, "ssh", "known_hosts")}
-    return _own_ssh_key(paths)
-
-
-def _own_ssh_key(paths):
-    key = os.path.join(paths.home, "ssh", "id_ed25519")
-    if not os.path.exists(key):
-        os.makedirs(os.path.dirname(key), mode=0o700, exist_ok=True)
-        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "vmfabric", "-f", key])
-        with open(key + ".pub") as fh:
-            say("generated vmfabric's SSH key; authorise it on every PM "
-                f"(~/.ssh/authorized_keys of the pm_file user):\n  {fh.read().strip()}")
-    return {"private_key": key, "known_hosts": os.path.join(paths.home, "ssh", "known_hosts")}
 
 
 def _config(paths, port, settings, ssh, networks):

@@ -32,7 +32,7 @@ def positive_int(value):
     return number if number <= MAX_ID else None
 
 
-def _arg(name):
+def arg(name):
     """Query argument NAME, or None; given twice, it is ambiguous and refused. A query string
     that is not UTF-8 is refused whole (werkzeug would put U+FFFD where its bytes were)."""
     _check_utf8()
@@ -50,9 +50,9 @@ def _check_utf8():
                               field="query") from None
 
 
-def _id_arg(name, required=True):
+def id_arg(name, required=True):
     """Query argument NAME as an id; ValidationError (answered in the endpoint's failure shape)."""
-    raw = _arg(name)
+    raw = arg(name)
     if raw is None and not required:
         return None
     value = positive_int(raw)
@@ -78,11 +78,11 @@ def _live_vm(vmid):
 @blueprint.route("/vm/create")
 @access.rule(SEED)
 def vm_create():
-    name = _arg("name")
+    name = arg("name")
     if not name:
         raise ValidationError("name: required", field="name")
-    tid = _id_arg("instance_type")
-    vm = ctx().compute.create(name, tid, _id_arg("image_id", required=False),
+    tid = id_arg("instance_type")
+    vm = ctx().compute.create(name, tid, id_arg("image_id", required=False),
                               user_id=g.user.id)[0]
     return jsonify(vmid=vm.id)
 
@@ -90,7 +90,7 @@ def vm_create():
 @blueprint.route("/vm/query")
 @access.rule(SEED)
 def vm_query():
-    vm = _live_vm(_id_arg("vmid"))
+    vm = _live_vm(id_arg("vmid"))
     return jsonify(vmid=vm.id, name=vm.name, instance_type=vm.tid, pmid=vm.pmid)
 
 
@@ -98,7 +98,7 @@ def vm_query():
 @access.rule(SEED)
 def vm_destroy():
     # a VM whose host does not answer is on its way out: destroyed, as far as this API says
-    ctx().compute.destroy(_live_vm(_id_arg("vmid")).id)
+    ctx().compute.destroy(_live_vm(id_arg("vmid")).id)
     return jsonify(status=1)
 
 
@@ -117,7 +117,7 @@ def pm_list():
 
 def _pm(in_path):
     """The PM of /pm/<pmid>/... (the older revision's form) or of ?pmid=; NotFound otherwise."""
-    pmid = positive_int(in_path) if in_path is not None else _id_arg("pmid")
+    pmid = positive_int(in_path) if in_path is not None else id_arg("pmid")
     if pmid is None:
         raise ValidationError(f"pmid: {in_path[:40]!r} is not an id", field="pmid")
     return ctx().store.pms.get(pmid)

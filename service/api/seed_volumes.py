@@ -18,7 +18,7 @@ from service.web import access
 from service.web.access import SEED
 
 from service.web.context import ctx
-from service.api.seed import _arg, _id_arg
+from service.api.seed import arg, id_arg
 from service.errors import ValidationError
 
 blueprint = Blueprint("seed_volumes", __name__)
@@ -31,7 +31,7 @@ MAX_SIZE_DIGITS = 9
 
 
 def _size():
-    raw = _arg("size")
+    raw = arg("size")
     if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > MAX_SIZE_DIGITS \
             or raw != str(int(raw)) or int(raw) < 1:
         raise ValidationError(f"size: {str(raw)[:20]!r} is not a number of GB", field="size")
@@ -39,13 +39,13 @@ def _size():
 
 
 def _volume():
-    return ctx().volumes.owned(_id_arg("volumeid"), g.user)
+    return ctx().volumes.owned(id_arg("volumeid"), g.user)
 
 
 @blueprint.route("/volume/create")
 @access.rule(SEED)
 def volume_create():
-    name = _arg("name")
+    name = arg("name")
     if not name:
         raise ValidationError("name: required", field="name")
     return jsonify(volumeid=ctx().volumes.create(name, _size(), user_id=g.user.id).id)
@@ -73,7 +73,7 @@ def volume_destroy():
 @access.rule(SEED)
 def volume_attach():
     volume = _volume()
-    vm = ctx().store.vms.get(_id_arg("vmid"))
+    vm = ctx().store.vms.get(id_arg("vmid"))
     if not g.user.is_admin and vm.user_id != g.user.id:
         raise ValidationError(f"vmid: no vm {vm.id}", field="vmid")
     ctx().volumes.attach(volume.id, vm.id)

@@ -10,6 +10,8 @@ import concurrent.futures
 import ipaddress
 import socket
 
+from service.store.pms import host_identity
+
 TIMEOUT = 5.0
 _pool = concurrent.futures.ThreadPoolExecutor(8, thread_name_prefix="vmfabric-resolve")
 
@@ -40,12 +42,6 @@ def each(hosts, timeout=TIMEOUT):
     return [future.result() for future in futures]
 
 
-def identity(address, port, resolved):
-    """What two hosts share when they are one: each resolved address with the port,
-    or the spelling when nothing resolved."""
-    return {(ip, port) for ip in resolved} or {(address.lower(), port)}
-
-
 def same_host(first, second):
     """True when FIRST and SECOND, (address, port, resolved) each, are one host."""
-    return bool(identity(*first) & identity(*second))
+    return bool(host_identity(*first) & host_identity(*second))

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from service.errors import Conflict
 from service.store.schema import vms, volumes
-from service.store.vms import CLAIM, UNCLAIM, ClaimLost, VmRepo, _demand
+from service.store.vms import CLAIM, UNCLAIM, ClaimLost, claim_params, read_vm
 from service.store.volumes import CLAIM_DISK, UNCLAIM_DISK
 
 MOVABLE = ("running", "paused", "shutoff")
@@ -36,13 +36,13 @@ class MoveRepo:
         by OWNER. ClaimLost when the target has no room; Conflict when the VM cannot move now.
         Returns the VM as it was."""
         with self.store.write() as conn:
-            vm = VmRepo._get(conn, vmid)
+            vm = read_vm(conn, vmid)
             if vm.state not in MOVABLE or vm.pmid is None:
                 raise Conflict(f"vm {vmid} is {vm.state}; a migration needs it "
                                f"{', '.join(MOVABLE)}")
             if vm.pmid == target_pmid:
                 raise Conflict(f"vm {vmid} is on pm {target_pmid} already")
-            if conn.execute(CLAIM, _demand(target_pmid, _amounts(vm))).rowcount != 1:
+            if conn.execute(CLAIM, claim_params(target_pmid, _amounts(vm))).rowcount != 1:
                 raise ClaimLost(f"pm {target_pmid} has no room for vm {vmid} ({vm.cpu} CPU, "
                                 f"{vm.ram_mb} MB RAM, {vm.disk_gb} GB disk)")
             for volume in conn.execute(CARRIED, {"of_vm": vmid}):
@@ -66,10 +66,10 @@ class MoveRepo:
         """The VM runs (or is defined, for a cold move) on its target now: the target is its
         host, the source's claims are given back; the VM is STATE."""
         with self.store.write() as conn:
-            vm = VmRepo._get(conn, vmid)
+            vm = read_vm(conn, vmid)
             if vm.target_pmid is None:
                 raise Conflict(f"vm {vmid} is not migrating")
-            conn.execute(UNCLAIM, _demand(vm.pmid, _amounts(vm)))
+            conn.execute(UNCLAIM, claim_params(vm.pmid, _amounts(vm)))
             for volume in conn.execute(CARRIED, {"of_vm": vmid}):
                 if volume.pending_pmid == vm.target_pmid and volume.pmid is not None:
                     conn.execute(UNCLAIM_DISK, {"on_pmid": volume.pmid, "size": volume.size_gb})
@@ -81,10 +81,10 @@ class MoveRepo:
     def undo(self, vmid, state, error=""):
         """The VM stays on its source: the target's claims are given back; the VM is STATE."""
         with self.store.write() as conn:
-            vm = VmRepo._get(conn, vmid)
+            vm = read_vm(conn, vmid)
             if vm.target_pmid is None:
                 raise Conflict(f"vm {vmid} is not migrating")
-            conn.execute(UNCLAIM, _demand(vm.target_pmid, _amounts(vm)))
+            conn.execute(UNCLAIM, claim_params(vm.target_pmid, _amounts(vm)))
             for volume in conn.execute(CARRIED, {"of_vm": vmid}):
                 if volume.pending_pmid == vm.target_pmid:
                     conn.execute(UNCLAIM_DISK, {"on_pmid": volume.pending_pmid,

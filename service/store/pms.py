@@ -5,7 +5,6 @@ import time
 import sqlalchemy as sa
 
 from service.errors import Conflict, NotFound
-from service.inventory import resolve
 from service.store.records import Pm
 from service.store.schema import pms
 
@@ -35,7 +34,7 @@ class PmRepo:
             known = _identities(conn)
             for entry in entries:
                 row = make_row(entry)
-                mine = resolve.identity(row["address"], row["port"], row.get("resolved", []))
+                mine = host_identity(row["address"], row["port"], row.get("resolved", []))
                 if mine & set(known):
                     pmid = known[next(iter(mine & set(known)))][0]
                     conn.execute(pms.update().where(pms.c.id == pmid).values(
@@ -50,7 +49,7 @@ class PmRepo:
         """A new PM for ROW; Conflict when the host (by its resolved addresses and port) is known."""
         with self.store.write() as conn:
             known = _identities(conn)
-            for key in resolve.identity(row["address"], row["port"], row.get("resolved", [])):
+            for key in host_identity(row["address"], row["port"], row.get("resolved", [])):
                 if key in known:
                     pmid, address = known[key]
                     raise Conflict(f"address: host {row['address']}:{row['port']} is already "
@@ -143,6 +142,12 @@ def _identities(conn):
     """{(address, port): (pmid, address as written)} of every known PM."""
     known = {}
     for row in conn.execute(sa.select(pms.c.id, pms.c.address, pms.c.port, pms.c.resolved)):
-        for key in resolve.identity(row.address, row.port, row.resolved or []):
+        for key in host_identity(row.address, row.port, row.resolved or []):
             known[key] = (row.id, row.address)
     return known
+
+
+def host_identity(address, port, resolved):
+    """What two hosts share when they are one: each resolved address with the port, or the
+    spelling when nothing resolved (``localhost:2222`` and ``127.0.0.1:2222`` are one sshd)."""
+    return {(ip, port) for ip in resolved} or {(address.lower(), port)}

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from service.errors import Conflict, NoCapacity
 from service.resources import NAMES, UNITS, USED_COLUMNS
 from service.store.schema import pms, vms
-from service.store.vms import VmRepo
+from service.store.vms import read_vm
 
 SIZED = ("running", "paused", "shutoff")
 # (a VM's column, its host's claimed column, its host's capacity column, the unit)
@@ -36,7 +36,7 @@ class ResizeRepo:
         GUARD(conn, user_id, [cpu, ram_mb, disk_gb, 0] more) checks its user's quota), less
         is given back. NoCapacity naming what does not fit. Returns the VM as it was."""
         with self.store.write() as conn:
-            vm = VmRepo._get(conn, vmid)
+            vm = read_vm(conn, vmid)
             if vm.state not in SIZED or vm.pmid is None:
                 raise Conflict(f"vm {vmid} is {vm.state}; a resize needs it {', '.join(SIZED)}")
             delta = {name: size[name] - getattr(vm, name) for name, *_ in RESOURCES}

@@ -61,19 +61,20 @@ class ClaimLost(VmfabricError):
     """The chosen PM no longer has room (or is no longer up)."""
 
 
-def _demand(pmid, amounts):
+def claim_params(pmid, amounts):
+    """The parameters of CLAIM and UNCLAIM for AMOUNTS on PMID."""
     return {"on_pmid": pmid, **{f"add_{cap}": amounts[cap] for cap, _ in RESOURCES}}
 
 
-def _claim(conn, pmid, demand):
-    if conn.execute(CLAIM, _demand(pmid, demand)).rowcount != 1:
-        raise ClaimLost(f"pm {pmid} has no room for {demand}")
+def _claim(conn, pmid, amounts):
+    if conn.execute(CLAIM, claim_params(pmid, amounts)).rowcount != 1:
+        raise ClaimLost(f"pm {pmid} has no room for {amounts}")
 
 
 def _unclaim(conn, vm):
     if vm.pmid is not None:
-        conn.execute(UNCLAIM, _demand(vm.pmid, {"cpu": vm.cpu, "ram_mb": vm.ram_mb,
-                                                "disk_gb": vm.disk_gb}))
+        conn.execute(UNCLAIM, claim_params(vm.pmid, {"cpu": vm.cpu, "ram_mb": vm.ram_mb,
+                                                      "disk_gb": vm.disk_gb}))
 
 
 def _update(conn, vmid, **values):
@@ -206,10 +207,7 @@ class VmRepo:
 
     @staticmethod
     def _get(conn, vmid):
-        row = conn.execute(GET_VM, {"vmid": vmid}).first()
-        if row is None:
-            raise NotFound(f"no vm {vmid}")
-        return Vm.from_row(row._mapping)
+        return read_vm(conn, vmid)
 
     def list(self, pmid=None, state=None, name=None, limit=None, offset=0, user_id=None):
         query = sa.select(vms).order_by(vms.c.id)
@@ -256,3 +254,11 @@ class VmRepo:
 
     def ids_on(self, pmid):
         return self._ids_on.column({"pmid": pmid})
+
+
+def read_vm(conn, vmid):
+    """VMID's row, read in the transaction CONN (NotFound if there is none)."""
+    row = conn.execute(GET_VM, {"vmid": vmid}).first()
+    if row is None:
+        raise NotFound(f"no vm {vmid}")
+    return Vm.from_row(row._mapping)

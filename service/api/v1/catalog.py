@@ -3,7 +3,7 @@
 from flask import current_app, jsonify
 
 from service.web.context import ctx
-from service.api.v1 import openapi
+from service.api.v1 import document
 from service.api.v1.door import blueprint
 from service.web import access
 from service.web.access import ADMIN, MEMBER, OPEN
@@ -48,4 +48,4 @@ def health():
 @blueprint.get("/openapi.json")
 @access.rule(OPEN)
 def openapi_document():
-    return jsonify(openapi.document(current_app))
+    return jsonify(document.document(current_app))

@@ -5,12 +5,8 @@ openapi_identity.py, snapshots and volumes in openapi_storage.py, rebalancing an
 host maintenance in openapi_fleet.py; they are merged in below.
 """
 
-import copy
-import functools
-import re
-
 from service.api.v1 import openapi_fleet, openapi_identity, openapi_storage
-from service.api.v1.spec import (ADDRESS, AMOUNT, ERR, FIRST_BOOT, INT, NAME, NUM, POS, RATIO,
+from service.api.v1.spec import (ADDRESS, AMOUNT, FIRST_BOOT, INT, NAME, NUM, POS, RATIO,
                                  RES, SPARE, STR, body_of, bounded, errors, json_of, obj,
                                  path_id, query)
 from service.compute.power import ALLOWED_FROM
@@ -278,64 +274,3 @@ BASE = {
     # every operation takes a token but /health, /openapi.json and a login
     "security": [{"token": []}],
 }
-V1 = "/api/v1"
-CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
-
-
-@functools.lru_cache(maxsize=256)
-def document_path(rule):
-    """The OpenAPI path of a Flask url rule: /api/v1/vms/<id:vmid> -> /vms/{vmid}."""
-    return CONVERTER.sub(r"{\1}", rule[len(V1):]) or "/"
-
-
-def operations(app):
-    """{(METHOD, path): the access rule its route declares (None: none)} of APP's /api/v1."""
-    from service.web import access
-
-    found = {}
-    for url_rule in app.url_map.iter_rules():
-        if not url_rule.rule.startswith(V1 + "/"):
-            continue
-        declared = access.rule_of(app.view_functions[url_rule.endpoint])
-        for method in url_rule.methods - {"HEAD", "OPTIONS"}:
-            found[(method, document_path(url_rule.rule))] = declared
-    return found
-
-
-def declared_rules():
-    """operations() of a bare app of /api/v1's routes alone (no service behind it): what the
-    access tests are generated from."""
-    from flask import Flask
-
-    from service.api.v1 import blueprint
-    from service.web.ids import IdConverter
-
-    app = Flask("vmfabric-routes")
-    app.url_map.converters["id"] = IdConverter
-    app.register_blueprint(blueprint, url_prefix=V1)
-    return operations(app)
-
-
-def document(app):
-    """The document as APP serves it: each operation's 401, 403 and security follow the
-    access rule its route declares (service/web/access.py), read from the same place the
-    check reads it."""
-    from service.web.access import MEMBER, OPEN
-
-    cached = app.extensions.get("vmfabric.openapi")
-    if cached is not None:
-        return cached
-    doc = copy.deepcopy(BASE)
-    for (method, path), declared in operations(app).items():
-        operation = doc["paths"].get(path, {}).get(method.lower())
-        if operation is None or declared is None:
-            continue
-        if declared.who == OPEN:
-            operation["security"] = [{}, {"token": []}] if path == "/tokens" else []
-            continue
-        operation["responses"].setdefault("401", ERR["401"])
-        if declared.who != MEMBER or declared.by_action:
-            operation["responses"].setdefault("403", ERR["403"])
-        operation["x-access"] = declared.who
-    app.extensions["vmfabric.openapi"] = doc
-    return doc

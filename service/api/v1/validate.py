@@ -150,7 +150,8 @@ def query_int(name, default=None, minimum=None, maximum=None):
 
 def check_query():
     """Refuse a query parameter the operation does not take (a mistyped filter is not ignored)."""
-    from service.api.v1.openapi import PATHS, V1, document_path
+    from service.api.v1.document import V1, document_path
+    from service.api.v1.openapi import PATHS
 
     if request.url_rule is None or not request.path.startswith(V1) or not request.args:
         return

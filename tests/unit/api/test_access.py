@@ -7,14 +7,14 @@ import time
 
 import pytest
 
-from service.api.v1 import openapi
+from service.api.v1 import document, openapi
 from service.app import create_app
 from service.web import access
 from tests.conftest import admin_token
 from tests.unit.api.conftest import make_ctx
 
 
-RULES = openapi.declared_rules()
+RULES = document.declared_rules()
 
 
 def operations():
