@@ -11,7 +11,7 @@ Anything malformed gets the failure answer (service/api/errors.py) and makes
 nothing. The caller is the seed API's (service/api/auth.py).
 """
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify
 
 from service.api import seed_errors
 from service.web import access

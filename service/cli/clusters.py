@@ -8,7 +8,7 @@ import tempfile
 import click
 
 from service.cli.client import pass_client
-from service.cli.output import emit, first_boot, first_boot_options, progress
+from service.cli.output import emit, first_boot, first_boot_options, progress, table_command
 from service.cli.resources import VM_COLUMNS, client_group, json_option, vm
 from service.errors import VmfabricError
 
@@ -74,13 +74,7 @@ def cluster_create(client, name, tid, size, spread, image_id, ssh_keys, user_dat
     emit(click.get_current_context(), data, data["cluster"]["nodes"], VM_COLUMNS)
 
 
-@cluster.command("list")
-@json_option
-@pass_client
-def cluster_list(client, as_json):
-    """List clusters."""
-    data = client.call("GET", "/clusters")
-    emit(click.get_current_context(), data, data["clusters"], CLUSTER_COLUMNS)
+table_command(cluster, "list", "/clusters", "clusters", CLUSTER_COLUMNS, "List clusters.")
 
 
 @cluster.command("show")

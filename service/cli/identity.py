@@ -6,7 +6,7 @@ import click
 
 from service.cli import credentials
 from service.cli.client import Client, pass_client
-from service.cli.output import emit
+from service.cli.output import emit, table_command
 from service.cli.resources import client_group, json_option
 from service.errors import VmfabricError
 
@@ -73,13 +73,8 @@ def events(ctx, username, action, limit, as_json):
                                      ("STATUS", "status"), ("OUTCOME", lambda e: e["outcome"][:60])])
 
 
-@user.command("list")
-@json_option
-@pass_client
-def user_list(client, as_json):
-    """Every account with its usage against its quota."""
-    data = client.call("GET", "/users")
-    emit(click.get_current_context(), data, data["users"], USER_COLUMNS)
+table_command(user, "list", "/users", "users", USER_COLUMNS,
+              "Every account with its usage against its quota.")
 
 
 @user.command("create")

@@ -57,3 +57,19 @@ def first_boot(ssh_keys, user_data):
     if user_data:
         body["user_data"] = user_data.read()
     return body
+
+
+def table_command(group, name, path, key, columns, doc, argument=None):
+    """A command `GROUP NAME [ARGUMENT] [--json]`: GET PATH (formatted with ARGUMENT's value),
+    and its KEY (a list, or one object) as a table of COLUMNS."""
+    from service.cli.client import pass_client
+
+    def run(client, as_json, **given):
+        data = client.call("GET", path.format(**given))
+        rows = data[key] if isinstance(data[key], list) else [data[key]]
+        emit(click.get_current_context(), data, rows, columns)
+
+    command = click.option("--json", "as_json", is_flag=True, help="Print JSON.")(pass_client(run))
+    if argument:
+        command = click.argument(argument, type=int)(command)
+    return group.command(name, help=doc)(command)

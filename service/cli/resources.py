@@ -6,7 +6,8 @@ import click
 
 from service.cli import credentials
 from service.cli.client import Client, pass_client
-from service.cli.output import emit, first_boot, first_boot_options, progress as _progress
+from service.cli.output import (emit, first_boot, first_boot_options, progress as _progress,
+                                table_command)
 from service.errors import VmfabricError
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -69,14 +70,8 @@ def vm_list(client, pmid, state, as_json):
     emit(click.get_current_context(), data, data["vms"], VM_COLUMNS)
 
 
-@vm.command("show")
-@click.argument("vmid", type=int)
-@json_option
-@pass_client
-def vm_show(client, vmid, as_json):
-    """Show one VM with its live state."""
-    data = client.call("GET", f"/vms/{vmid}")
-    emit(click.get_current_context(), data, [data["vm"]], VM_COLUMNS + [("ERROR", "error")])
+table_command(vm, "show", "/vms/{vmid}", "vm", VM_COLUMNS + [("ERROR", "error")],
+              "Show one VM with its live state.", argument="vmid")
 
 
 @vm.command("destroy")
@@ -148,23 +143,8 @@ def vm_console(client, vmid, lines, as_json):
         click.echo("\n".join(data["lines"]))
 
 
-@pm.command("list")
-@json_option
-@pass_client
-def pm_list(client, as_json):
-    """List PMs with free/capacity and state."""
-    data = client.call("GET", "/pms")
-    emit(click.get_current_context(), data, data["pms"], PM_COLUMNS)
-
-
-@pm.command("show")
-@click.argument("pmid", type=int)
-@json_option
-@pass_client
-def pm_show(client, pmid, as_json):
-    """Show one PM."""
-    data = client.call("GET", f"/pms/{pmid}")
-    emit(click.get_current_context(), data, [data["pm"]], PM_COLUMNS)
+table_command(pm, "list", "/pms", "pms", PM_COLUMNS, "List PMs with free/capacity and state.")
+table_command(pm, "show", "/pms/{pmid}", "pm", PM_COLUMNS, "Show one PM.", argument="pmid")
 
 
 @pm.command("add")
@@ -223,25 +203,13 @@ def pm_rekey(client, pmid, fingerprint, as_json):
     emit(click.get_current_context(), {"pm": pm, "job": job}, [pm], PM_COLUMNS)
 
 
-@image.command("list")
-@json_option
-@pass_client
-def image_list(client, as_json):
-    """List images."""
-    data = client.call("GET", "/images")
-    emit(click.get_current_context(), data, data["images"],
-         [("ID", "id"), ("NAME", "name"), ("FORMAT", "format"),
-          ("VIRTUAL MB", lambda i: i["virtual_size"] // 2**20), ("SOURCE", "source")])
-
-
-@itype.command("list")
-@json_option
-@pass_client
-def type_list(client, as_json):
-    """List instance types."""
-    data = client.call("GET", "/types")
-    emit(click.get_current_context(), data, data["types"],
-         [("TID", "tid"), ("CPU", "cpu"), ("RAM MB", "ram"), ("DISK GB", "disk")])
+table_command(image, "list", "/images", "images",
+              [("ID", "id"), ("NAME", "name"), ("FORMAT", "format"),
+               ("VIRTUAL MB", lambda i: i["virtual_size"] // 2**20), ("SOURCE", "source")],
+              "List images.")
+table_command(itype, "list", "/types", "types",
+              [("TID", "tid"), ("CPU", "cpu"), ("RAM MB", "ram"), ("DISK GB", "disk")],
+              "List instance types.")
 
 
 @policy.command("show")

@@ -3,7 +3,7 @@
 import click
 
 from service.cli.client import pass_client
-from service.cli.output import emit
+from service.cli.output import emit, table_command
 from service.cli.resources import client_group, json_option
 
 volume = client_group("volume", "Block storage: raw disks attached to running guests.")
@@ -25,13 +25,7 @@ def volume_create(client, name, size, as_json):
     _show(client.call("POST", "/volumes", {"name": name, "size": size}))
 
 
-@volume.command("list")
-@json_option
-@pass_client
-def volume_list(client, as_json):
-    """List volumes."""
-    data = client.call("GET", "/volumes")
-    emit(click.get_current_context(), data, data["volumes"], COLUMNS)
+table_command(volume, "list", "/volumes", "volumes", COLUMNS, "List volumes.")
 
 
 @volume.command("show")

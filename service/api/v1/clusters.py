@@ -7,9 +7,9 @@ from flask import g, jsonify
 from service.web import access
 from service.web.access import MEMBER
 from service.web.context import ctx
+from service.api.v1.answers import accepted, created
 from service.api.v1.door import blueprint
 from service.web import present
-from service.api.v1.pms import accepted
 from service.api.v1.validate import body
 from service.errors import ValidationError
 
@@ -26,10 +26,7 @@ def create_cluster():
     cluster, _ = ctx().clusters.create(data["name"], data["instance_type"], data["size"],
                                        data.get("placement", "spread"), data.get("image_id"), boot,
                                        user_id=g.user.id)
-    response = jsonify(cluster=_view(cluster))
-    response.status_code = 201
-    response.headers["Location"] = f"/api/v1/clusters/{cluster['id']}"
-    return response
+    return created(f"/api/v1/clusters/{cluster['id']}", cluster=_view(cluster))
 
 
 def mine(cluster_id):
@@ -59,10 +56,8 @@ def add_nodes(cluster_id):
     mine(cluster_id)
     data = body("ClusterNodes")
     added = ctx().clusters.add_nodes(cluster_id, data["count"])
-    response = jsonify(cluster=_view(ctx().store.clusters.get(cluster_id)),
-                       added=present.vms(added, ctx().store))
-    response.status_code = 201
-    return response
+    return created(cluster=_view(ctx().store.clusters.get(cluster_id)),
+                   added=present.vms(added, ctx().store))
 
 
 @blueprint.delete("/clusters/<id:cluster_id>")

@@ -5,6 +5,7 @@ from flask import g, jsonify, request
 from service.web import access
 from service.web.access import ADMIN, MEMBER, OPEN
 from service.web.context import ctx
+from service.api.v1.answers import created
 from service.api.v1.door import blueprint
 from service.api.v1.validate import body, query_int
 from service.errors import ValidationError
@@ -27,14 +28,11 @@ def create_token():
                                   field="password")
         token, token_id = ctx().accounts.login(data["username"], data["password"],
                                                data.get("name", "login"))
-        response = jsonify(token=token, id=token_id)
     else:
         user = access.require_user()
         token, token_id = ctx().accounts.issue_token(user, data.get("name", "token"),
                                                      data.get("ttl"))
-        response = jsonify(token=token, id=token_id)
-    response.status_code = 201
-    return response
+    return created(token=token, id=token_id)
 
 
 @blueprint.get("/tokens")
@@ -67,9 +65,7 @@ def list_users():
 def create_user():
     data = body("UserCreate")
     user = ctx().accounts.create(data["username"], data["password"], data.get("role", "member"))
-    response = jsonify(user=_user_view(user))
-    response.status_code = 201
-    return response
+    return created(user=_user_view(user))
 
 
 @blueprint.delete("/users/<username>")

@@ -5,18 +5,11 @@ from flask import g, jsonify
 from service.web import access
 from service.web.access import ADMIN, MEMBER
 from service.web.context import ctx
+from service.api.v1.answers import accepted
 from service.api.v1.door import blueprint
 from service.web import present
 from service.api.v1.validate import body
 from service.errors import NotFound
-
-
-def accepted(job, **extra):
-    """202 with JOB to poll at its Location."""
-    response = jsonify(job=present.job(job), **extra)
-    response.status_code = 202
-    response.headers["Location"] = f"/api/v1/jobs/{job['id']}"
-    return response
 
 
 @blueprint.get("/pms")

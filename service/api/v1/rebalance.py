@@ -3,6 +3,7 @@
 from flask import g, jsonify
 
 from service.web.context import ctx
+from service.api.v1.answers import accepted
 from service.api.v1.door import blueprint
 from service.web import access
 from service.web.access import ADMIN
@@ -17,10 +18,7 @@ def planned(plan, job):
     """200 with the plan, or 202 with the plan and the job applying it."""
     if job is None:
         return jsonify(plan=plan)
-    response = jsonify(plan=plan, job=present.job(job))
-    response.status_code = 202
-    response.headers["Location"] = f"/api/v1/jobs/{job['id']}"
-    return response
+    return accepted(job, plan=plan)
 
 
 @blueprint.post("/rebalance")
@@ -47,11 +45,7 @@ def drain_pm(pmid):
 @access.rule(ADMIN)
 def evacuate_pm(pmid):
     data = body("Evacuate")
-    job = ctx().rebalancer.evacuate(pmid, data["rebuild"], user_id=g.user.id)
-    response = jsonify(job=present.job(job))
-    response.status_code = 202
-    response.headers["Location"] = f"/api/v1/jobs/{job['id']}"
-    return response
+    return accepted(ctx().rebalancer.evacuate(pmid, data["rebuild"], user_id=g.user.id))
 
 
 @blueprint.post("/pms/<id:pmid>/enable")

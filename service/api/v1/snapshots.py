@@ -3,6 +3,7 @@
 from flask import jsonify
 
 from service.web.context import ctx
+from service.api.v1.answers import created
 from service.api.v1.door import blueprint
 from service.web import access
 from service.web.access import MEMBER
@@ -20,9 +21,7 @@ def snapshot(row):
 def take_snapshot(vmid):
     mine(vmid)
     data = body("SnapshotCreate")
-    response = jsonify(snapshot=snapshot(ctx().compute.take_snapshot(vmid, data["name"])))
-    response.status_code = 201
-    return response
+    return created(snapshot=snapshot(ctx().compute.take_snapshot(vmid, data["name"])))
 
 
 @blueprint.get("/vms/<id:vmid>/snapshots")

@@ -5,6 +5,7 @@ from flask import g, jsonify, request
 from service.web import access
 from service.web.access import ADMIN, MEMBER
 from service.web.context import ctx
+from service.api.v1.answers import accepted, created
 from service.api.v1.door import blueprint
 from service.web import present
 from service.api.v1.validate import body, query_int
@@ -23,11 +24,8 @@ def create_vms():
                                count=data.get("count", 1),
                                preference=data.get("preference", "pack"), boot=boot,
                                user_id=g.user.id)
-    response = jsonify(vms=present.vms(vms, ctx().store))
-    response.status_code = 201
-    if len(vms) == 1:
-        response.headers["Location"] = f"/api/v1/vms/{vms[0].id}"
-    return response
+    return created(f"/api/v1/vms/{vms[0].id}" if len(vms) == 1 else None,
+                   vms=present.vms(vms, ctx().store))
 
 
 @blueprint.get("/vms")
@@ -88,11 +86,7 @@ def vm_action(vmid):
     data = body("VmAction")
     access.require_action(data["action"])  # (a migration is an admin's: it chooses hosts)
     if data["action"] == "migrate":
-        job = ctx().compute.migrate(vmid, data.get("pmid"), user_id=g.user.id)
-        response = jsonify(job=present.job(job))
-        response.status_code = 202
-        response.headers["Location"] = f"/api/v1/jobs/{job['id']}"
-        return response
+        return accepted(ctx().compute.migrate(vmid, data.get("pmid"), user_id=g.user.id))
     if "pmid" in data:
         raise ValidationError("pmid: only a migration takes a host", field="pmid")
     if "force" in data and data["action"] != "shutdown":

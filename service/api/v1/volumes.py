@@ -5,6 +5,7 @@ from flask import g, jsonify
 from service.web import access
 from service.web.access import MEMBER
 from service.web.context import ctx
+from service.api.v1.answers import created
 from service.api.v1.door import blueprint
 from service.web import present
 from service.api.v1.validate import body
@@ -20,10 +21,7 @@ def mine(volume_id):
 def create_volume():
     data = body("VolumeCreate")
     volume = ctx().volumes.create(data["name"], data["size"], user_id=g.user.id)
-    response = jsonify(volume=present.volume(volume))
-    response.status_code = 201
-    response.headers["Location"] = f"/api/v1/volumes/{volume.id}"
-    return response
+    return created(f"/api/v1/volumes/{volume.id}", volume=present.volume(volume))
 
 
 @blueprint.get("/volumes")
