@@ -10,6 +10,7 @@ copies a program to every node and runs it on all of them at once
 """
 
 import base64
+import dataclasses
 import os
 import re
 
@@ -24,14 +25,14 @@ MAX_PROGRAM = 65536
 RUN_PLAYBOOK = "cluster_run.yml"
 
 
+@dataclasses.dataclass
 class Clusters:
-    def __init__(self, config, store, compute, jobs, guest_access, allocator):
-        self.config = config
-        self.store = store
-        self.compute = compute
-        self.jobs = jobs
-        self.guest_access = guest_access
-        self.allocator = allocator
+    config: object
+    store: object
+    compute: object
+    jobs: object
+    guest_access: object
+    allocator: object
 
     def create(self, name, tid, size, placement="spread", image_id=None, boot=None, user_id=None):
         """Make cluster NAME of SIZE nodes for USER_ID, all or none; returns (cluster, nodes)."""

@@ -46,15 +46,13 @@ class Compute:
         # get addresses: with no network configured, there is nothing to write
         self._guests_have_addresses = bool(config["networks"])
         self._launcher = Launcher(s.store, s.hypervisors, s.allocator, s.process)
-        self._creator = Creator(config, s.store, s.scheduler, self._launcher, s.process,
-                                s.quotas, s.rules, s.allocator)
+        self._creator = Creator(config, s, self._launcher)
         self._destroyer = Destroyer(s.store, s.hypervisors, s.process)
         self._powers = Power(s.store, s.hypervisors, s.shutdowns)
         self._consoles = Consoles(s.store, s.hypervisors)
         self._snapshots = Snapshotter(config, s.store, s.hypervisors)
         self._resizer = Resizer(s.store, s.hypervisors, self._creator, s.quotas)
-        self._migrator = Migrator(config, s.store, s.scheduler, s.hypervisors, self._launcher,
-                                  s.jobs, s.process, s.rules)
+        self._migrator = Migrator(config, s, self._launcher)
         self._recovery = Recovery(s.store, s.hypervisors, self._migrator, self._destroyer,
                                   self._launcher)
         self._rebuilder = Rebuilder(s.store, s.scheduler, self._launcher, s.process, s.rules)

@@ -36,14 +36,11 @@ class FirstBoot:
 
 
 class Creator:
-    def __init__(self, config, store, scheduler, launcher, process, quotas, rules, allocator):
-        self.store = store
-        self.rules = rules
-        self.allocator = allocator
-        self.scheduler = scheduler
+    def __init__(self, config, services, launcher):
+        """SERVICES: what Compute is built on (compute/__init__.py)."""
+        self.services = services
+        self.store = services.store
         self.launcher = launcher
-        self.process = process
-        self.quotas = quotas
         self.max_attempts = int(config["placement"]["max_attempts"])
         self.headroom = config["compute"]["headroom"]
         self.default_keys = guestkeys.installation_key(config["ssh"]["private_key"])
@@ -84,7 +81,7 @@ class Creator:
         keys = [guestkeys.new_host_key(f"vmfabric-guest {n}") for n in names]
         batch = secrets.token_hex(8)
         spread_group = spread_group_for(preference, cluster_id, batch, len(names))
-        avoid = set(self.rules.group_hosts(spread_group))
+        avoid = set(self.services.rules.group_hosts(spread_group))
         rows = [{"name": n, "tid": itype["tid"], "image_id": image["id"], "cpu": request.cpu,
                  "ram_mb": request.ram_mb, "disk_gb": request.disk_gb,
                  "max_cpu": math.ceil(request.cpu * self.headroom["cpu"]),
@@ -95,10 +92,10 @@ class Creator:
                 for n, (_, public) in zip(names, keys)]
         faults.point("create.before_claim")
         try:
-            vmids = self.scheduler.claim(rows, [request] * len(names), preference=preference,
-                                         exclude=avoid, owner=self.process.id,
-                                         on_claim=self.allocator.claim,
-                                         guard=self.quotas.guard)
+            s = self.services
+            vmids = s.scheduler.claim(rows, [request] * len(names), preference=preference,
+                                      exclude=avoid, owner=s.process.id,
+                                      on_claim=s.allocator.claim, guard=s.quotas.guard)
         except NoCapacity as exc:
             if avoid:
                 raise NoCapacity(f"spread: the cluster's other nodes hold {len(avoid)} host(s) "
@@ -170,9 +167,9 @@ class Batch:
         with self._moving:
             exclude = set(tried)
             if self.spread:  # the rule every later move keeps (service/placement/rules.py)
-                exclude |= set(self.creator.rules.sibling_hosts(self.store.vms.get(vmid)))
-            self.creator.scheduler.move(vmid, self.request, exclude=exclude,
-                                        on_move=self.creator.allocator.move)
+                exclude |= set(self.creator.services.rules.sibling_hosts(self.store.vms.get(vmid)))
+            self.creator.services.scheduler.move(vmid, self.request, exclude=exclude,
+                                        on_move=self.creator.services.allocator.move)
 
     def _undo(self, reason):
         for vmid in self.vmids:

@@ -33,14 +33,12 @@ MIGRATION_ADDRESS = "vmfabric_migration_address"
 
 
 class Migrator:
-    def __init__(self, config, store, scheduler, hypervisors, launcher, jobs, process, rules):
-        self.store = store
-        self.rules = rules
-        self.scheduler = scheduler
-        self.hv = hypervisors
+    def __init__(self, config, services, launcher):
+        """SERVICES: what Compute is built on (compute/__init__.py)."""
+        self.services = services
+        self.store = services.store
+        self.hv = services.hypervisors
         self.launcher = launcher
-        self.jobs = jobs
-        self.process = process
         self.timeout = config["compute"]["migration_timeout"]
         self.bandwidth = config["compute"]["migration_bandwidth"]
 
@@ -50,9 +48,10 @@ class Migrator:
         (with nothing claimed) when it cannot begin."""
         vm, source, target = self._claim(vmid, pmid)
         try:
-            return self.jobs.run("migrate", {"vmid": vmid, "from": source.id, "to": target.id},
-                                 lambda report: self._run(vm, source, target, report),
-                                 user_id=user_id, reports=True)
+            return self.services.jobs.run(
+                "migrate", {"vmid": vmid, "from": source.id, "to": target.id},
+                lambda report: self._run(vm, source, target, report), user_id=user_id,
+                reports=True)
         except BaseException:
             self.store.moves.undo(vmid, vm.state)
             raise
@@ -74,16 +73,16 @@ class Migrator:
         if pmid is not None:
             target = self._target(vm, source, pmid)
             try:
-                self.store.moves.begin(vmid, target.id, self.process.id)
+                self.store.moves.begin(vmid, target.id, self.services.process.id)
             except ClaimLost as exc:
                 raise NoCapacity(str(exc)) from None
         else:
-            fits = self.rules.allows(vm, source)
+            fits = self.services.rules.allows(vm, source)
             others = {pm.id for pm in self.store.pms.list() if pm.id == source.id or not fits(pm)}
             request = Resources(vm.cpu, vm.ram_mb, vm.disk_gb + self._volume_gb(vmid))
-            target = self.store.pms.get(self.scheduler.choose(
+            target = self.store.pms.get(self.services.scheduler.choose(
                 request, others, lambda chosen, changes: (
-                    self.store.moves.begin(vmid, chosen, self.process.id, changes), chosen)[1]))
+                    self.store.moves.begin(vmid, chosen, self.services.process.id, changes), chosen)[1]))
         log.info("vm %s: migrating from %s to %s (%s)", vmid, source.label, target.label,
                  "live" if vm.state in LIVE else "cold")
         return vm, source, target
@@ -98,7 +97,7 @@ class Migrator:
         if not target.takes_vms:
             now = "in maintenance" if target.maintenance else target.state
             raise Conflict(f"{target.label} is {now}; a migration needs it up and taking VMs")
-        why_not = self.rules.why_not(vm, source, target)
+        why_not = self.services.rules.why_not(vm, source, target)
         if why_not:
             raise Conflict(f"{target.label} cannot take vm {vm.id}: {why_not}")
         return target

@@ -7,6 +7,7 @@ and is claimed first, owned by this process, so the sync takes it over if this p
 dies.
 """
 
+import dataclasses
 import logging
 
 from service.errors import Conflict, NoCapacity, VmfabricError
@@ -17,13 +18,13 @@ from service.store.records import TRANSITIONAL
 log = logging.getLogger("vmfabric.compute")
 
 
+@dataclasses.dataclass
 class Rebuilder:
-    def __init__(self, store, scheduler, launcher, process, rules):
-        self.store = store
-        self.scheduler = scheduler
-        self.launcher = launcher
-        self.process = process
-        self.rules = rules
+    store: object
+    scheduler: object
+    launcher: object
+    process: object
+    rules: object
 
     def rebuild(self, vm, failed_pm, claimed=lambda target: None):
         """VM (of FAILED_PM) made again elsewhere; CLAIMED(target pmid) runs once its new

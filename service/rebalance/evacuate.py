@@ -7,6 +7,7 @@ the dead host and become ``missing``. The VMs rebuilt are remembered per host:
 when the dead host answers again, the sync removes the stale copies there.
 """
 
+import dataclasses
 import json
 import logging
 
@@ -16,11 +17,11 @@ log = logging.getLogger("vmfabric.rebalance")
 EVACUATED = "evacuated."  # kv: pmid -> the vmids rebuilt elsewhere, whose copies it may still have
 
 
+@dataclasses.dataclass
 class Evacuator:
-    def __init__(self, store, compute, jobs):
-        self.store = store
-        self.compute = compute
-        self.jobs = jobs
+    store: object
+    compute: object
+    jobs: object
 
     def start(self, pmid, rebuild, user_id=None):
         """The job rebuilding PMID's VMs elsewhere; PMID must be down, REBUILD true."""
