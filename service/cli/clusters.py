@@ -8,7 +8,7 @@ import tempfile
 import click
 
 from service.cli.client import pass_client
-from service.cli.output import emit, first_boot, first_boot_options, progress, table_command
+from service.cli.output import create_body, emit, first_boot_options, progress, table_command
 from service.cli.resources import VM_COLUMNS, client_group, json_option, vm
 from service.errors import VmfabricError
 
@@ -65,10 +65,8 @@ def _cluster(client, name):
 @pass_client
 def cluster_create(client, name, tid, size, spread, image_id, ssh_keys, user_data, as_json):
     """Make cluster NAME of SIZE nodes (NAME-1 ...), all or none."""
-    body = {"name": name, "instance_type": tid, "size": size,
-            "placement": "spread" if spread else "pack", **first_boot(ssh_keys, user_data)}
-    if image_id:
-        body["image_id"] = image_id
+    body = create_body(name, tid, image_id, ssh_keys, user_data, size=size,
+                       placement="spread" if spread else "pack")
     with progress(f"making cluster {name} of {size} node(s)", as_json):
         data = client.call("POST", "/clusters", body)
     emit(click.get_current_context(), data, data["cluster"]["nodes"], VM_COLUMNS)

@@ -6,7 +6,7 @@ import click
 
 from service.cli import credentials
 from service.cli.client import Client, pass_client
-from service.cli.output import emit, table_command
+from service.cli.output import emit, gone_command, table_command
 from service.cli.resources import client_group, json_option
 from service.errors import VmfabricError
 
@@ -124,25 +124,15 @@ def token_create(client, name, ttl):
     click.echo(client.call("POST", "/tokens", body)["token"])
 
 
-@token.command("list")
-@json_option
-@pass_client
-def token_list(client, as_json):
-    """Your tokens (never the tokens themselves)."""
-    data = client.call("GET", "/tokens")
-    emit(click.get_current_context(), data, data["tokens"],
-         [("ID", "id"), ("NAME", "name"), ("CREATED", lambda t: _when(t["created_at"])),
-          ("EXPIRES", lambda t: _when(t["expires_at"])),
-          ("REVOKED", lambda t: _when(t["revoked_at"]))])
+table_command(token, "list", "/tokens", "tokens",
+              [("ID", "id"), ("NAME", "name"), ("CREATED", lambda t: _when(t["created_at"])),
+               ("EXPIRES", lambda t: _when(t["expires_at"])),
+               ("REVOKED", lambda t: _when(t["revoked_at"]))],
+              "Your tokens (never the tokens themselves).")
 
 
-@token.command("revoke")
-@click.argument("token_id", type=int)
-@pass_client
-def token_revoke(client, token_id):
-    """Revoke a token."""
-    client.call("DELETE", f"/tokens/{token_id}")
-    click.echo(f"token {token_id} revoked")
+gone_command(token, "revoke", "/tokens/{token_id}", [("token_id", int)],
+             "token {token_id} revoked", "Revoke a token.")
 
 
 GROUPS = (user, token)

@@ -48,6 +48,15 @@ def first_boot_options(command):
                              "own key).")(command)
 
 
+def create_body(name, tid, image_id, ssh_keys, user_data, **extra):
+    """The body of a create (a VM, a batch, a cluster): NAME, instance type TID, IMAGE_ID when
+    given, what --ssh-key and --user-data give, and EXTRA."""
+    body = {"name": name, "instance_type": tid, **extra, **first_boot(ssh_keys, user_data)}
+    if image_id:
+        body["image_id"] = image_id
+    return body
+
+
 def first_boot(ssh_keys, user_data):
     """The request fields for --ssh-key and --user-data."""
     body = {}
@@ -72,4 +81,19 @@ def table_command(group, name, path, key, columns, doc, argument=None):
     command = click.option("--json", "as_json", is_flag=True, help="Print JSON.")(pass_client(run))
     if argument:
         command = click.argument(argument, type=int)(command)
+    return group.command(name, help=doc)(command)
+
+
+def gone_command(group, name, path, arguments, said, doc):
+    """A command `GROUP NAME ARGUMENTS...` that DELETEs PATH (formatted with the arguments)
+    and says SAID (formatted the same way)."""
+    from service.cli.client import pass_client
+
+    def run(client, **given):
+        client.call("DELETE", path.format(**given))
+        click.echo(said.format(**given))
+
+    command = pass_client(run)
+    for argument, kind in reversed(arguments):
+        command = click.argument(argument, type=kind)(command)
     return group.command(name, help=doc)(command)

@@ -6,7 +6,7 @@ import click
 
 from service.cli import credentials
 from service.cli.client import Client, pass_client
-from service.cli.output import (emit, first_boot, first_boot_options, progress as _progress,
+from service.cli.output import (create_body, emit, first_boot_options, progress as _progress,
                                 table_command)
 from service.errors import VmfabricError
 
@@ -49,10 +49,8 @@ policy = client_group("policy", "The active placement policy.")
 @pass_client
 def vm_create(client, name, tid, image_id, count, spread, ssh_keys, user_data, as_json):
     """Create VM NAME (or a batch NAME-1..NAME-COUNT, placed all or nothing)."""
-    body = {"name": name, "instance_type": tid, "count": count,
-            "preference": "spread" if spread else "pack", **first_boot(ssh_keys, user_data)}
-    if image_id:
-        body["image_id"] = image_id
+    body = create_body(name, tid, image_id, ssh_keys, user_data, count=count,
+                       preference="spread" if spread else "pack")
     with _progress(f"creating {count} VM(s)", as_json):
         data = client.call("POST", "/vms", body)
     emit(click.get_current_context(), data, data["vms"], VM_COLUMNS)

@@ -5,7 +5,7 @@ import time
 import click
 
 from service.cli.client import pass_client
-from service.cli.output import emit
+from service.cli.output import emit, gone_command, table_command
 from service.cli.resources import json_option, vm
 from service.cli.sizes import SIZE_COLUMNS
 
@@ -31,14 +31,8 @@ def snapshot_create(client, vmid, name, as_json):
     emit(click.get_current_context(), data, [data["snapshot"]], SNAPSHOT_COLUMNS)
 
 
-@snapshot.command("list")
-@click.argument("vmid", type=int)
-@json_option
-@pass_client
-def snapshot_list(client, vmid, as_json):
-    """A VM's snapshots."""
-    data = client.call("GET", f"/vms/{vmid}/snapshots")
-    emit(click.get_current_context(), data, data["snapshots"], SNAPSHOT_COLUMNS)
+table_command(snapshot, "list", "/vms/{vmid}/snapshots", "snapshots", SNAPSHOT_COLUMNS,
+              "A VM's snapshots.", argument="vmid")
 
 
 @snapshot.command("revert")
@@ -52,11 +46,5 @@ def snapshot_revert(client, vmid, name, as_json):
     emit(click.get_current_context(), data, [data["vm"]], SIZE_COLUMNS)
 
 
-@snapshot.command("delete")
-@click.argument("vmid", type=int)
-@click.argument("name")
-@pass_client
-def snapshot_delete(client, vmid, name):
-    """Delete a VM's snapshot NAME."""
-    client.call("DELETE", f"/vms/{vmid}/snapshots/{name}")
-    click.echo(f"vm {vmid}: snapshot {name} deleted")
+gone_command(snapshot, "delete", "/vms/{vmid}/snapshots/{name}", [("vmid", int), ("name", str)],
+             "vm {vmid}: snapshot {name} deleted", "Delete a VM's snapshot NAME.")

@@ -3,7 +3,7 @@
 import click
 
 from service.cli.client import pass_client
-from service.cli.output import emit, table_command
+from service.cli.output import emit, gone_command, table_command
 from service.cli.resources import client_group, json_option
 
 volume = client_group("volume", "Block storage: raw disks attached to running guests.")
@@ -56,10 +56,5 @@ def volume_detach(client, volume_id, as_json):
     _show(client.call("POST", f"/volumes/{volume_id}/actions", {"action": "detach"}))
 
 
-@volume.command("destroy")
-@click.argument("volume_id", type=int)
-@pass_client
-def volume_destroy(client, volume_id):
-    """Destroy an available volume and its data."""
-    client.call("DELETE", f"/volumes/{volume_id}")
-    click.echo(f"volume {volume_id} destroyed")
+gone_command(volume, "destroy", "/volumes/{volume_id}", [("volume_id", int)],
+             "volume {volume_id} destroyed", "Destroy an available volume and its data.")

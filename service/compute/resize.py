@@ -10,6 +10,7 @@ until then). A shut-off VM simply has its new size at its next start. Disks
 grow at once, never shrink.
 """
 
+import dataclasses
 import logging
 
 from service.errors import ValidationError, VmfabricError
@@ -20,12 +21,12 @@ LIVE = ("running", "paused")
 MIN_RAM_MB = 64
 
 
+@dataclasses.dataclass
 class Resizer:
-    def __init__(self, store, hypervisors, creator, quotas):
-        self.store = store
-        self.hv = hypervisors
-        self.creator = creator
-        self.quotas = quotas
+    store: object
+    hv: object  # the hypervisors
+    creator: object  # (what an instance type asks for)
+    quotas: object
 
     def resize(self, vmid, tid=None, cpu=None, ram_mb=None, disk_gb=None):
         """Resize VMID to instance type TID, or to the sizes given (the others kept)."""

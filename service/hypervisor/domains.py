@@ -21,6 +21,16 @@ POWER = {
 }
 
 
+def lookup(conn, name):
+    """Domain NAME on CONN, or None when there is none."""
+    try:
+        return conn.lookupByName(name)
+    except libvirt.libvirtError as exc:
+        if is_missing(exc, libvirt.VIR_ERR_NO_DOMAIN):
+            return None
+        raise
+
+
 class Domains:
     def __init__(self, connections):
         self.connections = connections
@@ -40,12 +50,9 @@ class Domains:
     def remove(self, pm, name):
         """Stop and undefine domain NAME if it exists; True if it did."""
         def op(conn):
-            try:
-                dom = conn.lookupByName(name)
-            except libvirt.libvirtError as exc:
-                if is_missing(exc, libvirt.VIR_ERR_NO_DOMAIN):
-                    return False
-                raise
+            dom = lookup(conn, name)
+            if dom is None:
+                return False
             if dom.isActive():
                 dom.destroy()
             # (no NVRAM flag: our domains boot by BIOS and have none)

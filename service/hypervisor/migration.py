@@ -22,8 +22,7 @@ import libvirt
 
 from service import templates
 from service.errors import HypervisorError, VmfabricError
-from service.hypervisor.domains import STATES
-from service.hypervisor.errors import is_missing
+from service.hypervisor.domains import STATES, lookup
 
 # the namespace of vmfabric's domain metadata keeps its prefix when XML is rewritten
 ET.register_namespace("vmfabric", templates.METADATA_NS)
@@ -108,13 +107,8 @@ class Migration:
         """DOMAIN's state on PM ('running', 'paused', 'shutoff' ...), or None when PM has no
         such domain."""
         def op(conn):
-            try:
-                dom = conn.lookupByName(domain)
-            except libvirt.libvirtError as exc:
-                if is_missing(exc, libvirt.VIR_ERR_NO_DOMAIN):
-                    return None
-                raise
-            return STATES.get(dom.state()[0], "unknown")
+            dom = lookup(conn, domain)
+            return None if dom is None else STATES.get(dom.state()[0], "unknown")
         return self.connections.run(pm, f"look for {domain}", op)
 
     def _stats(self, pm, domain):

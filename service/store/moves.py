@@ -66,9 +66,7 @@ class MoveRepo:
         """The VM runs (or is defined, for a cold move) on its target now: the target is its
         host, the source's claims are given back; the VM is STATE."""
         with self.store.write() as conn:
-            vm = read_vm(conn, vmid)
-            if vm.target_pmid is None:
-                raise Conflict(f"vm {vmid} is not migrating")
+            vm = _migrating(conn, vmid)
             conn.execute(UNCLAIM, claim_params(vm.pmid, _amounts(vm)))
             for volume in conn.execute(CARRIED, {"of_vm": vmid}):
                 if volume.pending_pmid == vm.target_pmid and volume.pmid is not None:
@@ -81,9 +79,7 @@ class MoveRepo:
     def undo(self, vmid, state, error=""):
         """The VM stays on its source: the target's claims are given back; the VM is STATE."""
         with self.store.write() as conn:
-            vm = read_vm(conn, vmid)
-            if vm.target_pmid is None:
-                raise Conflict(f"vm {vmid} is not migrating")
+            vm = _migrating(conn, vmid)
             conn.execute(UNCLAIM, claim_params(vm.target_pmid, _amounts(vm)))
             for volume in conn.execute(CARRIED, {"of_vm": vmid}):
                 if volume.pending_pmid == vm.target_pmid:
@@ -100,3 +96,11 @@ class MoveRepo:
         conn.execute(vms.update().where(vms.c.id == vm.id).values(
             pmid=pmid, target_pmid=None, state=state, owner=None, error=error[:4000],
             updated_at=now, state_at=now))
+
+
+def _migrating(conn, vmid):
+    """VMID, read in CONN; Conflict unless it is migrating (it has a target)."""
+    vm = read_vm(conn, vmid)
+    if vm.target_pmid is None:
+        raise Conflict(f"vm {vmid} is not migrating")
+    return vm

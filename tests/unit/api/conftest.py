@@ -80,3 +80,25 @@ def client(ctx):
     client = create_app(ctx=ctx).test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {admin_token(ctx)}"
     return client
+
+
+def two_members(ctx):
+    """(app, tokens, owned) on CTX: an admin, and two members (alice, bob) each with a VM, a
+    cluster, a job and a volume; OWNED[name] holds their ids, as URL values."""
+    from tests.conftest import admin_token
+
+    app = create_app(ctx=ctx)
+    tokens = {"admin": admin_token(ctx)}
+    owned = {}
+    for name in ("alice", "bob"):
+        user = ctx.accounts.create(name, None, "member", with_password=False)
+        tokens[name], token_id = ctx.tokens.issue(user.id, "t", 3600)
+        vm = ctx.compute.create(f"{name}-vm", 1, user_id=user.id)[0]
+        cluster, _ = ctx.clusters.create(f"{name}-c", 1, 1, user_id=user.id)
+        job = ctx.jobs.run("cluster_run", {}, lambda: {}, user_id=user.id)
+        volume = ctx.volumes.create(f"{name}-disk", 1, user_id=user.id)
+        owned[name] = {"vmid": vm.id, "cluster_id": cluster["id"], "job_id": job["id"],
+                       "token_id": token_id, "volume_id": volume.id, "pmid": 1,
+                       "username": name, "name": "snap", "in_path": "1", "action": "start",
+                       "filename": "dashboard.css"}
+    return app, tokens, owned

@@ -8,10 +8,8 @@ import time
 import pytest
 
 from service.api.v1 import document, openapi
-from service.app import create_app
 from service.web import access
-from tests.conftest import admin_token
-from tests.unit.api.conftest import make_ctx
+from tests.unit.api.conftest import make_ctx, two_members
 
 
 RULES = document.declared_rules()
@@ -38,21 +36,7 @@ def ctx(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def world(ctx):
-    """Two members, each with a VM, a cluster and a job, and an admin."""
-    app = create_app(ctx=ctx)
-    tokens = {"admin": admin_token(ctx)}
-    owned = {}
-    for name in ("alice", "bob"):
-        user = ctx.accounts.create(name, None, "member", with_password=False)
-        tokens[name], owned[f"{name}_token"] = ctx.tokens.issue(user.id, "t", 3600)
-        vm = ctx.compute.create(f"{name}-vm", 1, user_id=user.id)[0]
-        cluster, _ = ctx.clusters.create(f"{name}-c", 1, 1, user_id=user.id)
-        job = ctx.jobs.run("cluster_run", {}, lambda: {}, user_id=user.id)
-        volume = ctx.volumes.create(f"{name}-disk", 1, user_id=user.id)
-        owned[name] = {"vmid": vm.id, "cluster_id": cluster["id"], "job_id": job["id"],
-                       "token_id": owned[f"{name}_token"], "volume_id": volume.id, "pmid": 1,
-                       "username": name, "name": "snap"}
-    return app, tokens, owned
+    return two_members(ctx)
 
 
 def call(app, method, path, token=None, values=None):

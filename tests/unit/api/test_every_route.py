@@ -6,10 +6,8 @@ name no other user, nothing of theirs and no file of the server."""
 import pytest
 import sqlalchemy as sa
 
-from service.app import create_app
 from service.store import schema
-from tests.conftest import admin_token
-from tests.unit.api.conftest import make_ctx
+from tests.unit.api.conftest import make_ctx, two_members
 
 SEED_QUERY = "name=probe&instance_type=1&vmid={vmid}&volumeid={volume_id}&size=1&pmid=1"
 
@@ -23,22 +21,7 @@ def ctx(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def world(ctx):
-    """Two members, each with a VM, a cluster, a volume and a job."""
-    app = create_app(ctx=ctx)
-    tokens = {"admin": admin_token(ctx)}
-    owned = {}
-    for name in ("alice", "bob"):
-        user = ctx.accounts.create(name, None, "member", with_password=False)
-        tokens[name], token_id = ctx.tokens.issue(user.id, "t", 3600)
-        vm = ctx.compute.create(f"{name}-vm", 1, user_id=user.id)[0]
-        cluster, _ = ctx.clusters.create(f"{name}-c", 1, 1, user_id=user.id)
-        job = ctx.jobs.run("cluster_run", {}, lambda: {}, user_id=user.id)
-        volume = ctx.volumes.create(f"{name}-disk", 1, user_id=user.id)
-        owned[name] = {"vmid": vm.id, "cluster_id": cluster["id"], "job_id": job["id"],
-                       "token_id": token_id, "volume_id": volume.id, "pmid": 1,
-                       "username": name, "name": "snap", "in_path": "1", "action": "start",
-                       "filename": "dashboard.css"}
-    return app, tokens, owned
+    return two_members(ctx)
 
 
 def routes(app):
