@@ -50,7 +50,7 @@ policy = client_group("policy", "The active placement policy.")
 def vm_create(client, name, tid, image_id, count, spread, ssh_keys, user_data, as_json):
     """Create VM NAME (or a batch NAME-1..NAME-COUNT, placed all or nothing)."""
     body = create_body(name, tid, image_id, ssh_keys, user_data, count=count,
-                       preference="spread" if spread else "pack")
+                       placement="spread" if spread else "pack")
     with _progress(f"creating {count} VM(s)", as_json):
         data = client.call("POST", "/vms", body)
     emit(click.get_current_context(), data, data["vms"], VM_COLUMNS)

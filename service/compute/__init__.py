@@ -67,14 +67,14 @@ class Compute:
         """The public keys that log in when a create names none: vmfabric's own."""
         return self._creator.default_keys
 
-    def create(self, name, tid, image_id=None, count=1, preference="pack", boot=None,
+    def create(self, name, tid, image_id=None, count=1, placement="pack", boot=None,
                user_id=None):
-        return self._refreshing(self._creator.create, name, tid, image_id, count, preference,
+        return self._refreshing(self._creator.create, name, tid, image_id, count, placement,
                                 boot, user_id)
 
-    def create_named(self, names, tid, image_id=None, preference="pack", boot=None,
+    def create_named(self, names, tid, image_id=None, placement="pack", boot=None,
                      cluster_id=None, user_id=None):
-        return self._refreshing(self._creator.create_named, names, tid, image_id, preference,
+        return self._refreshing(self._creator.create_named, names, tid, image_id, placement,
                                 boot, cluster_id, user_id)
 
     def destroy(self, vmid):

@@ -64,13 +64,13 @@ class Creator:
         cidata.check_user_data(user_data or "")
         return FirstBoot(tuple(keys), user_data or "")
 
-    def create(self, name, tid, image_id=None, count=1, preference="pack", boot=None,
+    def create(self, name, tid, image_id=None, count=1, placement="pack", boot=None,
                user_id=None):
         """Create COUNT VMs (a batch when > 1: placed and made all together or not at all)."""
-        return self.create_named(member_names(name, count), tid, image_id, preference, boot,
+        return self.create_named(member_names(name, count), tid, image_id, placement, boot,
                                  user_id=user_id)
 
-    def create_named(self, names, tid, image_id=None, preference="pack", boot=None,
+    def create_named(self, names, tid, image_id=None, placement="pack", boot=None,
                      cluster_id=None, user_id=None):
         """Create one VM per name of NAMES as one batch for USER_ID (within their quota); a
         spread cluster's new nodes keep clear of the hosts its other nodes hold."""
@@ -80,7 +80,7 @@ class Creator:
         boot = boot or self.first_boot()
         keys = [guestkeys.new_host_key(f"vmfabric-guest {n}") for n in names]
         batch = secrets.token_hex(8)
-        spread_group = spread_group_for(preference, cluster_id, batch, len(names))
+        spread_group = spread_group_for(placement, cluster_id, batch, len(names))
         avoid = set(self.services.rules.group_hosts(spread_group))
         rows = [{"name": n, "tid": itype["tid"], "image_id": image["id"], "cpu": request.cpu,
                  "ram_mb": request.ram_mb, "disk_gb": request.disk_gb,
@@ -93,7 +93,7 @@ class Creator:
         faults.point("create.before_claim")
         try:
             s = self.services
-            vmids = s.scheduler.claim(rows, [request] * len(names), preference=preference,
+            vmids = s.scheduler.claim(rows, [request] * len(names), placement=placement,
                                       exclude=avoid, owner=s.process.id,
                                       on_claim=s.allocator.claim, guard=s.quotas.guard)
         except NoCapacity as exc:

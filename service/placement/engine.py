@@ -6,9 +6,9 @@ import numpy as np
 
 from service.errors import NoCapacity, ValidationError
 from service.placement import constraints
-from service.placement.policies import best_fit, get_policy, worst_fit
+from service.placement.policies import get_policy
 
-PREFERENCES = ("pack", "spread")
+PLACEMENTS = ("pack", "spread")
 
 
 class Placer:
@@ -27,19 +27,21 @@ class Placer:
     def placed(self, table, i, state):
         self.policy.placed(table, i, state)
 
-    def rank_batch(self, table, requests, state, preference="pack"):
+    def rank_batch(self, table, requests, state, placement="pack"):
         """Rows for every request of a batch (a cluster), chosen together.
 
-        All or nothing: NoCapacity unless every request fits at once. 'pack'
-        puts them on as few hosts as possible; 'spread' on distinct hosts, one
-        request per host, or not at all. Works on a copy of TABLE's free capacity.
+        All or nothing: NoCapacity unless every request fits at once. The
+        configured policy chooses each host, seeing the batch's earlier members
+        already placed; 'spread' adds its rule on top: distinct hosts, one request
+        per host, or not at all ('pack' adds none: best_fit packs, worst_fit
+        spreads, as they do for single VMs). Works on a copy of TABLE's free capacity.
         """
-        if preference not in PREFERENCES:
-            raise ValidationError(f"preference {preference!r}: use one of {', '.join(PREFERENCES)}",
-                                  field="preference")
+        if placement not in PLACEMENTS:
+            raise ValidationError(f"placement {placement!r}: use one of {', '.join(PLACEMENTS)}",
+                                  field="placement")
         scratch = copy.copy(table)
         scratch.free = table.free.copy()
-        chooser = best_fit.BestFit() if preference == "pack" else worst_fit.WorstFit()
+        chooser = self.policy
         used = np.zeros(len(table), dtype=bool)
         # largest first: big requests are the hard ones to fit
         order = sorted(range(len(requests)), key=lambda j: requests[j].vector, reverse=True)
@@ -47,17 +49,18 @@ class Placer:
         for j in order:
             request = requests[j]
             mask = constraints.passing(scratch, request)
-            if preference == "spread":
+            if placement == "spread":
                 mask &= ~used
             best = chooser.order(scratch, mask, request, state, 1)
             if len(best) == 0:
-                if preference == "spread":
+                if placement == "spread":
                     raise NoCapacity(f"spread needs {len(requests)} distinct hosts with room; "
                                      f"only {int(used.sum())} could be found")
                 raise NoCapacity(f"no room for all {len(requests)} VMs of the batch "
                                  f"(VM {j + 1} needs {request.vector})")
             i = int(best[0])
             scratch.free[:, i] -= request.vector
+            chooser.placed(scratch, i, state)
             used[i] = True
             chosen[j] = i
         return chosen

@@ -10,10 +10,10 @@ rule a VM was made under cannot be broken by whatever moves it later.
 from service.network import ipam
 
 
-def spread_group_for(preference, cluster_id, batch, count):
+def spread_group_for(placement, cluster_id, batch, count):
     """The spread group of a VM made with PREFERENCE: its cluster's for a spread cluster's
     node, its batch's for a spread batch of several; None when no rule holds."""
-    if preference != "spread":
+    if placement != "spread":
         return None
     if cluster_id is not None:
         return f"cluster-{cluster_id}"

@@ -53,7 +53,7 @@ class Scheduler:
         self.store.set_kv(POLICY_KEY, name)
         return name
 
-    def claim(self, vm_rows, requests, preference="pack", exclude=(), owner=None, on_claim=None,
+    def claim(self, vm_rows, requests, placement="pack", exclude=(), owner=None, on_claim=None,
               guard=None):
         """Choose hosts for REQUESTS and record VM_ROWS with their claims, atomically.
 
@@ -66,7 +66,7 @@ class Scheduler:
             claims = [dict(row, pmid=pmid) for row, pmid in zip(vm_rows, pmids)]
             return self.store.vms.create_with_claims(claims, owner=owner, kv_updates=state.changed,
                                                      on_claim=on_claim, guard=guard)
-        return self._decide(requests, preference, exclude, commit)
+        return self._decide(requests, placement, exclude, commit)
 
     def move(self, vmid, request, exclude, on_move=None, also=None):
         """Move VMID's claim to the best host not in EXCLUDE (a create failed there; its host
@@ -83,7 +83,7 @@ class Scheduler:
         return self._decide([request], "pack", exclude,
                             lambda pmids, state: commit(pmids[0], state.changed))
 
-    def _decide(self, requests, preference, exclude, commit):
+    def _decide(self, requests, placement, exclude, commit):
         """Rank from the store's numbers and COMMIT the best plan that still fits.
 
         A claim lost to a concurrent request makes it try its next candidate,
@@ -96,7 +96,7 @@ class Scheduler:
             if len(requests) == 1:
                 plans = [[int(i)] for i in placer.rank(table, requests[0], state, CANDIDATES)]
             else:
-                plans = [placer.rank_batch(table, requests, state, preference)]
+                plans = [placer.rank_batch(table, requests, state, placement)]
             if not plans:
                 break
             for plan in plans:

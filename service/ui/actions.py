@@ -47,7 +47,7 @@ def create_vm():
                                 _int("instance_type", 1, MAX_ID),
                                 _int("image_id", 1, MAX_ID, required=False),
                                 count=_int("count"),
-                                preference="spread" if request.form.get("spread") else "pack",
+                                placement="spread" if request.form.get("spread") else "pack",
                                 user_id=user.id)
     names = ", ".join(f"{vm.name} (vm {vm.id})" for vm in made)
     return _vms(f"made {names}")

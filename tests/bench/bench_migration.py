@@ -86,7 +86,7 @@ def main():
     args = parser.parse_args()
     with lab_with_server("migration", hosts=2, policy="first_fit") as (lab, ctx, server):
         made = server.api("POST", "/vms", json={"name": "bench-mig", "instance_type": 1,
-                                                "count": 2, "preference": "pack"})
+                                                "count": 2, "placement": "pack"})
         made.raise_for_status()
         ours, theirs = made.json()["vms"]
         for vm in (ours, theirs):

@@ -94,7 +94,7 @@ def main():
     args = parser.parse_args()
     with lab_with_server("volumes", hosts=2, policy="round_robin") as (lab, ctx, server):
         made = server.api("POST", "/vms", json={"name": "bench-vol", "instance_type": 1,
-                                                "count": 2, "preference": "spread"})
+                                                "count": 2, "placement": "spread"})
         made.raise_for_status()
         here, there = made.json()["vms"]
         for vm in (here, there):

@@ -122,7 +122,7 @@ def test_guests_made_together_on_a_fresh_host_all_boot(run_dir, guest_image, tmp
     fresh.up(hosts=1)
     ctx = lab_context(fresh, guest_image, str(tmp_path), policy="first_fit")
     try:
-        vms = ctx.compute.create("together", 1, count=3, preference="pack")
+        vms = ctx.compute.create("together", 1, count=3, placement="pack")
         assert len({vm.pmid for vm in vms}) == 1
         deadline = time.monotonic() + 120
         booted = set()

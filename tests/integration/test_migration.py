@@ -143,7 +143,7 @@ def test_a_shut_off_guest_moves_cold_and_boots_there(server, lab, lab_ctx):
 
 
 def test_a_full_host_refuses_before_anything_moves(server, lab, lab_ctx):
-    fillers = made(server, "filler", tid=3, count=2, preference="pack")
+    fillers = made(server, "filler", tid=3, count=2, placement="pack")
     full = fillers[0]["pmid"]
     try:
         assert fillers[1]["pmid"] == full and free(server, full)["cpu"] == 0

@@ -46,7 +46,7 @@ def scattered(server, count):
 
 def test_a_spread_batch_stays_spread_whatever_the_plan(server, lab_ctx):
     made = server.api("POST", "/vms", json={"name": "apart", "instance_type": 1, "count": 3,
-                                            "preference": "spread"})
+                                            "placement": "spread"})
     assert made.status_code == 201, made.text
     vms = made.json()["vms"]
     try:

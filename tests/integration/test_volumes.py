@@ -29,7 +29,7 @@ def server(lab_ctx, tmp_path_factory):
 @pytest.fixture(scope="module")
 def guests(server):
     made = server.api("POST", "/vms", json={"name": "vol-guest", "instance_type": 1, "count": 2,
-                                            "preference": "spread"})
+                                            "placement": "spread"})
     assert made.status_code == 201, made.text
     vms = made.json()["vms"]
     for vm in vms:

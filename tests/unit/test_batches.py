@@ -23,7 +23,7 @@ def break_host(ctx, pmid):
 
 def test_a_spread_member_that_fails_moves_to_a_host_no_sibling_holds(ctx):
     break_host(ctx, 1)  # first_fit puts the first member there
-    vms = ctx.compute.create("web", 1, count=2, preference="spread")
+    vms = ctx.compute.create("web", 1, count=2, placement="spread")
     assert sorted(vm.pmid for vm in vms) == [2, 3]
     assert {vm.state for vm in vms} == {"running"}
 
@@ -31,7 +31,7 @@ def test_a_spread_member_that_fails_moves_to_a_host_no_sibling_holds(ctx):
 def test_a_spread_that_cannot_be_kept_fails_whole(ctx):
     break_host(ctx, 1)
     with pytest.raises(HypervisorError, match="all or nothing"):
-        ctx.compute.create("db", 1, count=3, preference="spread")
+        ctx.compute.create("db", 1, count=3, placement="spread")
     assert {vm.state for vm in ctx.store.vms.list()} == {"failed"}
     assert all(pm.used_cpu == 0 and pm.vm_count == 0 for pm in ctx.store.pms.list())
     domains = ctx.hypervisors.domains.states(ctx.store.pms.get(2))
@@ -46,7 +46,7 @@ def test_a_batch_whose_process_died_is_undone_whole(ctx):
 
     from service.sync import work
 
-    vms = ctx.compute.create("crashed", 1, count=3, preference="spread")
+    vms = ctx.compute.create("crashed", 1, count=3, placement="spread")
     child = subprocess.Popen(["true"])
     child.wait()
     ctx.store.processes.register("gone", socket.gethostname(), child.pid)

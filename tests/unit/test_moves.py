@@ -114,7 +114,7 @@ def test_a_move_that_cannot_begin_says_why_and_claims_nothing(ctx, case):
 def test_a_migration_keeps_the_spread_rule_the_vms_were_made_under(ctx):
     """A spread batch's VM may not be moved onto a host a sibling holds: named, nothing
     claimed; left to the policy, it goes to a host no sibling holds."""
-    one, two = ctx.compute.create("spread", 1, count=2, preference="spread")
+    one, two = ctx.compute.create("spread", 1, count=2, placement="spread")
     assert one.spread_group and one.spread_group == two.spread_group
     before = used(ctx)
     with pytest.raises(Conflict, match="spread group"):

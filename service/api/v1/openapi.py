@@ -10,7 +10,7 @@ from service.api.v1.spec import (ADDRESS, AMOUNT, FIRST_BOOT, INT, NAME, NUM, PO
                                  RES, SPARE, STR, body_of, bounded, errors, json_of, obj,
                                  path_id, query)
 from service.compute.power import ALLOWED_FROM
-from service.placement.engine import PREFERENCES
+from service.placement.engine import PLACEMENTS
 from service.placement.policies import POLICIES
 
 SETTINGS = obj({
@@ -53,7 +53,9 @@ SCHEMAS = {
     "VmCreate": obj({
         "name": NAME, "instance_type": POS, "image_id": POS, **FIRST_BOOT,
         "count": {"type": "integer", "minimum": 1, "maximum": 100},
-        "preference": {"enum": list(PREFERENCES)},
+        "placement": {"enum": list(PLACEMENTS)},
+        # placement's earlier name, still taken
+        "preference": {"enum": list(PLACEMENTS), "deprecated": True},
     }, required=["name", "instance_type"]),
     "VmAction": obj({"action": {"enum": sorted(ALLOWED_FROM) + ["migrate", "resize"]},
                       # migrate: the host to move to (default: the placement policy's choice)

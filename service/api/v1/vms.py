@@ -22,10 +22,18 @@ def create_vms():
     boot = ctx().compute.first_boot(data.get("ssh_keys"), data.get("user_data", ""))
     vms = ctx().compute.create(data["name"], data["instance_type"], data.get("image_id"),
                                count=data.get("count", 1),
-                               preference=data.get("preference", "pack"), boot=boot,
+                               placement=placement_of(data), boot=boot,
                                user_id=g.user.id)
     return created(f"/api/v1/vms/{vms[0].id}" if len(vms) == 1 else None,
                    vms=present.vms(vms, ctx().store))
+
+
+def placement_of(data):
+    """pack or spread: "placement" (as clusters say it), or "preference", its earlier name."""
+    if "placement" in data and "preference" in data:
+        raise ValidationError("preference: give placement, its newer name, alone",
+                              field="preference")
+    return data.get("placement", data.get("preference", "pack"))
 
 
 @blueprint.get("/vms")

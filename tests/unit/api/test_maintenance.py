@@ -33,7 +33,7 @@ def test_an_empty_host_is_removed_and_a_busy_one_refused(client, ctx):
 def test_a_rebalance_dry_run_plans_without_moving(client, ctx):
     for n in range(3):
         client.post("/api/v1/vms", json={"name": f"spread-{n}", "instance_type": 1,
-                                         "preference": "spread"})
+                                         "placement": "spread"})
     before = {vm.id: vm.pmid for vm in ctx.store.vms.list()}
     answer = client.post("/api/v1/rebalance", json={"goal": "consolidate", "dry_run": True})
     assert answer.status_code == 200

@@ -72,7 +72,7 @@ def test_vm_lifecycle(client):
 
 
 def test_cluster_all_or_nothing_with_spread(client):
-    body = {"name": "db", "instance_type": 3, "count": 3, "preference": "spread"}
+    body = {"name": "db", "instance_type": 3, "count": 3, "placement": "spread"}
     vms = call(client, "post", "/api/v1/vms", "/vms", 201, json=body)["vms"]
     assert sorted(v["pmid"] for v in vms) == [1, 2, 3]
     assert [v["name"] for v in vms] == ["db-1", "db-2", "db-3"]
@@ -89,7 +89,9 @@ def test_cluster_all_or_nothing_with_spread(client):
     ({"name": "x", "instance_type": 0}, "instance_type"),
     ({"name": "x", "instance_type": "one"}, "instance_type"),
     ({"name": "x", "instance_type": 1, "count": 1000}, "count"),
+    ({"name": "x", "instance_type": 1, "placement": "random"}, "placement"),
     ({"name": "x", "instance_type": 1, "preference": "random"}, "preference"),
+    ({"name": "x", "instance_type": 1, "placement": "pack", "preference": "spread"}, "preference"),
     ({"name": "bad\u0001", "instance_type": 1}, "name"),
 ])
 def test_create_validation_names_the_field(client, body, field):
@@ -212,3 +214,9 @@ def test_one_host_under_two_spellings_is_refused(client, ctx, monkeypatch):
     again = client.post("/api/v1/pms", json={"address": "127.0.0.1:2222"})
     assert again.status_code == 409 and "already pm" in again.get_json()["error"]["message"]
     assert client.post("/api/v1/pms", json={"address": "127.0.0.1:2223"}).status_code == 202
+
+
+def test_a_batch_still_takes_preference_the_earlier_name_of_placement(client):
+    made = call(client, "post", "/api/v1/vms", "/vms", 201,
+                json={"name": "old", "instance_type": 1, "count": 2, "preference": "spread"})
+    assert len({vm["pmid"] for vm in made["vms"]}) == 2

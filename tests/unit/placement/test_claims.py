@@ -109,10 +109,10 @@ def test_batch_claims_all_or_nothing(store, tmp_path):
     # spread means distinct hosts: four VMs cannot spread over two hosts, and nothing is claimed
     with pytest.raises(NoCapacity, match="spread needs 4 distinct hosts"):
         scheduler.claim([vm_row(f"c{n}", request) for n in range(4)], [request] * 4,
-                        preference="spread")
+                        placement="spread")
     assert store.vms.list() == []
     vmids = scheduler.claim([vm_row(f"s{n}", request) for n in range(2)], [request] * 2,
-                            preference="spread")
+                            placement="spread")
     assert sorted(store.vms.get(v).pmid for v in vmids) == [1, 2]
     vmids = scheduler.claim([vm_row(f"p{n}", request) for n in range(2)], [request] * 2)
     assert len(vmids) == 2  # pack: both on one host, the last room there is

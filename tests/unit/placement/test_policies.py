@@ -103,10 +103,13 @@ def test_batch_is_all_or_nothing():
     assert t.free[0].tolist() == [4, 4]
 
 
-def test_batch_pack_and_spread_preferences():
+def test_a_batch_follows_the_configured_policy_and_spread_adds_its_rule():
+    """The policy chooses each member's host, seeing the members placed before it; spread
+    adds distinct hosts on top of any policy, pack adds nothing."""
     t = table(*[(i, (8, 8192, 100), (0, 0, 0)) for i in (1, 2, 3, 4)])
-    placer = Placer("round_robin")
-    packed = pmids(t, placer.rank_batch(t, [Resources(2, 1024, 10)] * 4, {}, "pack"))
-    spread = pmids(t, placer.rank_batch(t, [Resources(2, 1024, 10)] * 4, {}, "spread"))
-    assert len(set(packed)) == 1
-    assert sorted(spread) == [1, 2, 3, 4]
+    four = [Resources(2, 1024, 10)] * 4
+    hosts_used = {name: len(set(pmids(t, Placer(name).rank_batch(t, four, {}, "pack"))))
+                  for name in POLICIES}
+    assert hosts_used == {"best_fit": 1, "first_fit": 1, "round_robin": 4, "worst_fit": 4}
+    for name in POLICIES:
+        assert sorted(pmids(t, Placer(name).rank_batch(t, four, {}, "spread"))) == [1, 2, 3, 4]
