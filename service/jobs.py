@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 
+from service import clock
 from service.errors import VmfabricError
 
 log = logging.getLogger("vmfabric.jobs")
@@ -76,9 +77,9 @@ class Jobs:
             self.store.jobs.fail(job_id, "gave up waiting for the jobs queued before it")
             return
         try:
-            deadline = time.monotonic() + self.max_wait
+            deadline = clock.monotonic() + self.max_wait
             while not self.store.leases.acquire(lease, self.process.id, self.dead_after):
-                if time.monotonic() > deadline:
+                if clock.monotonic() > deadline:
                     self.store.jobs.fail(job_id, "gave up waiting for the job running on "
                                                  "another server")
                     return

@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 
+from service import clock
 from service import naming
 from service.errors import HypervisorError, NotFound
 
@@ -37,11 +38,11 @@ class BaseImages:
             return name
         with self._lock_for(pm.id, image["id"]):
             lease = f"upload.{pm.id}.{image['id']}"
-            deadline = time.monotonic() + UPLOAD_WAIT
+            deadline = clock.monotonic() + UPLOAD_WAIT
             while not self.store.leases.acquire(lease, self.process.id, self.process.dead_after):
                 if self._recorded(pm, image, name):
                     return name  # another server process made it
-                if time.monotonic() > deadline:
+                if clock.monotonic() > deadline:
                     raise HypervisorError(f"{pm.label}: gave up waiting for another server's "
                                           f"upload of image {image['name']}")
                 time.sleep(WAIT)

@@ -10,8 +10,8 @@ never fails silently. Any other power action replaces the request.
 """
 
 import logging
-import time
 
+from service import clock
 from service import naming
 from service.errors import NotFound, VmfabricError
 
@@ -26,14 +26,14 @@ class Shutdowns:
         self.timeout = timeout
 
     def asked(self, vmid, force):
-        now = time.time()
+        now = clock.now()
         self.store.vms.set_power_request(vmid, {"action": "shutdown", "at": now,
                                                 "deadline": now + self.timeout,
                                                 "force": bool(force), "overdue": False})
 
     def check(self, now=None):
         """Settle every pending shutdown: done, forced or reported; the vmids acted on."""
-        now = now or time.time()
+        now = now or clock.now()
         acted = []
         for vm in self.store.vms.with_power_request():
             try:

@@ -9,8 +9,8 @@ every server process, not after some cache's lifetime.
 
 import hashlib
 import secrets
-import time
 
+from service import clock
 from service.errors import Unauthorized
 
 PREFIX = "vmf_"
@@ -28,7 +28,7 @@ class Tokens:
         """A new token for USER_ID valid TTL seconds: (token, id). The token is not kept."""
         token = PREFIX + secrets.token_urlsafe(32)
         token_id = self.store.users.add_token(user_id, digest(token), name[:128],
-                                              time.time() + ttl)
+                                              clock.now() + ttl)
         return token, token_id
 
     def revoke(self, token):
@@ -40,7 +40,7 @@ class Tokens:
         if not token or not token.startswith(PREFIX) or len(token) > 128:
             raise Unauthorized("a valid API token is needed (Authorization: Bearer TOKEN)")
         found = self.store.users.token(digest(token))
-        now = time.time()
+        now = clock.now()
         if found is None:
             raise Unauthorized("the API token is not known")
         row, user = found

@@ -1,9 +1,9 @@
 """Virtual clusters: a name, what their nodes are made of, and the numbering of their nodes."""
 
-import time
 
 import sqlalchemy as sa
 
+from service import clock
 from service.errors import Conflict, NotFound
 from service.store.schema import clusters, vms
 
@@ -25,7 +25,7 @@ class ClusterRepo:
         try:
             with self.store.write() as conn:
                 return conn.execute(clusters.insert().values(
-                    **row, next_node=1, created_at=time.time())).inserted_primary_key[0]
+                    **row, next_node=1, created_at=clock.now())).inserted_primary_key[0]
         except sa.exc.IntegrityError:
             raise Conflict(f"name: you have a cluster named {row['name']!r} already") from None
 

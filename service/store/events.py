@@ -1,9 +1,9 @@
 """The audit trail: one row per state-changing call (like Nova's instance actions)."""
 
-import time
 
 import sqlalchemy as sa
 
+from service import clock
 from service.store.schema import events
 
 MAX_OUTCOME = 1000
@@ -16,7 +16,7 @@ class EventRepo:
     def record(self, *, user_id, username, action, target, request_id, status, outcome):
         with self.store.write() as conn:
             conn.execute(events.insert().values(
-                at=time.time(), user_id=user_id, username=username, action=action[:64],
+                at=clock.now(), user_id=user_id, username=username, action=action[:64],
                 target=target[:128], request_id=request_id[:128], status=status,
                 outcome=outcome[:MAX_OUTCOME]))
 

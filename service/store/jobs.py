@@ -6,10 +6,10 @@ loop of another. A request for work an open job already covers gets that job
 (decided in one write transaction, so two processes cannot both start one).
 """
 
-import time
 
 import sqlalchemy as sa
 
+from service import clock
 from service.store.schema import jobs
 
 OPEN = ("queued", "running")
@@ -37,7 +37,7 @@ class JobRepo:
             job_id = conn.execute(jobs.insert().values(
                 kind=kind, state="queued", params=params, result={}, progress={}, error="",
                 owner=owner,
-                user_id=user_id, created_at=time.time())).inserted_primary_key[0]
+                user_id=user_id, created_at=clock.now())).inserted_primary_key[0]
         return self.get(job_id), True
 
     def get(self, job_id):
@@ -68,7 +68,7 @@ class JobRepo:
 
     def _finish(self, job_id, **values):
         with self.store.write() as conn:
-            conn.execute(UPDATE_OPEN, {"by_id": job_id, "finished_at": time.time(), **values})
+            conn.execute(UPDATE_OPEN, {"by_id": job_id, "finished_at": clock.now(), **values})
 
     def fail_orphans(self, live_owners, reason):
         """Fail every open job whose owner is not among LIVE_OWNERS; returns their ids."""
@@ -78,5 +78,5 @@ class JobRepo:
                    if r.owner not in live_owners]
             for job_id in ids:
                 conn.execute(UPDATE_OPEN, {"by_id": job_id, "state": "failed", "error": reason,
-                                           "finished_at": time.time()})
+                                           "finished_at": clock.now()})
         return ids

@@ -12,6 +12,7 @@ import time
 
 import sqlalchemy as sa
 
+from service import clock
 from service.store.schema import leases, processes
 
 BEAT = processes.update().where(processes.c.id == sa.bindparam("by_id"))
@@ -34,7 +35,7 @@ class ProcessRepo:
         self.store = store
 
     def register(self, process_id, hostname, pid):
-        now = time.time()
+        now = clock.now()
         with self.store.write() as conn:
             conn.execute(processes.insert().values(id=process_id, hostname=hostname, pid=pid,
                                                    started_at=now, heartbeat_at=now))
@@ -42,12 +43,12 @@ class ProcessRepo:
     def beat(self, process_id):
         """Record that PROCESS_ID is alive; False if its row is gone (then register again)."""
         with self.store.write() as conn:
-            return conn.execute(BEAT, {"by_id": process_id, "heartbeat_at": time.time()}).rowcount == 1
+            return conn.execute(BEAT, {"by_id": process_id, "heartbeat_at": clock.now()}).rowcount == 1
 
     def live(self, dead_after):
         """(id, hostname, pid) of the processes that beat within the last DEAD_AFTER seconds."""
         with self.store.read() as conn:
-            return [tuple(row) for row in conn.execute(LIVE, {"cutoff": time.time() - dead_after})]
+            return [tuple(row) for row in conn.execute(LIVE, {"cutoff": clock.now() - dead_after})]
 
     def forget(self, process_id):
         with self.store.write() as conn:
@@ -60,8 +61,8 @@ class LeaseRepo:
 
     def acquire(self, name, owner, dead_after):
         """Take lease NAME for OWNER if it is free (or held by a dead process); True if held now."""
-        params = {"by_name": name, "me": owner, "now": time.time(),
-                  "cutoff": time.time() - dead_after}
+        params = {"by_name": name, "me": owner, "now": clock.now(),
+                  "cutoff": clock.now() - dead_after}
         for _ in range(2):
             with self.store.write() as conn:
                 if conn.execute(ACQUIRE, params).rowcount == 1:

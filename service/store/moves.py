@@ -9,10 +9,10 @@ and the destination becomes the VM's host) or undone (the destination's claims
 are given back).
 """
 
-import time
 
 import sqlalchemy as sa
 
+from service import clock
 from service.errors import Conflict
 from service.store.schema import vms, volumes
 from service.store.vms import CLAIM, UNCLAIM, ClaimLost, claim_params, read_vm
@@ -51,8 +51,8 @@ class MoveRepo:
                     raise ClaimLost(f"pm {target_pmid} has no room for volume {volume.id} "
                                     f"({volume.size_gb} GB) attached to vm {vmid}")
                 conn.execute(volumes.update().where(volumes.c.id == volume.id)
-                             .values(pending_pmid=target_pmid, updated_at=time.time()))
-            now = time.time()
+                             .values(pending_pmid=target_pmid, updated_at=clock.now()))
+            now = clock.now()
             done = conn.execute(vms.update().where(vms.c.id == vmid, vms.c.state == vm.state)
                                 .values(state="migrating", owner=owner, target_pmid=target_pmid,
                                         error="", updated_at=now, state_at=now))
@@ -72,7 +72,7 @@ class MoveRepo:
                 if volume.pending_pmid == vm.target_pmid and volume.pmid is not None:
                     conn.execute(UNCLAIM_DISK, {"on_pmid": volume.pmid, "size": volume.size_gb})
                     conn.execute(volumes.update().where(volumes.c.id == volume.id).values(
-                        pmid=vm.target_pmid, pending_pmid=None, updated_at=time.time()))
+                        pmid=vm.target_pmid, pending_pmid=None, updated_at=clock.now()))
             self._settle(conn, vm, pmid=vm.target_pmid, state=state)
         return vm
 
@@ -86,13 +86,13 @@ class MoveRepo:
                     conn.execute(UNCLAIM_DISK, {"on_pmid": volume.pending_pmid,
                                                 "size": volume.size_gb})
                     conn.execute(volumes.update().where(volumes.c.id == volume.id)
-                                 .values(pending_pmid=None, updated_at=time.time()))
+                                 .values(pending_pmid=None, updated_at=clock.now()))
             self._settle(conn, vm, pmid=vm.pmid, state=state, error=error)
         return vm
 
     @staticmethod
     def _settle(conn, vm, pmid, state, error=""):
-        now = time.time()
+        now = clock.now()
         conn.execute(vms.update().where(vms.c.id == vm.id).values(
             pmid=pmid, target_pmid=None, state=state, owner=None, error=error[:4000],
             updated_at=now, state_at=now))

@@ -1,9 +1,9 @@
 """Physical machines: registration (stable pmids), discovery results, listing."""
 
-import time
 
 import sqlalchemy as sa
 
+from service import clock
 from service.errors import Conflict, NotFound
 from service.store.records import Pm
 from service.store.schema import pms
@@ -74,7 +74,7 @@ class PmRepo:
 
     def record_discovery(self, pmid, *, state, reason="", capacity=None, domain_type=None,
                          facts=None):
-        values = {"state": state, "reason": reason, "discovered_at": time.time()}
+        values = {"state": state, "reason": reason, "discovered_at": clock.now()}
         if capacity:
             values.update(cpu=capacity["cpu"], ram_mb=capacity["ram_mb"],
                           disk_gb=capacity["disk_gb"])
@@ -121,7 +121,7 @@ class PmRepo:
 
         Only a host that was up or down changes (a host never discovered stays new).
         """
-        values = {"state": state, "reason": reason, "checked_at": time.time(),
+        values = {"state": state, "reason": reason, "checked_at": clock.now(),
                   "down_since": _down_since(state)}
         if unknown_domains is not None:
             values["unknown_domains"] = sorted(unknown_domains)
@@ -134,8 +134,8 @@ def _down_since(state):
     """The down_since a change to STATE leaves: kept while down, now when it goes down."""
     if state != "down":
         return None
-    return sa.case((pms.c.state == "down", sa.func.coalesce(pms.c.down_since, time.time())),
-                   else_=time.time())
+    return sa.case((pms.c.state == "down", sa.func.coalesce(pms.c.down_since, clock.now())),
+                   else_=clock.now())
 
 
 def _identities(conn):

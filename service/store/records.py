@@ -7,8 +7,8 @@ makes a changed copy).
 """
 
 import dataclasses
-import time
 
+from service import clock
 from service import naming
 from service.resources import Resources  # noqa: F401  (records hand them out)
 
@@ -133,7 +133,7 @@ class Vm:
         """Seconds since the state was last confirmed, or None if it never was."""
         if self.state_at is None:
             return None
-        return max(0.0, (now or time.time()) - self.state_at)
+        return max(0.0, (now or clock.now()) - self.state_at)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

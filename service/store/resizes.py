@@ -6,10 +6,10 @@ takes at once sets it to the new size; one that waits for the VM's next start
 sizes until then, so the host is never promised to two guests at once.
 """
 
-import time
 
 import sqlalchemy as sa
 
+from service import clock
 from service.errors import Conflict, NoCapacity
 from service.resources import NAMES, UNITS, USED_COLUMNS
 from service.store.schema import pms, vms
@@ -48,7 +48,7 @@ class ResizeRepo:
                 if done.rowcount != 1:
                     raise NoCapacity(self._short(conn, vm, delta))
             conn.execute(vms.update().where(vms.c.id == vmid).values(
-                **size, pending=pending, tid=tid or vm.tid, updated_at=time.time()))
+                **size, pending=pending, tid=tid or vm.tid, updated_at=clock.now()))
         return vm
 
     @staticmethod

@@ -1,9 +1,9 @@
 """A VM's snapshots as the store records them (the checkpoints themselves are in its disk)."""
 
-import time
 
 import sqlalchemy as sa
 
+from service import clock
 from service.errors import Conflict, NotFound
 from service.store.schema import snapshots
 
@@ -41,7 +41,7 @@ class SnapshotRepo:
             if any(row.name == name for row in taken):
                 raise Conflict(f"vm {vmid} has a snapshot named {name!r} already")
             conn.execute(snapshots.insert().values(vmid=vmid, name=name, libvirt_name=libvirt_name,
-                                                   vm_state=vm_state, created_at=time.time()))
+                                                   vm_state=vm_state, created_at=clock.now()))
         return self.get(vmid, name)
 
     def remove(self, snapshot_id):

@@ -1,9 +1,9 @@
 """Users and their API tokens (only a token's hash is stored)."""
 
-import time
 
 import sqlalchemy as sa
 
+from service import clock
 from service.errors import Conflict, NotFound
 from service.store.records import User
 from service.store.schema import clusters, tokens, users, vms, volumes
@@ -39,7 +39,7 @@ class UserRepo:
             with self.store.write() as conn:
                 return conn.execute(users.insert().values(
                     username=username, password_hash=password_hash, role=role,
-                    quota=quota or {}, created_at=time.time())).inserted_primary_key[0]
+                    quota=quota or {}, created_at=clock.now())).inserted_primary_key[0]
         except sa.exc.IntegrityError:
             raise Conflict(f"username: {username!r} exists") from None
 
@@ -87,7 +87,7 @@ class UserRepo:
     def add_token(self, user_id, digest, name, expires_at):
         with self.store.write() as conn:
             return conn.execute(tokens.insert().values(
-                user_id=user_id, token_hash=digest, name=name, created_at=time.time(),
+                user_id=user_id, token_hash=digest, name=name, created_at=clock.now(),
                 expires_at=expires_at)).inserted_primary_key[0]
 
     def token(self, digest):
@@ -106,7 +106,7 @@ class UserRepo:
         with self.store.write() as conn:
             conn.execute(tokens.update().where(tokens.c.token_hash == digest,
                                                tokens.c.revoked_at.is_(None))
-                         .values(revoked_at=time.time()))
+                         .values(revoked_at=clock.now()))
 
     def revoke(self, token_id, user_id=None):
         """Revoke a token (of USER_ID, when given); NotFound otherwise."""
@@ -115,5 +115,5 @@ class UserRepo:
             where.append(tokens.c.user_id == user_id)
         with self.store.write() as conn:
             if conn.execute(tokens.update().where(*where).values(
-                    revoked_at=time.time())).rowcount != 1:
+                    revoked_at=clock.now())).rowcount != 1:
                 raise NotFound(f"no live token {token_id}")

@@ -11,10 +11,10 @@ process doing the work. Changing state is a guarded UPDATE too, so two
 requests cannot both start destroying one VM.
 """
 
-import time
 
 import sqlalchemy as sa
 
+from service import clock
 from service import naming
 from service.errors import Conflict, NotFound, VmfabricError
 from service.resources import USED_COLUMNS
@@ -98,7 +98,7 @@ class VmRepo:
         holds (its address); all in the same transaction. Returns the new vmids in order;
         raises ClaimLost if any claim fails (or a concurrent claim took an address).
         """
-        now = time.time()
+        now = clock.now()
         vmids = []
         try:
             with self.store.write() as conn:
@@ -130,7 +130,7 @@ class VmRepo:
                 _unclaim(conn, vm)
                 _claim(conn, new_pmid, {"cpu": vm.cpu, "ram_mb": vm.ram_mb, "disk_gb": vm.disk_gb})
                 _update(conn, vmid, pmid=new_pmid, state="creating", error="",
-                        updated_at=time.time(), **(also or {}))
+                        updated_at=clock.now(), **(also or {}))
                 if on_move is not None:
                     on_move(conn, vmid, new_pmid)
         except sa.exc.IntegrityError as exc:
@@ -138,7 +138,7 @@ class VmRepo:
 
     def fail(self, vmid, error):
         """Mark VMID failed and give its claim back."""
-        now = time.time()
+        now = clock.now()
         with self.store.write() as conn:
             vm = self._get(conn, vmid)
             _unclaim(conn, vm)
@@ -158,7 +158,7 @@ class VmRepo:
 
     def set_state(self, vmid, state, error="", owner=None):
         """Set VMID's state (confirmed now); OWNER holds it while the state is transitional."""
-        now = time.time()
+        now = clock.now()
         with self.store.write() as conn:
             done = _update(conn, vmid, state=state, error=error, updated_at=now, state_at=now,
                            owner=owner if state in TRANSITIONAL else None)
@@ -177,7 +177,7 @@ class VmRepo:
                 raise Conflict(f"vm {vmid} is {vm.state}")
             done = conn.execute(TRANSITION, {"by_id": vmid, "from_state": vm.state,
                                              "to_state": state, "to_owner": owner,
-                                             "at": time.time()})
+                                             "at": clock.now()})
             if done.rowcount != 1:
                 raise Conflict(f"vm {vmid} changed state while {state} was starting")
         return vm
@@ -189,7 +189,7 @@ class VmRepo:
         """
         if not observations:
             return
-        now = time.time()
+        now = clock.now()
         with self.store.write() as conn:
             conn.execute(OBSERVED, [{"by_id": vmid, "on_pmid": pmid, "seen": state, "why": why,
                                      "at": now, "read_at": read_at}
@@ -230,7 +230,7 @@ class VmRepo:
         with self.store.write() as conn:
             if expect is not None and self._get(conn, vmid).power_request != expect:
                 return False
-            _update(conn, vmid, power_request=request, updated_at=time.time())
+            _update(conn, vmid, power_request=request, updated_at=clock.now())
         return True
 
     def with_power_request(self):

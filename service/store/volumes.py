@@ -7,10 +7,10 @@ destroyed or has moved away. Changes of state are guarded updates too, so of
 two requests to attach one volume, one wins.
 """
 
-import time
 
 import sqlalchemy as sa
 
+from service import clock
 from service.errors import Conflict, NoCapacity, NotFound
 from service.store.records import VOLUME_TRANSITIONAL, Volume
 from service.store.schema import pms, volumes
@@ -45,7 +45,7 @@ class VolumeRepo:
 
     def create(self, name, size_gb, user_id, guard=None):
         """A new volume, available, on no host yet; GUARD(conn, size_gb, user_id) checks quota."""
-        now = time.time()
+        now = clock.now()
         with self.store.write() as conn:
             if guard is not None:
                 guard(conn, size_gb, user_id)
@@ -76,7 +76,7 @@ class VolumeRepo:
                                f"{' or '.join(sorted(allowed))}")
             if conn.execute(CHANGE, {"by_id": volume_id, "from_state": volume.state,
                                      "to_state": state, "to_owner": owner,
-                                     "at": time.time()}).rowcount != 1:
+                                     "at": clock.now()}).rowcount != 1:
                 raise Conflict(f"volume {volume_id} changed while {state} was starting")
         return volume
 
@@ -88,7 +88,7 @@ class VolumeRepo:
                 raise NoCapacity(f"pm {pmid} has no room for volume {volume_id} "
                                  f"({volume.size_gb} GB)")
             conn.execute(volumes.update().where(volumes.c.id == volume_id)
-                         .values(pending_pmid=pmid, updated_at=time.time()))
+                         .values(pending_pmid=pmid, updated_at=clock.now()))
 
     def reserve_target(self, volume_id, vmid, candidates):
         """The first of CANDIDATES (device names) that no other volume of VMID holds or is
@@ -101,7 +101,7 @@ class VolumeRepo:
             target = next((t for t in candidates if t not in taken), None)
             if target is not None:
                 conn.execute(volumes.update().where(volumes.c.id == volume_id).values(
-                    vmid=vmid, target=target, updated_at=time.time()))
+                    vmid=vmid, target=target, updated_at=clock.now()))
             return target
 
     def placed(self, volume_id):
@@ -112,7 +112,7 @@ class VolumeRepo:
                 conn.execute(UNCLAIM_DISK, {"on_pmid": volume.pmid, "size": volume.size_gb})
             conn.execute(volumes.update().where(volumes.c.id == volume_id)
                          .values(pmid=volume.pending_pmid, pending_pmid=None,
-                                 updated_at=time.time()))
+                                 updated_at=clock.now()))
 
     def unclaim_pending(self, volume_id):
         """The disk was not made on the pending host: give that claim back."""
@@ -122,19 +122,19 @@ class VolumeRepo:
                 conn.execute(UNCLAIM_DISK, {"on_pmid": volume.pending_pmid,
                                             "size": volume.size_gb})
                 conn.execute(volumes.update().where(volumes.c.id == volume_id)
-                             .values(pending_pmid=None, updated_at=time.time()))
+                             .values(pending_pmid=None, updated_at=clock.now()))
 
     def settle(self, volume_id, state, vmid=None, target="", error=""):
         """End a transition: STATE (attached to VMID at TARGET, or available ...), no owner."""
         with self.store.write() as conn:
             conn.execute(volumes.update().where(volumes.c.id == volume_id).values(
                 state=state, vmid=vmid, target=target, owner=None, error=error[:2000],
-                updated_at=time.time()))
+                updated_at=clock.now()))
 
     def release_vm(self, conn, vmid):
         """Inside a VM's destroy: its volumes become available, their data and host kept."""
         conn.execute(volumes.update().where(volumes.c.vmid == vmid, volumes.c.state == "attached")
-                     .values(state="available", vmid=None, target="", updated_at=time.time()))
+                     .values(state="available", vmid=None, target="", updated_at=clock.now()))
 
     def deleted(self, volume_id):
         """Its disk is gone: the claim is given back; the row stays (ids are never reused)."""
@@ -145,7 +145,7 @@ class VolumeRepo:
                     conn.execute(UNCLAIM_DISK, {"on_pmid": pmid, "size": volume.size_gb})
             conn.execute(volumes.update().where(volumes.c.id == volume_id).values(
                 state="deleted", pmid=None, pending_pmid=None, vmid=None, target="",
-                owner=None, updated_at=time.time()))
+                owner=None, updated_at=clock.now()))
 
     def orphaned(self, live_owners):
         """Volumes in a transition whose owner is not among LIVE_OWNERS."""

@@ -9,8 +9,8 @@ that no VM owns is reported on its host, never removed while the service runs.
 
 import concurrent.futures
 import logging
-import time
 
+from service import clock
 from service import naming
 from service.errors import VmfabricError
 from service.sync import evacuated, volumes
@@ -31,7 +31,7 @@ def check_all(services, pool, inflight):
     """
     timeout = services.config["sync"]["host_timeout"]
     pms = [pm for pm in services.store.pms.list() if checkable(pm)]
-    started = time.time()
+    started = clock.now()
     futures = {}
     for pm in pms:
         if pm.id not in inflight or inflight[pm.id].done():
@@ -90,7 +90,7 @@ def _down(services, pm, reason):
 def _report_failed(services, pm):
     """Once, when PM has been down for longer than sync.host_grace: say so, with its VMs."""
     grace, interval = services.config["sync"]["host_grace"], services.config["sync"]["interval"]
-    down_for = time.time() - pm.down_since if pm.down_since else 0
+    down_for = clock.now() - pm.down_since if pm.down_since else 0
     if grace < down_for <= grace + interval:
         vmids = services.store.vms.ids_on(pm.id)
         log.warning("sync: %s has been down for %.0f s: it has failed; its VMs (%s) wait for it. "

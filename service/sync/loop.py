@@ -9,8 +9,8 @@ free once it is dead, and another process's loop carries on.
 import concurrent.futures
 import logging
 import threading
-import time
 
+from service import clock
 from service.sync import hosts, work
 
 log = logging.getLogger("vmfabric.sync")
@@ -48,8 +48,8 @@ class SyncLoop:
         """One tick: orphaned work always, the hosts when an interval has passed."""
         work.recover(self.services)
         self.services.shutdowns.check()
-        if force_hosts or time.monotonic() - self._last_hosts >= self.interval:
-            self._last_hosts = time.monotonic()
+        if force_hosts or clock.monotonic() - self._last_hosts >= self.interval:
+            self._last_hosts = clock.monotonic()
             hosts.check_all(self.services, self._pool, self._inflight)
 
     def stop(self):

@@ -1,6 +1,7 @@
 """JSON shapes of /api/v1 resources (the OpenAPI schemas describe exactly these)."""
 
-import time
+
+from service import clock
 
 
 # what a member is told of a VM's trouble (its hosts' addresses and causes are an admin's)
@@ -10,7 +11,7 @@ MEMBER_ERRORS = {"failed": "it could not be made on any host (unreachable, or ou
 
 
 def vm(record, addresses=(), now=None, for_admin=True):
-    age = record.state_age(now or time.time())
+    age = record.state_age(now or clock.now())
     error = record.error if for_admin or not record.error else MEMBER_ERRORS.get(
         record.state, "unreachable")
     return {
@@ -44,7 +45,7 @@ def vms(records, store):
         held = {records[0].id: store.addresses.of_vm(records[0].id)}
     else:
         held = store.addresses.of_vms([r.id for r in records])
-    now = time.time()
+    now = clock.now()
     user = g.get("user")
     for_admin = user is None or user.is_admin
     return [vm(r, held[r.id], now, for_admin) for r in records]
@@ -54,7 +55,7 @@ def pm(record, now=None):
     from service.web.context import ctx
 
     grace = ctx().config["sync"]["host_grace"]
-    down_for = (now or time.time()) - record.down_since if record.down_since else 0
+    down_for = (now or clock.now()) - record.down_since if record.down_since else 0
     return {
         "id": record.id, "address": record.address, "port": record.port, "user": record.user,
         "libvirt_uri": record.libvirt_uri, "state": record.state, "reason": record.reason,

@@ -26,7 +26,7 @@ from service import config as config_mod
 from service import context as context_mod
 from service import naming
 from tests.bench.report import spread
-from tests.conftest import ServerProcess, admin_token, free_port, write_config
+from tests.helpers.servers import ServerProcess, admin_token, free_port, write_config
 
 SHA = "cd" * 32
 NODE = """<node>

@@ -19,7 +19,7 @@ import requests
 from vmfabric_lab import image as guest_image
 from vmfabric_lab.image import GUEST_MARKER
 from vmfabric_lab.lab import Lab
-from tests.conftest import ServerProcess, admin_token, free_port, lab_context, write_config
+from tests.helpers.servers import ServerProcess, admin_token, free_port, lab_context, write_config
 
 
 def lab_up_times(runs, hosts):

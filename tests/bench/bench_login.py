@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from service.app import create_app
-from tests.unit.api.conftest import _clear_test_driver, make_ctx
+from tests.helpers.contexts import clear_test_driver, make_ctx
 
 
 def main():
@@ -42,7 +42,7 @@ def main():
               f"{statistics.median(times['nobody']):.0f} ms")
     finally:
         ctx.close()
-        _clear_test_driver()
+        clear_test_driver()
         shutil.rmtree(home, ignore_errors=True)
 
 

@@ -21,8 +21,8 @@ import requests
 
 from tests.bench.bench_api import pairs, setup, wrk
 from tests.bench.report import spread
-from tests.conftest import ServerProcess, free_port, write_config
-from tests.postgres import Postgres
+from tests.helpers.servers import ServerProcess, free_port, write_config
+from tests.helpers.postgres import Postgres
 
 
 def start(home, database, servers):

@@ -19,7 +19,7 @@ import time
 import requests
 
 from service import config as config_mod
-from tests.conftest import ServerProcess, free_port, write_config
+from tests.helpers.servers import ServerProcess, free_port, write_config
 from tests.integration.test_front import _slow_client
 
 

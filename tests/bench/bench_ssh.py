@@ -15,7 +15,7 @@ import tempfile
 import time
 
 from tests.bench.bench_lab import percentile
-from tests.conftest import ServerProcess, admin_token, free_port, lab_context, write_config
+from tests.helpers.servers import ServerProcess, admin_token, free_port, lab_context, write_config
 from vmfabric_lab import image as guest_image
 from vmfabric_lab.lab import Lab
 

@@ -9,7 +9,7 @@ import requests
 
 from service.inventory import checkout
 from service.paths import REPO_ROOT
-from tests.conftest import free_port
+from tests.helpers.servers import free_port
 
 pytestmark = pytest.mark.e2e
 INSTALL = os.path.join(REPO_ROOT, "install.sh")

@@ -25,8 +25,8 @@ from schemathesis.core.parameters import ParameterLocation
 
 from service.app import create_app
 from service.network import guestkeys
-from tests.conftest import admin_token
-from tests.unit.api.conftest import _clear_test_driver, make_ctx
+from tests.helpers.servers import admin_token
+from tests.helpers.contexts import clear_test_driver, make_ctx
 
 REACHES_HOSTS = ["POST /pms", "POST /pms/discover", "POST /pms/{pmid}/rekey",
                  "GET /pms/{pmid}/hostkeys", "POST /clusters/{cluster_id}/run"]
@@ -58,7 +58,7 @@ def api_schema(tmp_path_factory):
     ctx, _, loaded = _schema(tmp_path_factory.mktemp("fuzz"))
     yield loaded
     ctx.close()
-    _clear_test_driver()
+    clear_test_driver()
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def stateful(tmp_path):
 
     yield app, loaded, fresh_fleet
     held["ctx"].close()
-    _clear_test_driver()
+    clear_test_driver()
 
 
 # the exclusion is the lazy schema's own: the fixture's schema is only where it is loaded from

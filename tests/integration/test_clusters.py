@@ -4,13 +4,13 @@ inventory, a program run on every node, and everything given back when it is des
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 import yaml
 
 from service.paths import REPO_ROOT
-from tests.conftest import ServerProcess, admin_token, free_port, write_config
+from tests.helpers.servers import ServerProcess, admin_token, free_port, write_config
+from tests.helpers.consoles import wait_text
 
 pytestmark = pytest.mark.lab
 NAME = "mpi"
@@ -31,14 +31,7 @@ def api(server, method, path, **kwargs):
 
 
 def console_until(server, vmid, text, timeout=60):
-    deadline = time.monotonic() + timeout
-    lines = []
-    while time.monotonic() < deadline:
-        lines = api(server, "GET", f"/vms/{vmid}/console", params={"lines": 100}).json()["lines"]
-        if any(text in line for line in lines):
-            return lines
-        time.sleep(0.3)
-    raise AssertionError(f"vm {vmid}: no {text!r} on the console in {timeout} s: {lines[-10:]}")
+    return wait_text(server, vmid, text, timeout)
 
 
 def ssh(access, ip, command):

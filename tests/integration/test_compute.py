@@ -9,6 +9,8 @@ from service.errors import Conflict, NotFound
 from vmfabric_lab import daemons
 from vmfabric_lab.image import GUEST_MARKER
 
+from tests.helpers.waiting import wait_until
+
 pytestmark = pytest.mark.lab
 
 
@@ -26,14 +28,8 @@ def files_in_pool(lab, host):
 
 
 def wait_for_marker(ctx, vmid, timeout=60):
-    deadline = time.monotonic() + timeout
-    lines = []
-    while time.monotonic() < deadline:
-        lines = ctx.compute.console(vmid, 20)
-        if GUEST_MARKER in lines:
-            return lines
-        time.sleep(0.5)
-    raise AssertionError(f"no {GUEST_MARKER} within {timeout} s; console: {lines}")
+    return wait_until(lambda: (lambda lines: GUEST_MARKER in lines and lines)(
+        ctx.compute.console(vmid, 20)), f"{GUEST_MARKER} on vm {vmid}'s console", timeout)
 
 
 def test_create_console_power_destroy(lab, lab_ctx):
@@ -115,7 +111,7 @@ def test_a_vm_fails_with_the_reason_after_max_attempts(lab, lab_ctx):
 def test_guests_made_together_on_a_fresh_host_all_boot(run_dir, guest_image, tmp_path):
     """The first VMs on a host share one upload of their base image, and none of them starts
     on it before it is whole (its record in the store), however many are made at once."""
-    from tests.conftest import lab_context
+    from tests.helpers.servers import lab_context
     from vmfabric_lab.lab import Lab
 
     fresh = Lab(os.path.join(run_dir, "lab-fresh"))
@@ -143,16 +139,12 @@ def test_a_shutdown_powers_the_lab_guest_off(lab, lab_ctx):
     request forgotten; nothing is reported overdue."""
     vm = lab_ctx.compute.create("polite", 1)[0]
     pm = lab_ctx.store.pms.get(vm.pmid)
-    deadline = time.monotonic() + 60
-    while "vmfabric-guest: ssh ready" not in lab_ctx.compute.console(vm.id, 50):
-        assert time.monotonic() < deadline, "the guest did not boot"
-        time.sleep(0.5)
+    wait_until(lambda: "vmfabric-guest: ssh ready" in lab_ctx.compute.console(vm.id, 50),
+               "the guest booting", timeout=60)
     lab_ctx.compute.power(vm.id, "shutdown")
     assert lab_ctx.store.vms.get(vm.id).power_request["action"] == "shutdown"
-    deadline = time.monotonic() + 30
-    while lab_ctx.hypervisors.domains.state(pm, vm.domain) != "shutoff":
-        assert time.monotonic() < deadline, lab_ctx.compute.console(vm.id, 10)
-        time.sleep(0.5)
+    wait_until(lambda: lab_ctx.hypervisors.domains.state(pm, vm.domain) == "shutoff",
+               "the guest powering off", timeout=30)
     assert "vmfabric-guest: power button: powering off" in lab_ctx.compute.console(vm.id, 20)
     assert lab_ctx.shutdowns.check() == [vm.id]
     assert lab_ctx.store.vms.get(vm.id).power_request == {}

@@ -5,13 +5,14 @@ and the fleet is whole. On SQLite (the session lab) and on PostgreSQL (a lab of 
 import dataclasses
 
 import os
-import time
 
 import pytest
 import requests
 
 from service import faults
-from tests.conftest import armed_server, fleet_is_whole
+from tests.helpers.servers import armed_server
+from tests.helpers.fleet import fleet_is_whole
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.lab
 CREATE_POINTS = [p for p in faults.POINTS if p.startswith("create.")]
@@ -53,15 +54,15 @@ def arm(server, point):
 
 def settled(store, lab, name, timeout=60):
     """Wait until no VM named NAME is in transition and the fleet is whole; the problems left."""
-    deadline = time.monotonic() + timeout
-    problems = ["not looked at"]
-    while time.monotonic() < deadline:
-        if not [vm for vm in store.vms.list(name=name) if vm.in_transition]:
-            problems = fleet_is_whole(store, lab)
-            if not problems:
-                return []
-        time.sleep(0.5)
-    return problems
+    def problems():
+        if [vm for vm in store.vms.list(name=name) if vm.in_transition]:
+            return ["still in transition"]
+        return fleet_is_whole(store, lab)
+    try:
+        wait_until(lambda: not problems(), f"the fleet whole after {name}", timeout)
+    except AssertionError:
+        return problems()
+    return []
 
 
 @pytest.mark.parametrize("point", CREATE_POINTS)
@@ -93,10 +94,8 @@ def test_a_batch_killed_midway_is_undone_whole(env):
     members = [vm for vm in lab_ctx.store.vms.list() if vm.name.startswith(f"{name}-")]
     assert len(members) == 3
     assert settled(lab_ctx.store, lab, f"{name}-1") == []
-    deadline = time.monotonic() + 60
-    while any(lab_ctx.store.vms.get(vm.id).in_transition for vm in members):
-        assert time.monotonic() < deadline, "the batch was not settled"
-        time.sleep(0.5)
+    wait_until(lambda: not any(lab_ctx.store.vms.get(vm.id).in_transition for vm in members),
+               "the batch settled", timeout=60)
     assert {lab_ctx.store.vms.get(vm.id).state for vm in members} == {"failed"}
     assert fleet_is_whole(lab_ctx.store, lab) == []
 
@@ -151,10 +150,8 @@ def test_a_migration_killed_before_the_move_is_undone(env):
         faulty.api("POST", f"/vms/{vm['id']}/actions", json={"action": "migrate"}, timeout=120)
     except requests.ConnectionError:
         pass  # the job runs in the request's process: it may die before or after answering
-    deadline = time.monotonic() + 30
-    while os.path.exists(os.path.join(faulty.armed, "migrate.before_move")):
-        assert time.monotonic() < deadline, "the point was not reached"
-        time.sleep(0.2)
+    wait_until(lambda: not os.path.exists(os.path.join(faulty.armed, "migrate.before_move")),
+               "the fault point reached", timeout=30, every=0.2)
     assert settled(lab_ctx.store, lab, "crash-migrate") == []
     stayed = lab_ctx.store.vms.get(vm["id"])
     assert (stayed.pmid, stayed.target_pmid, stayed.state) == (vm["pmid"], None, "running")

@@ -29,7 +29,7 @@ def test_every_lab_host_is_up_with_its_advertised_capacity(lab, lab_fleet):
 def test_allocation_ratio_applies(lab, tmp_path):
     from service.fleet import Fleet
     from service.store import Store
-    from tests.conftest import lab_config
+    from tests.helpers.servers import lab_config
 
     cfg = lab_config(lab, str(tmp_path), placement={"allocation_ratio": {"cpu": 2.0, "ram": 1.5}})
     fleet = Fleet(cfg, Store(cfg["database"]))
@@ -59,7 +59,7 @@ def test_failed_host_is_down_with_a_reason_and_returns_after_heal(lab, lab_fleet
 def test_changed_host_key_fails_discovery_of_that_host_clearly(lab, tmp_path):
     from service.fleet import Fleet
     from service.store import Store
-    from tests.conftest import lab_config
+    from tests.helpers.servers import lab_config
 
     known = tmp_path / "known_hosts"
     lines = open(lab.state.known_hosts).read().splitlines()
@@ -92,7 +92,7 @@ def test_changed_host_key_fails_discovery_of_that_host_clearly(lab, tmp_path):
 def test_a_host_added_to_the_pm_file_keeps_the_old_pmids(lab, tmp_path):
     from service.fleet import Fleet
     from service.store import Store
-    from tests.conftest import lab_config
+    from tests.helpers.servers import lab_config
 
     cfg = lab_config(lab, str(tmp_path / "home"))
     fleet = Fleet(cfg, Store(cfg["database"]))

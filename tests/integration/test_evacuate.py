@@ -6,13 +6,14 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
 from service import naming
-from tests.consoles import lines as console
-from tests.conftest import armed_server, fleet_is_whole, vmf_objects
+from tests.helpers.consoles import lines as console
+from tests.helpers.servers import armed_server
+from tests.helpers.fleet import fleet_is_whole, vmf_objects
+from tests.helpers.waiting import wait_until
 from vmfabric_lab.image import GUEST_MARKER
 
 pytestmark = pytest.mark.lab
@@ -26,12 +27,7 @@ def server(lab_ctx, tmp_path_factory):
 
 
 def until(check, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"{what} within {timeout} s")
+    wait_until(check, what, timeout)
 
 
 def test_a_failed_hosts_guest_is_rebuilt_elsewhere(server, lab, lab_ctx):

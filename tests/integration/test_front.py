@@ -12,7 +12,7 @@ import requests
 
 from service import config as config_mod
 from service import front
-from tests.conftest import ServerProcess, free_port, write_config
+from tests.helpers.servers import ServerProcess, free_port, write_config
 
 SLOW_CLIENTS = 100
 SLOW_FOR = 30.0

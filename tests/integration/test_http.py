@@ -14,7 +14,8 @@ import pytest
 import requests
 
 from service.api.v1.openapi import BASE as DOCUMENT
-from tests.conftest import ServerProcess, admin_token, free_port, vmf_objects, write_config
+from tests.helpers.servers import ServerProcess, admin_token, free_port, write_config
+from tests.helpers.fleet import vmf_objects
 
 pytestmark = pytest.mark.lab
 

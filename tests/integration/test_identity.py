@@ -8,7 +8,7 @@ import sys
 import pytest
 import requests
 
-from tests.conftest import ServerProcess, admin_token, free_port, write_config
+from tests.helpers.servers import ServerProcess, admin_token, free_port, write_config
 
 pytestmark = pytest.mark.lab
 PASSWORD = "correct horse battery staple 42"

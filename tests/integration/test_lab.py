@@ -11,7 +11,7 @@ from vmfabric_lab import daemons
 from vmfabric_lab.image import GUEST_MARKER
 from vmfabric_lab.lab import Lab
 from vmfabric_lab.state import LabState
-from tests.conftest import host_ssh
+from tests.helpers.fleet import host_ssh
 
 pytestmark = pytest.mark.lab
 

@@ -7,14 +7,15 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 
 from service import naming
-from tests.consoles import lines as console, ticks, wait_for as wait_console
-from tests.conftest import armed_server, fleet_is_whole, vmf_objects
+from tests.helpers.consoles import lines as console, ticks, wait_for as wait_console
+from tests.helpers.servers import armed_server
+from tests.helpers.fleet import fleet_is_whole, vmf_objects
+from tests.helpers.waiting import wait_until
 from vmfabric_lab.image import GUEST_MARKER
 
 pytestmark = pytest.mark.lab
@@ -49,13 +50,11 @@ def migrate(server, vmid, **body):
 def finished(server, answer, timeout=300):
     assert answer.status_code == 202, answer.text
     assert answer.headers["Location"] == f"/api/v1/jobs/{answer.json()['job']['id']}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def ended():
         job = server.api("GET", answer.headers["Location"][len("/api/v1"):]).json()["job"]
-        if job["state"] not in ("queued", "running"):
-            return job
-        time.sleep(0.5)
-    raise AssertionError(f"job {job['id']} still {job['state']} after {timeout} s")
+        return job if job["state"] not in ("queued", "running") else None
+    return wait_until(ended, f"the job at {answer.headers['Location']} ending", timeout)
 
 
 def free(server, pmid):
@@ -171,11 +170,8 @@ def test_a_destination_failing_mid_migration_leaves_the_guest_where_it_was(slow_
     answer = migrate(server, vm["id"])
     assert answer.status_code == 202, answer.text
     target = answer.json()["job"]["params"]["to"]
-    deadline = time.monotonic() + 60
-    while not server.api("GET", f"/jobs/{answer.json()['job']['id']}").json()["job"][
-            "progress"].get("data_total"):
-        assert time.monotonic() < deadline, "the migration did not start moving data"
-        time.sleep(0.2)
+    wait_until(lambda: server.api("GET", f"/jobs/{answer.json()['job']['id']}").json()["job"][
+        "progress"].get("data_total"), "the migration moving data", timeout=60, every=0.2)
     assert server.api("POST", f"/vms/{vm['id']}/actions",
                       json={"action": "reboot"}).status_code == 409  # busy migrating
     host = next(h for h in lab.state.hosts if h.address == lab_ctx.store.pms.get(target).address)
@@ -185,10 +181,8 @@ def test_a_destination_failing_mid_migration_leaves_the_guest_where_it_was(slow_
         assert job["state"] == "failed"
     finally:
         lab.heal(host.address)
-    deadline = time.monotonic() + 60
-    while lab_ctx.store.vms.get(vm["id"]).state == "migrating":  # settled once both answer
-        assert time.monotonic() < deadline, "the interrupted migration was not settled"
-        time.sleep(0.5)
+    wait_until(lambda: lab_ctx.store.vms.get(vm["id"]).state != "migrating",
+               "the interrupted migration settled", timeout=60)  # settled once both answer
     stayed = lab_ctx.store.vms.get(vm["id"])
     assert (stayed.pmid, stayed.target_pmid, stayed.state) == (source, None, "running")
     last = ticks(console(server, vm["id"]))[-1]

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from tests.conftest import ServerProcess, admin_token, fleet_is_whole, free_port, write_config
+from tests.helpers.servers import ServerProcess, admin_token, free_port, write_config
+from tests.helpers.fleet import fleet_is_whole
 
 pytestmark = pytest.mark.lab
 PASSWORD = "two servers one database 7"

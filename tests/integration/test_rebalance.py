@@ -11,8 +11,9 @@ import sys
 
 import pytest
 
-from tests.consoles import wait_ticks
-from tests.conftest import fleet_is_whole, lab_server
+from tests.helpers.consoles import wait_ticks
+from tests.helpers.fleet import fleet_is_whole
+from tests.helpers.servers import lab_server
 
 pytestmark = pytest.mark.lab
 

@@ -2,12 +2,13 @@
 it has), shrinks at its next start, and the host's claims follow."""
 
 import re
-import time
 
 import pytest
 import requests
 
-from tests.conftest import lab_server
+from tests.helpers.servers import lab_server
+from tests.helpers.waiting import wait_until
+from tests.helpers.consoles import wait_text
 
 pytestmark = pytest.mark.lab
 SHAPE = re.compile(r"vmfabric-guest: cpus (\d+) memory (\d+) kB")
@@ -22,26 +23,19 @@ def server(lab_ctx):
 
 def shape(server, vmid, after=0, timeout=60):
     """The last (vCPUs, memory MB) the guest reported, once it reported one past line AFTER."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def reported():
         lines = server.api("GET", f"/vms/{vmid}/console", params={"lines": 2000}).json()["lines"]
-        found = [(i, SHAPE.search(line)) for i, line in enumerate(lines)]
-        found = [(i, m) for i, m in found if m and i >= after]
+        found = [(i, m) for i, m in ((i, SHAPE.search(line)) for i, line in enumerate(lines))
+                 if m and i >= after]
         if found:
             i, match = found[-1]
             return int(match.group(1)), int(match.group(2)) // 1024, i + 1, lines
-        time.sleep(0.5)
-    raise AssertionError(f"vm {vmid} reported no new size within {timeout} s")
+        return None
+    return wait_until(reported, f"vm {vmid} reporting a new size", timeout)
 
 
 def wait_line(server, vmid, text, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        lines = server.api("GET", f"/vms/{vmid}/console", params={"lines": 2000}).json()["lines"]
-        if any(text in line for line in lines):
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"vm {vmid}: {text!r} not on its console within {timeout} s")
+    wait_text(server, vmid, text, timeout)
 
 
 def free(server, pmid):

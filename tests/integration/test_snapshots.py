@@ -3,8 +3,8 @@ counter back to where it was; the limit per VM holds; a VM with snapshots refuse
 
 import pytest
 
-from tests.consoles import lines, ticks as ticks_of, wait_text, wait_ticks
-from tests.conftest import lab_server
+from tests.helpers.consoles import lines, ticks as ticks_of, wait_text, wait_ticks
+from tests.helpers.servers import lab_server
 
 pytestmark = pytest.mark.lab
 

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from vmfabric_lab import daemons
 from service.store.schema import jobs
-from tests.conftest import ServerProcess, admin_token, free_port, write_config
+from tests.helpers.servers import ServerProcess, admin_token, free_port, write_config
+from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.lab
 INTERVAL = 2
@@ -33,13 +34,7 @@ def api(server, method, path, **kwargs):
 
 
 def wait_for(what, check, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what}: not within {timeout} s")
+    return wait_until(check, what, timeout, every=0.2)
 
 
 def virsh_on(lab, pmid_address, *args):

@@ -6,13 +6,15 @@ import concurrent.futures
 import os
 import subprocess
 import threading
-import time
 
 import pytest
 import requests
 
 from service import naming
-from tests.conftest import armed_server, fleet_is_whole
+from tests.helpers.fleet import fleet_is_whole
+from tests.helpers.servers import armed_server
+from tests.helpers.waiting import wait_until
+from tests.helpers.consoles import wait_text
 from vmfabric_lab import daemons
 
 pytestmark = pytest.mark.lab
@@ -40,13 +42,7 @@ def guests(server):
 
 
 def console_shows(server, vmid, text, timeout=45):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        lines = server.api("GET", f"/vms/{vmid}/console", params={"lines": 400}).json()["lines"]
-        if any(text in line for line in lines):
-            return True
-        time.sleep(0.5)
-    raise AssertionError(f"vm {vmid}: {text!r} not on the console within {timeout} s")
+    return wait_text(server, vmid, text, timeout)
 
 
 def free_disk(server, pmid):
@@ -106,10 +102,8 @@ def test_a_host_failing_mid_attach_leaves_the_volume_whole(server, guests, lab, 
     worker = threading.Thread(target=lambda: result.update(answer=action(
         server, volume["id"], action="attach", vmid=guest["id"])))
     worker.start()
-    deadline = time.monotonic() + 30
-    while lab_ctx.store.volumes.get(volume["id"]).pending_pmid is None:
-        assert time.monotonic() < deadline, "the attach did not reach its pause"
-        time.sleep(0.1)
+    wait_until(lambda: lab_ctx.store.volumes.get(volume["id"]).pending_pmid is not None,
+               "the attach reaching its pause", timeout=30, every=0.1)
     host = next(h for h in lab.state.hosts
                 if h.address == lab_ctx.store.pms.get(guest["pmid"]).address)
     lab.fail(host.address, "libvirtd")
@@ -126,7 +120,8 @@ def test_a_host_failing_mid_attach_leaves_the_volume_whole(server, guests, lab, 
                                                   "domblklist", guest["domain"]])
     assert naming.volume(volume["id"]) not in disks
     # and it works once the host is back
-    time.sleep(3)  # the sync sees the host up again
+    wait_until(lambda: lab_ctx.store.pms.get(guest["pmid"]).state == "up",
+               "the sync seeing the host up again", timeout=30)
     again = action(server, volume["id"], action="attach", vmid=guest["id"])
     assert again.status_code == 200, again.text
     assert action(server, volume["id"], action="detach").status_code == 200
@@ -145,10 +140,8 @@ def test_destroying_a_vm_keeps_its_volume_and_a_lost_disk_is_missing(server, lab
     host = next(h for h in lab.state.hosts if h.address == pm.address)
     daemons.in_host(host.pids["anchor"], ["virsh", "-q", "-c", "qemu:///system", "vol-delete",
                                           "--pool", "vmfabric", naming.volume(volume["id"])])
-    deadline = time.monotonic() + 15
-    while server.api("GET", f"/volumes/{volume['id']}").json()["volume"]["state"] != "missing":
-        assert time.monotonic() < deadline, "the lost disk was not noticed"
-        time.sleep(0.5)
+    wait_until(lambda: server.api("GET", f"/volumes/{volume['id']}").json()["volume"]["state"]
+               == "missing", "the lost disk noticed", timeout=15)
     used = lab_ctx.store.pms.get(pm.id).used_disk_gb
     assert server.api("DELETE", f"/volumes/{volume['id']}").status_code == 204
     assert lab_ctx.store.pms.get(pm.id).used_disk_gb == used - 1

@@ -3,7 +3,6 @@ hosts with their bars, create a VM from the form and watch it become running wit
 reload, read its console, destroy it; a member does not see another member's VM; a phone-sized
 window has nothing wider than itself."""
 
-import time
 
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
@@ -12,7 +11,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as seen
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.conftest import lab_server
+from tests.helpers.servers import lab_server
 from tests.ui.browser import chromium
 from vmfabric_lab.image import GUEST_MARKER
 
@@ -109,8 +108,8 @@ def test_a_member_does_not_see_another_members_vm(server, browser):
     browser.find_element(By.XPATH, "//button[text()='Log out']").click()
     wait(browser).until(seen.presence_of_element_located((By.ID, "username")))
     log_in(browser, server.url, "bob")
-    wait(browser).until(seen.presence_of_element_located((By.CSS_SELECTOR, "#vms table")))
-    time.sleep(2.5)  # a refresh or two of the table
+    table = wait(browser).until(seen.presence_of_element_located((By.CSS_SELECTOR, "#vms table")))
+    wait(browser).until(seen.staleness_of(table))  # the table refreshed (bob's, from the server)
     assert "amys-vm" not in browser.find_element(By.ID, "vms").text
     for vm in server.api("GET", "/vms", params={"name": "amys-vm"}).json()["vms"]:
         server.api("DELETE", f"/vms/{vm['id']}")

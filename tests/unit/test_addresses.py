@@ -7,22 +7,19 @@ import pytest
 
 from service.errors import NoCapacity, ValidationError
 from service.store.schema import pms
-from tests.unit.api.conftest import make_ctx
 
 NETWORK = {"cidr": "10.99.0.0/24", "gateway": "10.99.0.1", "dns": ["10.99.0.1"],
            "range": ["10.99.0.10", "10.99.0.14"]}
+pytestmark = pytest.mark.fleet(pms=3, capacity=(64, 65536, 400), networks={"guests": NETWORK})
 
 
-@pytest.fixture
-def ctx(tmp_path, database):
-    context = make_ctx(tmp_path, pms=3, capacity=(64, 65536, 400), networks={"guests": NETWORK},
-                       database=database)
-    with context.store.write() as conn:
+@pytest.fixture(autouse=True)
+def on_the_network(ctx):
+    """Every host puts its guests on the network."""
+    with ctx.store.write() as conn:
         conn.execute(pms.update().values(settings={
             "vmfabric_first_boot_disk": False,
             "vmfabric_guest_network": {"network": "guests", "bridge": "br0"}}))
-    yield context
-    context.close()
 
 
 def held(ctx):

@@ -4,14 +4,8 @@ import pytest
 
 from service.errors import HypervisorError
 from service.store.schema import pms
-from tests.unit.api.conftest import make_ctx
 
-
-@pytest.fixture
-def ctx(tmp_path, database):
-    context = make_ctx(tmp_path, pms=3, database=database)
-    yield context
-    context.close()
+pytestmark = pytest.mark.fleet(pms=3)
 
 
 def break_host(ctx, pmid):

@@ -14,7 +14,7 @@ import pytest
 
 from service.network import cidata, guestkeys
 from service.network.pools import pools_from_config
-from tests.conftest import TEST_HOME
+from tests.helpers.runs import TEST_HOME
 
 Address = collections.namedtuple("Address", "network ip mac")
 POOL = pools_from_config({"lab": {"cidr": "10.213.7.0/24", "gateway": "10.213.7.1",

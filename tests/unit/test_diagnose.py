@@ -29,7 +29,7 @@ def test_a_changed_host_key_is_one_line_with_the_command_that_accepts_it():
 def test_the_host_is_named_by_the_layer_that_knows_it():
     from service.errors import HypervisorError
     from service.hypervisor.errors import failure
-    from tests.records import pm_record
+    from tests.helpers.records import pm_record
 
     import libvirt
 

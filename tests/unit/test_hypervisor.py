@@ -9,7 +9,7 @@ from service import templates
 from service.errors import Conflict, HypervisorError, NotFound
 from service.hypervisor import Hypervisors, Unreachable
 from service.hypervisor.connections import connection_uri
-from tests.records import pm_record
+from tests.helpers.records import pm_record
 
 PM = pm_record(1)
 

@@ -10,14 +10,6 @@ import pytest
 from service.errors import NotFound
 from service.process import Process
 from service.sync import work
-from tests.unit.api.conftest import make_ctx
-
-
-@pytest.fixture
-def ctx(tmp_path, database):
-    context = make_ctx(tmp_path, database=database)
-    yield context
-    context.close()
 
 
 def test_an_open_job_that_covers_a_request_is_returned(ctx):
@@ -70,7 +62,7 @@ def test_jobs_of_a_process_that_died_are_failed_by_the_sync(ctx):
     assert ctx.store.jobs.get(mine["id"])["state"] == "queued"
 
 
-def test_a_lease_has_one_live_holder(ctx):
+def test_a_lease_has_one_live_holder(ctx, clock):
     leases = ctx.store.leases
     ctx.store.processes.register("p1", "machine-1", 1)
     ctx.store.processes.register("p2", "machine-2", 2)
@@ -80,7 +72,7 @@ def test_a_lease_has_one_live_holder(ctx):
     leases.release("lease-x", "p1")
     assert leases.acquire("lease-x", "p2", dead_after=20)
     assert leases.holder("lease-x") == "p2"
-    time.sleep(0.3)  # p2 falls silent: its lease is free for a live process
+    clock.advance(0.3)  # p2 falls silent: its lease is free for a live process
     ctx.store.processes.beat("p1")
     assert leases.acquire("lease-x", "p1", dead_after=0.2)
 
@@ -118,7 +110,7 @@ def test_one_discovery_at_a_time_across_processes(ctx, monkeypatch):
 
 def test_bad_discovery_requests_are_refused_before_any_job(ctx):
     from service.app import create_app
-    from tests.conftest import admin_token
+    from tests.helpers.servers import admin_token
 
     client = create_app(ctx=ctx).test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {admin_token(ctx)}"

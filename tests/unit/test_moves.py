@@ -6,14 +6,8 @@ import pytest
 
 from service.errors import Conflict, NoCapacity, ValidationError
 from service.store.vms import ClaimLost
-from tests.unit.api.conftest import make_ctx
 
-
-@pytest.fixture
-def ctx(tmp_path, database):
-    context = make_ctx(tmp_path, pms=3, capacity=(4, 4096, 20), database=database)
-    yield context
-    context.close()
+pytestmark = pytest.mark.fleet(pms=3, capacity=(4, 4096, 20))
 
 
 def used(ctx):

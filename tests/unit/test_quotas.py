@@ -6,14 +6,8 @@ import concurrent.futures
 import pytest
 
 from service.errors import QuotaExceeded
-from tests.unit.api.conftest import make_ctx
 
-
-@pytest.fixture
-def ctx(tmp_path, database):
-    context = make_ctx(tmp_path, capacity=(64, 65536, 400), database=database)
-    yield context
-    context.close()
+pytestmark = pytest.mark.fleet(capacity=(64, 65536, 400))
 
 
 def test_concurrent_creates_by_one_user_stop_at_the_quota(ctx):

@@ -5,14 +5,8 @@ it, and disks never shrink."""
 import pytest
 
 from service.errors import NoCapacity, QuotaExceeded, ValidationError
-from tests.unit.api.conftest import make_ctx
 
-
-@pytest.fixture
-def ctx(tmp_path, database):
-    context = make_ctx(tmp_path, pms=2, capacity=(4, 4096, 20), database=database)
-    yield context
-    context.close()
+pytestmark = pytest.mark.fleet(pms=2, capacity=(4, 4096, 20))
 
 
 def held(ctx, pmid):

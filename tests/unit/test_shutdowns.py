@@ -6,15 +6,9 @@ import time
 import pytest
 
 from service.app import create_app
-from tests.conftest import admin_token
-from tests.unit.api.conftest import make_ctx
+from tests.helpers.servers import admin_token
 
-
-@pytest.fixture
-def ctx(tmp_path, database):
-    context = make_ctx(tmp_path, pms=1, database=database)
-    yield context
-    context.close()
+pytestmark = pytest.mark.fleet(pms=1)
 
 
 def ignored_shutdown(ctx, vm, force=False):

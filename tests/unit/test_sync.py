@@ -9,14 +9,8 @@ import pytest
 
 from service import naming
 from service.sync import hosts, work
-from tests.unit.api.conftest import make_ctx
 
-
-@pytest.fixture
-def ctx(tmp_path, database):
-    context = make_ctx(tmp_path, pms=1, database=database)
-    yield context
-    context.close()
+pytestmark = pytest.mark.fleet(pms=1)
 
 
 @pytest.fixture

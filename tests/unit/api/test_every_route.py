@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from service.store import schema
-from tests.unit.api.conftest import make_ctx, two_members
+from tests.helpers.contexts import make_ctx, two_members
 
 SEED_QUERY = "name=probe&instance_type=1&vmid={vmid}&volumeid={volume_id}&size=1&pmid=1"
 

@@ -9,7 +9,7 @@ import pytest
 
 from service.app import create_app
 from service.identity import passwords
-from tests.conftest import admin_token
+from tests.helpers.servers import admin_token
 
 SECRET = "Abc1234"
 

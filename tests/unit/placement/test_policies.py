@@ -7,7 +7,7 @@ from service.placement.engine import Placer
 from service.placement.hosts import HostTable
 from service.placement.policies import POLICIES, get_policy
 from service.resources import Resources
-from tests.records import pm_record
+from tests.helpers.records import pm_record
 
 
 def table(*hosts):

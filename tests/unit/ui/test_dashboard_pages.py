@@ -5,19 +5,15 @@ only their own and no hosts; every part renders; a logout revokes the session.""
 import pytest
 
 from service.app import create_app
-from tests.unit.api.conftest import make_ctx
 
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def ctx(tmp_path, database):
-    context = make_ctx(tmp_path, database=database)
-    context.accounts.create("ada", "a long admin password", "admin")
-    context.accounts.create("mel", "a long member password", "member")
-    context.accounts.create("max", "another member password", "member")
-    yield context
-    context.close()
+@pytest.fixture(autouse=True)
+def accounts(ctx):
+    ctx.accounts.create("ada", "a long admin password", "admin")
+    ctx.accounts.create("mel", "a long member password", "member")
+    ctx.accounts.create("max", "another member password", "member")
 
 
 def logged_in(ctx, username, password):

@@ -1,18 +1,16 @@
-"""An app whose PMs are libvirt's in-memory test driver (test:///default), for API tests."""
-
-import pytest
+"""Service contexts whose hosts are libvirt's in-memory test driver (test:///default), for
+tests below the lab: one factory, make_ctx, and a world of two members."""
 
 from service import config as config_mod
 from service import context as context_mod
 from service.app import create_app
-
-from tests.records import pm_record
+from tests.helpers.records import pm_record
 
 TEST_PM = pm_record(0)
 GIB = 1024 ** 3
 
 
-def _clear_test_driver():
+def clear_test_driver():
     """test:///default lives as long as the process: remove what earlier tests left."""
     import libvirt
 
@@ -31,7 +29,7 @@ def _clear_test_driver():
 def make_ctx(tmp_path, pms=3, capacity=(8, 8192, 40), policy="first_fit", networks=None,
              database=None):
     """DATABASE: the store's URL (default: SQLite in TMP_PATH)."""
-    _clear_test_driver()
+    clear_test_driver()
     cfg = config_mod.load(home=str(tmp_path), overrides={
         "placement": {"policy": policy}, "libvirt": {"pool": "default-pool"},
         "inventory": {"path": str(tmp_path / "inventory" / "hosts.yml")},
@@ -64,28 +62,10 @@ def make_ctx(tmp_path, pms=3, capacity=(8, 8192, 40), policy="first_fit", networ
     return ctx
 
 
-@pytest.fixture
-def ctx(tmp_path, database):
-    context = make_ctx(tmp_path, database=database)
-    yield context
-    context.close()
-    _clear_test_driver()
-
-
-@pytest.fixture
-def client(ctx):
-    """A client of the app calling with an admin's token."""
-    from tests.conftest import admin_token
-
-    client = create_app(ctx=ctx).test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {admin_token(ctx)}"
-    return client
-
-
 def two_members(ctx):
     """(app, tokens, owned) on CTX: an admin, and two members (alice, bob) each with a VM, a
     cluster, a job and a volume; OWNED[name] holds their ids, as URL values."""
-    from tests.conftest import admin_token
+    from tests.helpers.servers import admin_token
 
     app = create_app(ctx=ctx)
     tokens = {"admin": admin_token(ctx)}

@@ -11,6 +11,9 @@ import glob
 import os
 import shutil
 
+# where test runs keep their labs, clusters and cached images (a run: run-PID below it)
+TEST_HOME = os.environ.get("VMFABRIC_TEST_HOME", "/var/tmp/vmfabric-test")
+
 
 def _started(pid):
     """When process PID started (clock ticks since boot), or None if there is no such process."""
@@ -44,7 +47,7 @@ def this_run(test_home):
 
 def sweep(test_home):
     """Take down and remove the run directories of runs that are gone; their paths."""
-    from tests.postgres import Postgres
+    from tests.helpers.postgres import Postgres
     from vmfabric_lab.lab import Lab
 
     removed = []

@@ -5,7 +5,8 @@ counter that goes on tells a live migration or a revert from a reboot.
 """
 
 import re
-import time
+
+from tests.helpers.waiting import wait_until
 
 TICK = re.compile(r"vmfabric-guest: tick (\d+)")
 
@@ -21,15 +22,10 @@ def ticks(found):
 
 def wait_for(server, vmid, predicate, what, timeout=60):
     """The console's lines once PREDICATE(lines) holds; AssertionError naming WHAT otherwise."""
-    deadline = time.monotonic() + timeout
-    found = []
-    while time.monotonic() < deadline:
+    def check():
         found = lines(server, vmid)
-        if predicate(found):
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"vm {vmid}: {what} not on its console within {timeout} s; the last "
-                         f"lines:\n" + "\n".join(found[-10:]))
+        return found if predicate(found) else None
+    return wait_until(check, f"vm {vmid}: {what} on its console", timeout)
 
 
 def wait_text(server, vmid, text, timeout=60):

@@ -1,0 +1,1 @@
+"""What the tests share: contexts, servers, labs' checks, waiting, consoles, a clock."""
