@@ -8,7 +8,7 @@ import tempfile
 import click
 
 from service.cli.client import pass_client
-from service.cli.output import create_body, emit, first_boot_options, progress, table_command
+from service.cli.output import create_body, emit, guest_options, progress, table_command
 from service.cli.resources import VM_COLUMNS, client_group, json_option, vm
 from service.errors import VmfabricError
 
@@ -55,12 +55,10 @@ def _cluster(client, name):
 
 @cluster.command("create")
 @click.argument("name")
-@click.option("--type", "tid", type=int, required=True, help="Instance type id of every node.")
 @click.option("--size", type=click.IntRange(1, 100), required=True, help="Number of nodes.")
 @click.option("--spread/--pack", default=True, help="Each node on its own host (default), or "
               "as few hosts as possible.")
-@click.option("--image", "image_id", type=int, help="Image id (default: the first image).")
-@first_boot_options
+@guest_options
 @json_option
 @pass_client
 def cluster_create(client, name, tid, size, spread, image_id, ssh_keys, user_data, as_json):

@@ -39,13 +39,18 @@ class progress:
         return False
 
 
-def first_boot_options(command):
-    """--ssh-key FILE (repeatable) and --user-data FILE: what a guest gets at first boot."""
+def guest_options(command):
+    """--type, --image, --ssh-key FILE (repeatable) and --user-data FILE: what every guest a
+    create makes is built from and gets at first boot."""
     command = click.option("--user-data", type=click.File("r"),
                            help="A cloud-config file of your own, merged into the guest's.")(command)
-    return click.option("--ssh-key", "ssh_keys", type=click.File("r"), multiple=True,
-                        help="A public key file that logs in (repeatable; default: vmfabric's "
-                             "own key).")(command)
+    command = click.option("--ssh-key", "ssh_keys", type=click.File("r"), multiple=True,
+                           help="A public key file that logs in (repeatable; default: vmfabric's "
+                                "own key).")(command)
+    command = click.option("--image", "image_id", type=int,
+                           help="Image id (default: the first image).")(command)
+    return click.option("--type", "tid", type=int, required=True,
+                        help="Instance type id of every VM made.")(command)
 
 
 def create_body(name, tid, image_id, ssh_keys, user_data, **extra):

@@ -100,26 +100,22 @@ def pm_drain(client, pmid, dry_run, as_json):
                        f"away (vmfabric pm enable {pmid} takes it back)")
 
 
-@pm.command("enable")
-@click.argument("pmid", type=int)
-@json_option
-@pass_client
-def pm_enable(client, pmid, as_json):
-    """Take a host out of maintenance."""
-    emit(click.get_current_context(), client.call("POST", f"/pms/{pmid}/enable"))
-    if not as_json:
-        click.echo(f"pm {pmid} takes VMs again")
+def _host_action(name, said, doc):
+    """`vmfabric pm NAME PMID`: POST /pms/PMID/NAME, then SAID (with {pmid}) unless --json."""
+    @pm.command(name, help=doc)
+    @click.argument("pmid", type=int)
+    @json_option
+    @pass_client
+    def run(client, pmid, as_json):
+        emit(click.get_current_context(), client.call("POST", f"/pms/{pmid}/{name}"))
+        if not as_json:
+            click.echo(said.format(pmid=pmid))
+    return run
 
 
-@pm.command("remove")
-@click.argument("pmid", type=int)
-@json_option
-@pass_client
-def pm_remove(client, pmid, as_json):
-    """Forget an empty host (drain it first) and drop it from the inventory."""
-    emit(click.get_current_context(), client.call("POST", f"/pms/{pmid}/remove"))
-    if not as_json:
-        click.echo(f"pm {pmid} removed")
+_host_action("enable", "pm {pmid} takes VMs again", "Take a host out of maintenance.")
+_host_action("remove", "pm {pmid} removed",
+             "Forget an empty host (drain it first) and drop it from the inventory.")
 
 
 @pm.command("evacuate")

@@ -6,7 +6,7 @@ import click
 
 from service.cli import credentials
 from service.cli.client import Client, pass_client
-from service.cli.output import (create_body, emit, first_boot_options, progress as _progress,
+from service.cli.output import (create_body, emit, guest_options, progress as _progress,
                                 table_command)
 from service.errors import VmfabricError
 
@@ -40,11 +40,9 @@ policy = client_group("policy", "The active placement policy.")
 
 @vm.command("create")
 @click.argument("name")
-@click.option("--type", "tid", type=int, required=True, help="Instance type id.")
-@click.option("--image", "image_id", type=int, help="Image id (default: the first image).")
-@click.option("--count", type=click.IntRange(1, 100), default=1, help="A cluster of COUNT VMs.")
-@click.option("--spread", is_flag=True, help="Put a cluster's VMs on distinct hosts.")
-@first_boot_options
+@click.option("--count", type=click.IntRange(1, 100), default=1, help="A batch of COUNT VMs.")
+@click.option("--spread", is_flag=True, help="Put a batch's VMs on distinct hosts.")
+@guest_options
 @json_option
 @pass_client
 def vm_create(client, name, tid, image_id, count, spread, ssh_keys, user_data, as_json):

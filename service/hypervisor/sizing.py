@@ -25,11 +25,8 @@ class Sizing:
         from its next start; the maximum is raised if COUNT is beyond it."""
         def op(conn):
             dom = conn.lookupByName(domain)
-            if count > dom.vcpusFlags(CONFIG | libvirt.VIR_DOMAIN_VCPU_MAXIMUM):
-                dom.setVcpusFlags(count, CONFIG | libvirt.VIR_DOMAIN_VCPU_MAXIMUM)
-            dom.setVcpusFlags(count, CONFIG)
-            if live and dom.isActive():
-                dom.setVcpusFlags(count, LIVE)
+            _set_within_maximum(dom, dom.setVcpusFlags, count, libvirt.VIR_DOMAIN_VCPU_MAXIMUM,
+                                dom.vcpusFlags(CONFIG | libvirt.VIR_DOMAIN_VCPU_MAXIMUM), live)
         return self.connections.run(pm, f"set {domain} to {count} vCPUs", op)
 
     def set_memory(self, pm, domain, ram_mb, live):
@@ -39,11 +36,8 @@ class Sizing:
 
         def op(conn):
             dom = conn.lookupByName(domain)
-            if kib > _config_max_kib(dom):
-                dom.setMemoryFlags(kib, CONFIG | libvirt.VIR_DOMAIN_MEM_MAXIMUM)
-            dom.setMemoryFlags(kib, CONFIG)
-            if live and dom.isActive():
-                dom.setMemoryFlags(kib, LIVE)
+            _set_within_maximum(dom, dom.setMemoryFlags, kib, libvirt.VIR_DOMAIN_MEM_MAXIMUM,
+                                _config_max_kib(dom), live)
         return self.connections.run(pm, f"set {domain} to {ram_mb} MB", op)
 
     def grow_disk(self, pm, domain, device, capacity):
@@ -73,3 +67,14 @@ def _disk_path(dom, device):
             pool = dom.connect().storagePoolLookupByName(source.get("pool"))
             return pool.storageVolLookupByName(source.get("volume")).path()
     raise libvirt.libvirtError(f"{dom.name()} has no disk {device}")
+
+
+def _set_within_maximum(dom, setter, value, maximum_flag, config_maximum, live):
+    """VALUE from the domain's next start, its maximum raised first when VALUE is beyond it,
+    and now as well when LIVE and the domain runs (libvirt refuses a live value past the
+    maximum, and the maximum cannot change while it runs)."""
+    if value > config_maximum:
+        setter(value, CONFIG | maximum_flag)
+    setter(value, CONFIG)
+    if live and dom.isActive():
+        setter(value, LIVE)
