@@ -56,7 +56,7 @@ SCHEMAS = {
         "placement": {"enum": list(PLACEMENTS)},
         # placement's earlier name, still taken
         "preference": {"enum": list(PLACEMENTS), "deprecated": True},
-    }, required=["name", "instance_type"]),
+    }, required=["name", "instance_type"]) | {"not": {"required": ["placement", "preference"]}},
     "VmAction": obj({"action": {"enum": sorted(ALLOWED_FROM) + ["migrate", "resize"]},
                       # migrate: the host to move to (default: the placement policy's choice)
                       "pmid": POS,

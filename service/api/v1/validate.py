@@ -110,6 +110,10 @@ def _as_validation_error(err):
         missing = err.message.split("'")[1]
         field = ".".join(filter(None, [path, missing]))
         return ValidationError(f"{field}: required", field=field)
+    if err.validator == "not" and list(err.validator_value) == ["required"]:
+        first, *others = err.validator_value["required"]
+        field = ".".join(filter(None, [path, others[-1]]))
+        return ValidationError(f"{field}: give {first} alone, not both", field=field)
     return ValidationError(f"{path or 'body'}: {describe(err)}", field=path or None)
 
 

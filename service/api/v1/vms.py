@@ -30,9 +30,6 @@ def create_vms():
 
 def placement_of(data):
     """pack or spread: "placement" (as clusters say it), or "preference", its earlier name."""
-    if "placement" in data and "preference" in data:
-        raise ValidationError("preference: give placement, its newer name, alone",
-                              field="preference")
     return data.get("placement", data.get("preference", "pack"))
 
 
