@@ -32,6 +32,10 @@ class Hypervisors:
         self.sizing = Sizing(self.connections)
         self.snapshots = Snapshots(self.connections)
 
+    def connect(self, pm):
+        """Open PM's connection now (within libvirt.call_timeout), if it has none alive."""
+        self.connections.open(pm)
+
     def forget(self, pm):
         self.connections.forget(pm)
 

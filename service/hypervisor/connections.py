@@ -62,6 +62,10 @@ class Connections:
         self._calls = concurrent.futures.ThreadPoolExecutor(max_workers=64,
                                                             thread_name_prefix="vmfabric-libvirt")
 
+    def open(self, pm):
+        """PM's connection, opened within the call timeout if there is none alive."""
+        return self._connect(pm, self.call_timeout)
+
     def _connect(self, pm, timeout):
         key = (pm.id, pm.libvirt_uri)
         with self._lock:

@@ -65,6 +65,11 @@ class Evacuator:
             held = set(json.loads(self.store.get_kv(key, "[]", conn=conn)))
             self.store.set_kv(key, json.dumps(sorted(held | {vmid})), conn=conn)
 
+    def hosts_with_stale(self):
+        """The PMs that may still hold stale copies (one read for a whole sync pass)."""
+        return {int(key[len(EVACUATED):]) for key, held in self.store.kv_items(EVACUATED).items()
+                if json.loads(held)}
+
     def stale_on(self, pmid):
         """The vmids whose old copies PMID may still have (it answers again)."""
         return set(json.loads(self.store.get_kv(f"{EVACUATED}{pmid}", "[]")))

@@ -88,6 +88,10 @@ class Rebalancer:
         """The job rebuilding a failed host's VMs elsewhere (rebalance/evacuate.py)."""
         return self._evacuator.start(pmid, rebuild, user_id)
 
+    def hosts_with_stale_copies(self):
+        """The PMs that may still have old copies of VMs rebuilt elsewhere."""
+        return self._evacuator.hosts_with_stale()
+
     def stale_copies(self, pmid):
         """The vmids rebuilt elsewhere whose old copies PMID may still have."""
         return self._evacuator.stale_on(pmid)

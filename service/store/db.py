@@ -13,6 +13,7 @@ from service.store.events import EventRepo
 from service.store.jobs import JobRepo
 from service.store.leases import LeaseRepo, ProcessRepo
 from service.store.moves import MoveRepo
+from service.store.observations import ObservationRepo
 from service.store.pms import PmRepo
 from service.store.prepared import PreparedRead, ReadConnections
 from service.store.resizes import ResizeRepo
@@ -78,6 +79,7 @@ class Store:
         self.volumes = VolumeRepo(self)
         self.moves = MoveRepo(self)
         self.resizes = ResizeRepo(self)
+        self.observations = ObservationRepo(self)
         self.snapshots = SnapshotRepo(self)
 
     @contextlib.contextmanager

@@ -8,7 +8,6 @@ holds it or its holder is dead; taking it is one guarded UPDATE, so two
 processes, on one machine or several, never both hold it.
 """
 
-import time
 
 import sqlalchemy as sa
 

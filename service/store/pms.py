@@ -88,7 +88,7 @@ class PmRepo:
     def set_state(self, pmid, state, reason=""):
         with self.store.write() as conn:
             conn.execute(pms.update().where(pms.c.id == pmid).values(
-                state=state, reason=reason, down_since=_down_since(state)))
+                state=state, reason=reason, down_since=down_since(state)))
 
     def set_maintenance(self, pmid, on):
         """PMID takes no new VMs (ON) or takes them again."""
@@ -116,21 +116,8 @@ class PmRepo:
             conn.execute(host_images.delete().where(host_images.c.pmid == pmid))
             conn.execute(pms.delete().where(pms.c.id == pmid))
 
-    def record_check(self, pmid, *, state, reason, unknown_domains=None):
-        """What the periodic sync found: the host's state and the vmf-* domains no VM owns.
 
-        Only a host that was up or down changes (a host never discovered stays new).
-        """
-        values = {"state": state, "reason": reason, "checked_at": clock.now(),
-                  "down_since": _down_since(state)}
-        if unknown_domains is not None:
-            values["unknown_domains"] = sorted(unknown_domains)
-        with self.store.write() as conn:
-            conn.execute(pms.update().where(pms.c.id == pmid, pms.c.state.in_(("up", "down")))
-                         .values(**values))
-
-
-def _down_since(state):
+def down_since(state):
     """The down_since a change to STATE leaves: kept while down, now when it goes down."""
     if state != "down":
         return None

@@ -90,7 +90,7 @@ class Vm:
     error: str
     created_at: float
     updated_at: float
-    # when the state was last confirmed (by the request that set it or the sync)
+    # when the state was set (by a request, or by the sync seeing it change)
     state_at: float | None = None
     # the server process working on the VM while it is in a transitional state
     owner: str | None = None
@@ -112,6 +112,8 @@ class Vm:
     batch: str | None = None
     # a shutdown asked of its guest: {action, at, deadline, force}; {} when none
     power_request: dict = dataclasses.field(default_factory=dict)
+    # when its host, up, was last looked at by the sync (read with the VM for answers)
+    host_checked_at: float | None = None
 
     @classmethod
     def from_row(cls, row):
@@ -130,10 +132,15 @@ class Vm:
         return self.state in TRANSITIONAL
 
     def state_age(self, now=None):
-        """Seconds since the state was last confirmed, or None if it never was."""
-        if self.state_at is None:
+        """Seconds since the state was last confirmed, or None if it never was: set by a
+        request, or seen unchanged by the sync's last look at its host (a VM some request
+        is working on, or a failed one, is not looked at)."""
+        confirmed = [t for t in (self.state_at, None if self.in_transition or
+                                 self.state == "failed" else self.host_checked_at)
+                     if t is not None]
+        if not confirmed:
             return None
-        return max(0.0, (now or clock.now()) - self.state_at)
+        return max(0.0, (now or clock.now()) - max(confirmed))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -24,7 +24,10 @@ from service.store.schema import pms, vms
 RESOURCES = tuple(USED_COLUMNS.items())  # (a VM's column, its host's claimed column)
 # The statements of every create and destroy are built once: SQLAlchemy then
 # reuses their compiled form and cache key instead of rebuilding both per call.
-GET_VM = sa.select(vms).where(vms.c.id == sa.bindparam("vmid"))
+# a VM with the time its host (up) was last looked at, which confirms its state
+WITH_HOST_CHECK = vms.outerjoin(pms, sa.and_(pms.c.id == vms.c.pmid, pms.c.state == "up"))
+VM_READ = sa.select(vms, pms.c.checked_at.label("host_checked_at")).select_from(WITH_HOST_CHECK)
+GET_VM = VM_READ.where(vms.c.id == sa.bindparam("vmid"))
 VMIDS_ON = (sa.select(vms.c.id).where(vms.c.pmid == sa.bindparam("pmid"), vms.c.state != "failed")
             .order_by(vms.c.id))
 INSERT_VM = vms.insert()
@@ -46,17 +49,6 @@ CLAIM = (pms.update()
 UNCLAIM = (pms.update().where(pms.c.id == sa.bindparam("on_pmid"))
            .values(vm_count=pms.c.vm_count - 1,
                    **{used: pms.c[used] - sa.bindparam(f"add_{cap}") for cap, used in RESOURCES}))
-# what the sync saw on a host; a VM some request is working on, or whose state a
-# request set after the host was read, is left as it is
-OBSERVED = (vms.update()
-            .where(vms.c.id == sa.bindparam("by_id"), vms.c.pmid == sa.bindparam("on_pmid"),
-                   # (inequalities, not NOT IN: an IN list cannot be part of an executemany)
-                   *[vms.c.state != state for state in sorted(TRANSITIONAL | {"failed"})],
-                   sa.or_(vms.c.state_at.is_(None), vms.c.state_at <= sa.bindparam("read_at")))
-            .values(state=sa.bindparam("seen"), error=sa.bindparam("why"),
-                    state_at=sa.bindparam("at")))
-
-
 class ClaimLost(VmfabricError):
     """The chosen PM no longer has room (or is no longer up)."""
 
@@ -182,19 +174,6 @@ class VmRepo:
                 raise Conflict(f"vm {vmid} changed state while {state} was starting")
         return vm
 
-    def record_observed(self, pmid, observations, read_at):
-        """The sync read these VMs' states on PMID at READ_AT: {vmid: (state, reason)}.
-
-        A VM in a transitional state, or whose state was set after READ_AT, is left alone.
-        """
-        if not observations:
-            return
-        now = clock.now()
-        with self.store.write() as conn:
-            conn.execute(OBSERVED, [{"by_id": vmid, "on_pmid": pmid, "seen": state, "why": why,
-                                     "at": now, "read_at": read_at}
-                                    for vmid, (state, why) in observations.items()])
-
     def orphaned_work(self, live_owners):
         """VMs in a transitional state whose owner is not among LIVE_OWNERS."""
         with self.store.read() as conn:
@@ -210,7 +189,7 @@ class VmRepo:
         return read_vm(conn, vmid)
 
     def list(self, pmid=None, state=None, name=None, limit=None, offset=0, user_id=None):
-        query = sa.select(vms).order_by(vms.c.id)
+        query = VM_READ.order_by(vms.c.id)
         if user_id is not None:
             query = query.where(vms.c.user_id == user_id)
         if pmid is not None:
