@@ -44,15 +44,10 @@ class Context:
     accounts: Accounts
     volumes: Volumes
     rebalancer: Rebalancer
-    sync: object = None
 
-    def start(self, sync_loop=False):
-        """Beat this process's heartbeat (and run the periodic sync loop, for a server)."""
+    def start(self):
+        """Beat this process's heartbeat (a server's sync runs in its own process: sync/worker.py)."""
         self.process.start()
-        if sync_loop:
-            from service.sync.loop import SyncLoop
-
-            self.sync = SyncLoop(self.config, self.sync_services()).start()
         return self
 
     def sync_services(self):
@@ -64,9 +59,7 @@ class Context:
                         shutdowns=self.shutdowns, rebalancer=self.rebalancer)
 
     def close(self):
-        """Stop the background threads and let go of every connection."""
-        if self.sync is not None:
-            self.sync.stop()
+        """Stop the heartbeat and let go of every connection."""
         self.process.stop()
         self.hypervisors.close()
         self.store.dispose()

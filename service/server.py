@@ -1,21 +1,23 @@
 """`vmfabric serve`: the API under gunicorn (several worker processes, threads in each),
-behind nginx (service/front.py) unless ``server.front`` is ``none``.
+behind nginx (service/front.py) unless ``server.front`` is ``none``, beside the sync worker.
 
-Start-up reconciliation runs once, in the master, before workers are forked;
-the master then lets go of every connection and thread, so nothing it held is
-shared with a child. Each worker builds its own context, beats its heartbeat
-and runs a sync loop, of which only the one holding the 'sync' lease works.
+A supervisor (service/supervisor.py) starts the sync worker (sync/worker.py),
+which reconciles the store with the hosts before anything else; then the
+application, whose workers each build their own context and beat their
+heartbeat; then nginx. The supervisor holds no connection or thread of its
+own, so nothing it has is shared with a child.
 """
 
 import logging
 import os
+import shutil
 import sys
 
 from gunicorn.app.base import BaseApplication
 
-from service import context as context_mod
 from service import front
-from service.sync import startup
+from service.supervisor import Child, ReadySignal, Supervisor, forked, spawned
+from service.sync import worker
 
 
 class Server(BaseApplication):
@@ -53,11 +55,11 @@ class Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        """Runs in each worker: its own context, heartbeat and sync loop."""
+        """Runs in each worker: its own context and heartbeat."""
         from service.app import create_app
 
         app = create_app(self.vmfabric_config)
-        app.config["VMFABRIC"].start(sync_loop=True)
+        app.config["VMFABRIC"].start()
         return app
 
 
@@ -73,12 +75,21 @@ def serve(config, workers=None):
     os.umask(0o077)
     logging.basicConfig(level=config["server"]["log_level"].upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ctx = context_mod.build(config, keepalive=False).start()
-    try:
-        startup.reconcile(ctx.sync_services())
-    finally:
-        ctx.close()
+    synced = ReadySignal()
+
+    def start_sync():
+        synced.arm()
+        return forked(lambda: worker.run(config, synced.send))()
+    # reconciling a large fleet takes as long as its slowest host's look
+    children = [Child("sync worker", start_sync, synced.received, ready_within=900)]
+    on_stop = None
     if config["server"]["front"] == "nginx":
-        app = Server(config, workers, bind=f"unix:{front.socket_path(config)}")
-        sys.exit(front.Supervisor(config, app.run).run())
-    Server(config, workers).run()
+        conf = front.prepare(config)
+        socket = front.socket_path(config)
+        app = Server(config, workers, bind=f"unix:{socket}")
+        children += [Child("application", forked(app.run), lambda _: os.path.exists(socket)),
+                     Child("nginx", spawned([front.NGINX, "-c", conf]))]
+        on_stop = lambda: shutil.rmtree(front.run_dir(config), ignore_errors=True)  # noqa: E731
+    else:
+        children.append(Child("application", forked(Server(config, workers).run)))
+    sys.exit(Supervisor(children, on_stop).run())

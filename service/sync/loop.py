@@ -1,4 +1,4 @@
-"""The sync loop: one thread per server process, doing the work only while it holds the lease.
+"""The sync loop: one thread in each server's sync worker, working only while it holds the lease.
 
 Every ``sync.heartbeat`` seconds each process tries to take (or keep) the
 'sync' lease; the holder recovers orphaned work on every tick and looks at
@@ -15,6 +15,8 @@ from service.sync import hosts, work
 
 log = logging.getLogger("vmfabric.sync")
 LEASE = "sync"
+# hosts looked at at once (a cold one costs an ssh handshake, ~1 s, within its own limit)
+PARALLEL = 32
 
 
 class SyncLoop:
@@ -26,7 +28,7 @@ class SyncLoop:
         self._stop = threading.Event()
         self._thread = None
         self._last_hosts = 0.0
-        self._pool = concurrent.futures.ThreadPoolExecutor(16, "vmfabric-sync-host")
+        self._pool = concurrent.futures.ThreadPoolExecutor(PARALLEL, "vmfabric-sync-host")
         self._inflight = {}
 
     def start(self):

@@ -11,6 +11,7 @@ import logging
 from service import naming
 from service.errors import VmfabricError
 from service.sync import hosts, work
+from service.sync.loop import PARALLEL
 
 log = logging.getLogger("vmfabric.reconcile")
 
@@ -18,32 +19,47 @@ log = logging.getLogger("vmfabric.reconcile")
 def reconcile(services):
     """Returns a summary dict of what was done."""
     done = work.recover(services)
-    with concurrent.futures.ThreadPoolExecutor(16, "vmfabric-reconcile") as pool:
+    with concurrent.futures.ThreadPoolExecutor(PARALLEL, "vmfabric-reconcile") as pool:
         states = hosts.check_all(services, pool, {})
-    done["unreachable"] = sorted(pmid for pmid, state in states.items() if state != "up")
-    done["orphans_removed"] = []
-    vms = {vm.id: vm for vm in services.store.vms.list()}
-    for pm in services.store.pms.list(state="up"):
-        try:
-            names = set(services.hypervisors.domains.states(pm)) | services.hypervisors.storage.volume_names(pm)
-        except VmfabricError as exc:
-            log.warning("reconcile: %s: %s", pm.label, exc)
-            continue
-        kept = {naming.volume(v.id) for v in services.store.volumes.on_host(pm.id)}
-        for name in sorted(names):
-            if naming.volume_of(name) is not None:
-                if name not in kept and _remove(services, pm, name, is_domain=False):
-                    done["orphans_removed"].append(f"pm{pm.id}:{name}")
-                continue
-            vmid = naming.owner_of(name)
-            if vmid is None or (vmid in vms and pm.id in (vms[vmid].pmid, vms[vmid].target_pmid)):
-                continue
-            if _remove(services, pm, name, is_domain=name == naming.domain(vmid)):
-                done["orphans_removed"].append(f"pm{pm.id}:{name}")
+        done["unreachable"] = sorted(pmid for pmid, state in states.items() if state != "up")
+        done["orphans_removed"] = []
+        vms = {vm.id: vm for vm in services.store.vms.list()}
+        up = services.store.pms.list(state="up")
+        for pm, names in zip(up, pool.map(lambda pm: _names_on(services, pm), up)):
+            done["orphans_removed"] += _remove_orphans(services, pm, names, vms)
     for key, items in done.items():
         if items:
             log.info("reconcile: %s: %s", key, items)
     return done
+
+
+def _names_on(services, pm):
+    """Every domain and volume name on PM (its connection is warm from the pass), or None."""
+    try:
+        return set(services.hypervisors.domains.states(pm)) | \
+            services.hypervisors.storage.volume_names(pm)
+    except VmfabricError as exc:
+        log.warning("reconcile: %s: %s", pm.label, exc)
+        return None
+
+
+def _remove_orphans(services, pm, names, vms):
+    """Remove from PM what is named like a VM's or a volume's that no VM or volume there owns."""
+    removed = []
+    if names is None:
+        return removed
+    kept = {naming.volume(v.id) for v in services.store.volumes.on_host(pm.id)}
+    for name in sorted(names):
+        if naming.volume_of(name) is not None:
+            if name not in kept and _remove(services, pm, name, is_domain=False):
+                removed.append(f"pm{pm.id}:{name}")
+            continue
+        vmid = naming.owner_of(name)
+        if vmid is None or (vmid in vms and pm.id in (vms[vmid].pmid, vms[vmid].target_pmid)):
+            continue
+        if _remove(services, pm, name, is_domain=name == naming.domain(vmid)):
+            removed.append(f"pm{pm.id}:{name}")
+    return removed
 
 
 def _remove(services, pm, name, is_domain):
