@@ -35,9 +35,14 @@ class PlaybookRun:
 
 
 def run_playbook(name, inventory, *, work_dir, fact_cache, forks, extravars=None, limit=None,
-                 timeout=600):
+                 timeout=600, on_host=None):
     """Run playbooks/NAME against INVENTORY (only the hosts LIMIT names, if given) and
-    collect what each host reported."""
+    collect what each host reported.
+
+    ON_HOST(HostResult), if given, is called as each of a host's events arrives, so a
+    caller can record a host the moment it is done. A run past TIMEOUT returns what
+    arrived (status 'timeout'); only a run that failed with nothing from any host raises.
+    """
     os.makedirs(work_dir, exist_ok=True)
     private = tempfile.mkdtemp(prefix="run-", dir=work_dir)
     envvars = {
@@ -52,6 +57,7 @@ def run_playbook(name, inventory, *, work_dir, fact_cache, forks, extravars=None
         # the ansible-playbook beside this interpreter (a .venv need not be active)
         "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
     }
+    hosts = {}
     try:
         result = ansible_runner.run(
             private_data_dir=private,
@@ -66,12 +72,10 @@ def run_playbook(name, inventory, *, work_dir, fact_cache, forks, extravars=None
             fact_cache_type="jsonfile",
             quiet=True,
             timeout=timeout,
+            event_handler=lambda event: _arrived(hosts, event, on_host),
         )
-        hosts = {}
-        for event in result.events:
-            _absorb(hosts, event)
         stdout = result.stdout.read() if result.stdout else ""
-        if result.status in ("timeout",) or (result.rc not in (0, 2, 4) and not hosts):
+        if result.rc not in (0, 2, 4) and result.status != "timeout" and not hosts:
             raise DiscoveryError(f"ansible-playbook {name} {result.status} (rc {result.rc}): "
                                  f"{stdout[-1500:]}")
         return PlaybookRun(status=result.status, rc=result.rc, hosts=hosts, stdout=stdout)
@@ -79,12 +83,20 @@ def run_playbook(name, inventory, *, work_dir, fact_cache, forks, extravars=None
         shutil.rmtree(private, ignore_errors=True)
 
 
+def _arrived(hosts, event, on_host):
+    """The runner's event handler: absorb EVENT, tell ON_HOST of its host; keep the event."""
+    entry = _absorb(hosts, event)
+    if entry is not None and on_host is not None:
+        on_host(entry)
+    return True
+
+
 def _absorb(hosts, event):
     kind = event.get("event", "")
     data = event.get("event_data", {})
     host = data.get("host")
     if not host or not kind.startswith("runner_on_"):
-        return
+        return None
     entry = hosts.setdefault(host, HostResult(host=host))
     res = data.get("res") or {}
     if kind == "runner_on_ok":
@@ -97,3 +109,4 @@ def _absorb(hosts, event):
         detail = res.get("stderr") or res.get("msg") or ""
         what = "unreachable" if kind == "runner_on_unreachable" else f"task {data.get('task')!r} failed"
         entry.reason = f"{what}: {str(detail).strip()[-4000:]}"
+    return entry

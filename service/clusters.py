@@ -126,13 +126,18 @@ class Clusters:
         extravars = {"vmfabric_program_b64": base64.b64encode(program.encode()).decode(),
                      "vmfabric_nodes": " ".join(address.ip for _, address in nodes)}
 
+        run_limit = self.config["discovery"]["timeout"]
+
         def work():
             run = ansible_runs.run_playbook(
                 RUN_PLAYBOOK, inventory,
                 work_dir=os.path.join(self.config["state_dir"], "ansible"),
                 fact_cache=self.config.fact_cache, forks=len(nodes), extravars=extravars,
-                timeout=self.config["discovery"]["timeout"])
-            return {"nodes": [_node_result(vm, run.hosts.get(vm.name)) for vm, _ in nodes]}
+                timeout=run_limit)
+            missing = (f"no result within the run's {run_limit:g} s" if run.status == "timeout"
+                       else "no result from the node")
+            return {"nodes": [_node_result(vm, run.hosts.get(vm.name), missing)
+                              for vm, _ in nodes]}
 
         return self.jobs.run("cluster_run", {"cluster_id": cluster_id, "nodes": len(nodes)}, work,
                              user_id=user_id)
@@ -159,10 +164,10 @@ def _check_size(value, field):
         raise ValidationError(f"{field}: 1 to {MAX_SIZE} nodes, not {value!r}", field=field)
 
 
-def _node_result(vm, result):
+def _node_result(vm, result, missing):
     if result is None:
         return {"vmid": vm.id, "name": vm.name, "ok": False, "rc": None, "output": "",
-                "error": "no result from the node"}
+                "error": missing}
     run = result.reported.get("vmfabric_run") or {}
     try:
         rc = int(run.get("rc"))

@@ -15,6 +15,9 @@ from service.errors import ConfigError, Conflict, InventoryError, ValidationErro
 from service.inventory import generate, hostkeys, pmfile, resolve
 
 DISCOVER_PLAYBOOK = "discover.yml"
+# hosts discovered by one ansible-playbook run, all at once (its forks): a large fleet is
+# discovered batch after batch, each under discovery.timeout, each recorded as it goes
+BATCH = 50
 
 
 class Fleet:
@@ -128,7 +131,14 @@ class Fleet:
 
     # ---- discovery ----------------------------------------------------------
     def discover(self, pmids=None):
-        """Run the discovery playbook and record each host up (with capacity) or down."""
+        """Run the discovery playbook and record each host up (with capacity) or down.
+
+        Hosts are discovered in batches of BATCH, each one ansible-playbook run under
+        discovery.timeout; every step of a host has its own limit (the SSH connection,
+        fact gathering, the libvirt check: playbooks/discover.yml). A host is recorded
+        the moment its report or its failure arrives, so a slow or dead host costs the
+        others nothing, and a run past its limit loses only the hosts it had not finished.
+        """
         pms = self.store.pms.list()
         if pmids is not None:
             pms = [pm for pm in pms if pm.id in set(pmids)]
@@ -137,17 +147,33 @@ class Fleet:
         # a host unreachable when it was added gets its key scanned now
         self._record_keys([_entry(pm) for pm in pms], pms)
         inventory = self.write_inventory()
+        for start in range(0, len(pms), BATCH):
+            self._discover_batch(pms[start:start + BATCH], inventory)
+        return self.store.pms.list()
+
+    def _discover_batch(self, pms, inventory):
+        by_host = {f"pm{pm.id}": pm for pm in pms}
+        recorded = set()
+
+        def arrived(result):
+            if result.host in by_host and result.host not in recorded and (
+                    not result.ok or "capacity" in result.reported):
+                recorded.add(result.host)
+                self._record(by_host[result.host], result)
+        limit = self.config["discovery"]["timeout"]
         run = ansible_runs.run_playbook(
             DISCOVER_PLAYBOOK, inventory,
             work_dir=os.path.join(self.config["state_dir"], "ansible"),
-            fact_cache=self.config.fact_cache,
-            forks=min(len(pms), 50),
-            limit=[f"pm{pm.id}" for pm in pms] if pmids is not None else None,
-            timeout=self.config["discovery"]["timeout"],
-        )
-        for pm in pms:
-            self._record(pm, run.hosts.get(f"pm{pm.id}"))
-        return self.store.pms.list()
+            fact_cache=self.config.fact_cache, forks=min(len(pms), BATCH),
+            limit=sorted(by_host), timeout=limit, on_host=arrived)
+        for host, pm in by_host.items():
+            if host in recorded:
+                continue
+            if run.status == "timeout":
+                self.store.pms.record_discovery(pm.id, state="down", reason=(
+                    f"discovery did not finish within {limit:g} s (discovery.timeout)"))
+            else:
+                self._record(pm, run.hosts.get(host))
 
     def _record(self, pm, result):
         if result is None:

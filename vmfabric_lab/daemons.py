@@ -131,6 +131,35 @@ def running_domains(anchor):
     return [line for line in out.split() if line.strip()]
 
 
+def signal_daemon(host_dir, daemon, sig):
+    """Send SIG to one daemon by its pid file and to its children (an sshd's sessions);
+    returns True if it was running."""
+    pid = read_pid(host_dir, daemon)
+    if not pid_alive(pid):
+        return False
+    for target in [pid, *_children(pid)]:
+        try:
+            os.kill(target, sig)
+        except ProcessLookupError:
+            pass
+    return True
+
+
+def _children(pid):
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                parent = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == pid:
+            found.append(int(entry))
+    return found
+
+
 def stop_daemon(host_dir, daemon):
     """Stop one daemon by its pid file; returns True if something was stopped."""
     pid = read_pid(host_dir, daemon)

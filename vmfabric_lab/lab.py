@@ -2,6 +2,7 @@
 
 import concurrent.futures
 import os
+import signal
 import shutil
 
 import yaml
@@ -13,7 +14,9 @@ from vmfabric_lab import claim, daemons, hostfs, netns, preflight
 from vmfabric_lab.state import GUEST_NETWORK, MAX_HOSTS, HostRecord, LabState
 
 DEFAULT_CAPACITY = {"cpu": 8, "ram_mb": 8192, "disk_gb": 40}
-FAIL_MODES = ("link", "libvirtd", "sshd")
+# link: the host's cable pulled; libvirtd, sshd: that daemon stopped; stall: its sshd
+# frozen (SIGSTOP), so connections open but nothing answers, as on a host under load
+FAIL_MODES = ("link", "libvirtd", "sshd", "stall")
 
 
 DEFAULT_TAG = "lab"
@@ -191,6 +194,8 @@ class Lab:
         host = self._existing_host(name)
         if mode == "link":
             netns.set_link(self.state.names.veth(host.index), up=False)
+        elif mode == "stall":
+            daemons.signal_daemon(self.state.host_dir(host.index), "sshd", signal.SIGSTOP)
         else:
             daemons.stop_daemon(self.state.host_dir(host.index), mode)
         host.failed = mode
@@ -204,6 +209,7 @@ class Lab:
             raise LabError(f"lab host h{host.index} has lost its namespace anchor; "
                            f"run `vmfabric lab up --dir {self.dir}` to repair it")
         netns.set_link(self.state.names.veth(host.index), up=True)
+        daemons.signal_daemon(self.state.host_dir(host.index), "sshd", signal.SIGCONT)
         self._ensure_host(host)
         self.state.save()
         return host

@@ -43,6 +43,8 @@ def arg(name):
 
 
 def _check_utf8():
+    if b"%" not in request.query_string and request.query_string.isascii():
+        return  # nothing escaped, nothing but ASCII: UTF-8 as it is
     try:
         urllib.parse.unquote_to_bytes(request.query_string).decode("utf-8")
     except UnicodeDecodeError:

@@ -149,7 +149,8 @@ vms = sa.Table(
     sa.Column("error", sa.Text, nullable=False, default=""),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
-    # when the state was last confirmed, by the request that set it or the sync
+    # when the state was set, by a request or by the sync seeing it change (the sync confirms
+    # it without a write: its host's checked_at, read with the VM)
     sa.Column("state_at", sa.Float),
     # the server process working on the VM while it is creating or deleting
     sa.Column("owner", sa.String(32)),

@@ -1,10 +1,12 @@
 """Benchmark the REST server as `vmfabric serve` runs it by default (nginx in front of gunicorn,
-2 worker processes per core, 16 threads each), and the cost of the front beside the same
-server without it (server.front: none), taking turns:
+2 worker processes per core, 16 threads each), taking turns with its references:
 
-  queries/s for /vm/query and /pm/query (wrk, 8 connections, 10 s each run), and create+destroy
-  pairs/s through the seed API against hosts whose libvirt URI is libvirt's test driver
-  (isolates vmfabric's own overhead: placement, claims, templates, store).
+  reads/s of /vm/query, /pm/query and an authenticated GET /api/v1/vms/{id} (wrk, 8
+  connections, 10 s each run) by vmfabric without its front beside a bare Flask app
+  answering the same paths under the same gunicorn settings (tests/bench/bare_flask.py);
+  the front's cost (/vm/query with nginx over without); and create+destroy pairs/s through
+  the seed API against hosts whose libvirt URI is libvirt's test driver (isolates
+  vmfabric's own overhead: placement, claims, templates, store).
 
     .venv/bin/python -m tests.bench.bench_api [--runs 3]
 Needs `wrk` (Debian package wrk) for the query figures.
@@ -105,6 +107,41 @@ def pairs(base_url, count=300, clients=8):
     return count / (time.perf_counter() - start)
 
 
+class BareFlask(ServerProcess):
+    """tests/bench/bare_flask.py as a process, started and killed as a server is."""
+
+    def start(self, timeout=60):
+        log = open(self.log_path, "a")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.bench.bare_flask", self.config_path, str(self.port)],
+            stdout=log, stderr=log, start_new_session=True, env=self.env)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                requests.get(self.url + "/api/v1/health", timeout=2)
+                return self
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("the bare Flask app did not start")
+
+
+def compare_with_bare(direct, bare, reads, runs):
+    """READS ((path, token)) from vmfabric and from the bare app, taking turns so the
+    machine's ups and downs fall on both; each round's ratio is the comparison."""
+    for path, auth in reads:  # warm-up: workers connected, statements compiled
+        wrk(direct.url + path, seconds=3, token=auth)
+        wrk(bare.url + path, seconds=3, token=auth)
+    for path, auth in reads:
+        ours, reference = [], []
+        for _ in range(runs):
+            ours.append(wrk(direct.url + path, token=auth)[0])
+            reference.append(wrk(bare.url + path, token=auth)[0])
+        print(f"GET {path}{' (with a token)' if auth else ''}: "
+              f"{spread(ours, 'requests/s', '{:,.0f}')}; a bare Flask app "
+              f"{spread(reference, 'requests/s', '{:,.0f}')}; vmfabric over bare, round by "
+              f"round: {spread([a / b for a, b in zip(ours, reference)], 'x', '{:.3f}')}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
@@ -113,27 +150,16 @@ def main():
     cfg, token = setup(home)
     server = ServerProcess(write_config(cfg, os.path.join(home, "vmfabric.yml")), free_port(),
                            os.path.join(home, "server.log"), workers=None).start()
-    bare = dict(cfg, server=dict(cfg["server"], front="none"))
-    direct = ServerProcess(write_config(bare, os.path.join(home, "direct.yml")), free_port(),
-                           os.path.join(home, "direct.log"), workers=None).start()
+    unfronted = write_config(dict(cfg, server=dict(cfg["server"], front="none")),
+                             os.path.join(home, "direct.yml"))
+    direct = ServerProcess(unfronted, free_port(), os.path.join(home, "direct.log"),
+                           workers=None).start()
+    bare = BareFlask(unfronted, free_port(), os.path.join(home, "bare.log")).start()
     try:
         vmid = requests.get(f"{server.url}/vm/create?name=q&instance_type=1").json()["vmid"]
-        # the seed query and the same VM through /api/v1 with a token, taking turns so the
-        # machine's ups and downs fall on both; each round's ratio is the comparison
         reads = ((f"/vm/query?vmid={vmid}", None), ("/pm/query?pmid=1", None),
                  (f"/api/v1/vms/{vmid}", token))
-        for path, auth in reads:
-            wrk(server.url + path, seconds=3, token=auth)  # warm-up: workers connected, compiled
-        rates = {path: [] for path, _ in reads}
-        for _ in range(args.runs):
-            for path, auth in reads:
-                rates[path].append(wrk(server.url + path, token=auth)[0])
-        for path, auth in reads:
-            print(f"GET {path}{' (with a token)' if auth else ''}: "
-                  f"{spread(rates[path], 'requests/s', '{:,.0f}')}")
-        seed, v1 = rates[reads[0][0]], rates[reads[2][0]]
-        print(f"authenticated GET /api/v1/vms/ID over seed /vm/query, round by round: "
-              f"{spread([b / a for a, b in zip(seed, v1)], 'x', '{:.3f}')}")
+        compare_with_bare(direct, bare, reads, args.runs)
         query = f"/vm/query?vmid={vmid}"
         wrk(direct.url + query, seconds=3)
         fronted, bare_rates = [], []
@@ -146,14 +172,10 @@ def main():
         rates = [pairs(server.url) for _ in range(args.runs)]
         print(f"create+destroy pairs (seed API, test driver hosts): "
               f"{spread(rates, 'pairs/s', '{:,.1f}')}")
-    except BaseException:
-        server.kill()
-        direct.kill()
-        print(f"the server's log: {server.log_path}", file=sys.stderr)
-        raise
-    server.kill()
-    direct.kill()
-    shutil.rmtree(home, ignore_errors=True)
+    finally:
+        for process in (server, direct, bare):
+            process.kill()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,30 +1,29 @@
 """Benchmark: discovery of N lab hosts, cold (empty fact cache) and warm.
 
-    .venv/bin/python -m tests.bench.bench_discovery --hosts 3 10 --runs 5
+    .venv/bin/python -m tests.bench.bench_discovery --hosts 10 30 100 --runs 3
 Needs root; brings up its own lab (in its own directory) and takes it down at the end.
 """
 
 import argparse
 import os
 import shutil
+import statistics
 import tempfile
 import time
 
-from service import config as config_mod
 from service.fleet import Fleet
-from vmfabric_lab.lab import Lab
 from service.store import Store
 from tests.bench.report import spread
+from tests.helpers.servers import lab_config
+from vmfabric_lab.lab import Lab
 
 
 def measure(lab, hosts, runs):
     cold, warm = [], []
     for _ in range(runs):
         home = tempfile.mkdtemp(prefix="bench-discovery-")
-        cfg = config_mod.load(home=home, overrides={
-            "inventory": {"path": os.path.join(home, "hosts.yml"),
-                          "host_settings": lab.state.settings_file},
-            "ssh": {"private_key": lab.state.private_key, "known_hosts": lab.state.known_hosts}})
+        # the lab's own configuration (its hosts put guests on its network)
+        cfg = lab_config(lab, home)
         fleet = Fleet(cfg, Store(cfg["database"]))
         fleet.register_pm_file(lab.state.pm_file)
         start = time.perf_counter()
@@ -34,6 +33,7 @@ def measure(lab, hosts, runs):
         start = time.perf_counter()
         fleet.discover()
         warm.append(time.perf_counter() - start)
+        fleet.store.dispose()
         shutil.rmtree(home)
     return cold, warm
 
@@ -50,7 +50,9 @@ def main():
             lab.up(hosts=n)
             print(f"lab up to {n} hosts: {time.perf_counter() - start:.2f} s")
             cold, warm = measure(lab, n, args.runs)
-            print(f"discovery of {n} hosts: cold {spread(cold, 's')}, warm {spread(warm, 's')}")
+            print(f"discovery of {n} hosts: cold {spread(cold, 's')}, warm {spread(warm, 's')}; "
+                  f"per host: cold {statistics.median(cold) / n:.2f} s, "
+                  f"warm {statistics.median(warm) / n:.2f} s")
     finally:
         lab.down()
 

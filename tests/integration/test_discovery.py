@@ -198,3 +198,37 @@ def test_prepare_hosts_makes_the_bridge_a_host_asks_for(lab, lab_fleet):
             second.stdout[-2000:]
     finally:
         clean()
+
+
+def test_a_stalled_host_costs_the_others_nothing_and_is_reported(lab, tmp_path):
+    """One host's sshd frozen (it accepts connections and answers nothing) while the others
+    are discovered: they are recorded as their reports arrive, before the run ends; the
+    frozen one is down with its reason, and up again once it answers."""
+    import concurrent.futures
+    import time
+
+    from service.fleet import Fleet
+    from service.store import Store
+    from tests.helpers.servers import lab_config
+    from tests.helpers.waiting import wait_until
+
+    cfg = lab_config(lab, str(tmp_path), discovery={"timeout": 30})
+    fleet = Fleet(cfg, Store(cfg["database"]))
+    fleet.register_pm_file(lab.state.pm_file)
+    stalled = lab.state.hosts[1]
+    others = [pm for pm in fleet.store.pms.list() if pm.address != stalled.address]
+    started = time.time()
+    lab.fail(stalled.address, "stall")
+    try:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            running = pool.submit(fleet.discover)
+            wait_until(lambda: all(fleet.store.pms.get(pm.id).state == "up" for pm in others),
+                       "the answering hosts recorded up", timeout=60, every=0.2)
+            assert not running.done(), "the others were recorded only when the run ended"
+            pms = {pm.address: pm for pm in running.result(timeout=120)}
+        assert pms[stalled.address].state == "down" and pms[stalled.address].reason
+        assert all(pms[pm.address].discovered_at >= started for pm in others)
+    finally:
+        lab.heal(stalled.address)
+    pm = next(p for p in fleet.discover([pms[stalled.address].id]) if p.address == stalled.address)
+    assert pm.state == "up", pm.reason

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from service.store import schema
 from tests.helpers.contexts import make_ctx, two_members
+from tests.helpers.waiting import wait_until
 
 SEED_QUERY = "name=probe&instance_type=1&vmid={vmid}&volumeid={volume_id}&size=1&pmid=1"
 
@@ -42,7 +43,11 @@ def url_of(rule, values):
 
 def fingerprint(ctx, audit=True):
     """What a change would change: every table's rows (AUDIT: the audit trail's too; a refused
-    attempt at a change is recorded there, and rightly so)."""
+    attempt at a change is recorded there, and rightly so), once no job an earlier test
+    started is still on its way."""
+    wait_until(lambda: not any(job["state"] in ("queued", "running")
+                               for job in ctx.store.jobs.recent(limit=1000)),
+               "the earlier tests' jobs finished", timeout=60, every=0.1)
     found = {}
     tables = (schema.vms, schema.volumes, schema.clusters, schema.users, schema.tokens,
               schema.jobs, schema.snapshots, schema.kv, schema.pms) + ((schema.events,) if audit
