@@ -21,7 +21,6 @@ import tempfile
 import time
 
 import libvirt
-import sqlalchemy as sa
 
 from service import config as config_mod
 from service import context as context_mod

@@ -11,6 +11,7 @@ brought under is reported, with the resource, and the plan goes on with the othe
 import numpy as np
 
 from service.rebalance.model import RESOURCES
+from service.rebalance.targets import Targets, load
 
 DEFAULT = 0.8
 
@@ -23,14 +24,16 @@ def plan(fleet, options):
     moves = []
     over = _over(fleet, limit)
     order = np.argsort(-(fleet.utilisation() / limit).max(axis=0), kind="stable")
+    targets = Targets(fleet, fleet.open.copy(), key=load, limit=limit)
     for row in [int(i) for i in order if over[i]]:
-        while _over(fleet, limit)[row]:
+        while _row_over(fleet, limit, row):
             if max_moves is not None and len(moves) >= max_moves:
                 return moves, _still_over(fleet, limit)
-            move = _one_off(fleet, row, limit)
+            move = _one_off(fleet, targets, row, limit)
             if move is None:
                 break
             moves.append(move)
+            targets.changed(row, fleet.row_of[move.target])
     return moves, _still_over(fleet, limit)
 
 
@@ -38,26 +41,23 @@ def _over(fleet, limit):
     return (fleet.used > fleet.cap * limit + 1e-9).any(axis=0)
 
 
-def _one_off(fleet, row, limit):
+def _row_over(fleet, limit, row):
+    return bool((fleet.used[:, row] > fleet.cap[:, row] * limit[:, 0] + 1e-9).any())
+
+
+def _one_off(fleet, targets, row, limit):
     """Move one VM off ROW to where it fits under the limit; the Move, or None."""
     excess = fleet.used[:, row] - fleet.cap[:, row] * limit[:, 0]
     worst = int(np.argmax(excess * fleet.inv_cap[:, row]))
     candidates = sorted(fleet.vms_on(row), key=lambda vm: int(vm.need[worst]))
-    enough = [vm for vm in candidates if np.all(vm.need >= np.maximum(excess, 0))]
-    for vm in enough + list(reversed([vm for vm in candidates if vm not in enough])):
-        target = _least_loaded_under(fleet, vm, limit)
+    needed = np.maximum(excess, 0)
+    enough = [vm for vm in candidates if np.all(vm.need >= needed)]
+    chosen = {id(vm) for vm in enough}
+    for vm in enough + list(reversed([vm for vm in candidates if id(vm) not in chosen])):
+        target = targets.least_loaded(vm)
         if target is not None:
             return fleet.move(vm, target)
     return None
-
-
-def _least_loaded_under(fleet, vm, limit):
-    mask = fleet.fits(vm) & np.all(fleet.used + vm.need[:, None] <= fleet.cap * limit + 1e-9,
-                                   axis=0)
-    if not mask.any():
-        return None
-    load = ((fleet.used + vm.need[:, None]) * fleet.inv_cap).max(axis=0)
-    return int(np.argmin(np.where(mask, load, np.inf)))
 
 
 def _still_over(fleet, limit):

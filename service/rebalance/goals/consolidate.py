@@ -10,6 +10,8 @@ through one). The order of the plan is the order of work.
 
 import numpy as np
 
+from service.rebalance.targets import Targets
+
 
 def plan(fleet, options):
     """(moves, hosts it could not help: [] for this goal)."""
@@ -18,6 +20,8 @@ def plan(fleet, options):
     util = fleet.utilisation()
     load = util.max(axis=0) + util.mean(axis=0) / 10  # the scarcest resource, then the rest
     kept = (fleet.count == 0) | (fleet.pinned > 0)  # empty, or holding a VM that cannot move
+    # targets: open hosts holding VMs (an empty one would free nothing; an emptied one closes)
+    targets = Targets(fleet, fleet.open & (fleet.count > 0))
     for row in [int(i) for i in np.argsort(load, kind="stable")]:
         if kept[row]:
             continue
@@ -27,26 +31,21 @@ def plan(fleet, options):
         if limit is not None and len(moves) + len(leaving) > limit:
             break
         staged = []
+        was_target = targets.remove(row)  # while it is being emptied (back if that fails)
         for vm in leaving:
-            target = _best_fit(fleet, vm, row, fleet.count == 0)
+            target = targets.best_fit(vm, exclude=row)
             if target is None:
                 break
             staged.append((vm, fleet.move(vm, target)))
+            targets.changed(target)
         if len(staged) < len(leaving):
             for vm, move in reversed(staged):
                 fleet.undo(vm, move)
+                targets.changed(fleet.row_of[move.target])
+            if was_target:
+                targets.restore(row)
             continue
         moves.extend(move for _, move in staged)
         kept[[fleet.row_of[move.target] for _, move in staged]] = True
         fleet.open[row] = False
     return moves, []
-
-
-def _best_fit(fleet, vm, row, unwanted):
-    """The host that VM leaves the least room on, among those that hold VMs (an empty one
-    would free nothing; an emptied one is closed)."""
-    mask = fleet.fits(vm, [row]) & ~unwanted
-    if not mask.any():
-        return None
-    leftover = ((fleet.cap - fleet.used - vm.need[:, None]) * fleet.inv_cap).sum(axis=0)
-    return int(np.argmin(np.where(mask, leftover, np.inf)))
