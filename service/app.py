@@ -19,12 +19,12 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 log = logging.getLogger("vmfabric.api")
 
 
-def _log_level(response):
+def _log_level(response, failure):
     """A client's mistakes at WARNING, changes at INFO; successful reads, thousands a second,
     at DEBUG."""
-    if g.get("failure"):
+    if failure:
         return logging.WARNING
-    if (request.method in ("GET", "HEAD") and response.status_code < 400
+    if (response.status_code < 400 and request.method in ("GET", "HEAD")
             and request.endpoint not in audit.SEED_CHANGES):
         return logging.DEBUG
     return logging.INFO
@@ -63,9 +63,9 @@ def create_app(config=None, ctx=None):
     def _recorded(response):
         response.headers["X-Request-Id"] = g.get("request_id", "")
         audit.record(response)
-        level = _log_level(response)
+        why = g.get("failure")
+        level = _log_level(response, why)
         if log.isEnabledFor(level):
-            why = g.get("failure")
             log.log(level, "%s %s %s %d %.1fms%s", g.get("request_id"), request.method,
                     request.path[:200], response.status_code,
                     (time.perf_counter() - g.get("started", 0)) * 1000,

@@ -72,8 +72,10 @@ def rule_of(view):
 
 
 def current_rule():
-    view = current_app.view_functions.get(request.endpoint)
-    return rule_of(view) or _DEFAULTS.get(request.blueprint) or FAIL_CLOSED
+    endpoint = request.endpoint
+    view = current_app.view_functions.get(endpoint)
+    return rule_of(view) or _DEFAULTS.get(endpoint.rpartition(".")[0] if endpoint else None) \
+        or FAIL_CLOSED
 
 
 def authenticate():
@@ -126,7 +128,8 @@ def _dashboard_caller(declared):
 
 
 def _seed_caller():
-    mode = ctx().config["seed_api"]
+    context = ctx()
+    mode = context.config["seed_api"]
     if mode == "off":
         raise SeedApiOff("the seed API is switched off (seed_api: off)")
     if mode == "token":
@@ -134,13 +137,14 @@ def _seed_caller():
         return
     if cross_site():
         raise Forbidden("a cross-site request to the seed API (open mode refuses them)")
-    g.user = ctx().accounts.seed_account()
+    g.user = context.accounts.seed_account()
 
 
 def cross_site():
-    if request.headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
+    headers = request.headers
+    if headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
         return True
-    origin = request.headers.get("Origin")
+    origin = headers.get("Origin")
     if not origin:
         return False
     ours = urllib.parse.urlsplit(request.host_url)

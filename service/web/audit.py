@@ -21,11 +21,12 @@ READS = ("GET", "HEAD", "OPTIONS")
 
 
 def changes_state():
-    if request.endpoint is None or request.method in ("HEAD", "OPTIONS"):
+    method, endpoint = request.method, request.endpoint
+    if endpoint is None or method in ("HEAD", "OPTIONS"):
         return False
-    if request.path.startswith("/api/v1"):
-        return request.method not in READS
-    return request.endpoint in SEED_CHANGES
+    if endpoint in SEED_CHANGES:
+        return True
+    return method not in READS and request.path.startswith("/api/v1")
 
 
 def record(response):

@@ -10,6 +10,7 @@
 
 import argparse
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -68,6 +69,7 @@ def guests(creates):
             server.kill()
     finally:
         lab.down()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def wait_marker(server, vmid, start, timeout=90):

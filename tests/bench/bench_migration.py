@@ -59,17 +59,19 @@ def through_virsh(ctx, lab, vm, source, target):
     finally:
         conn.close()
     pool_path = ctx.compute._launcher.pool_path(target)
-    dest_xml = os.path.join(tempfile.mkdtemp(prefix="bench-migration-"), "dest.xml")
-    with open(dest_xml, "w") as fh:
-        fh.write(file_disks(xml, ctx.hypervisors.storage.pool_name,
-                            {"vda": f"{pool_path}/{naming.disk(vm.id)}"}))
-    start = time.perf_counter()
-    subprocess.run(["virsh", "-c", uri(lab, source.address), "migrate", "--live",
-                    "--copy-storage-inc", "--persistent", "--undefinesource", "--xml", dest_xml,
-                    "--migrate-disks", "vda", "--migrateuri", f"tcp://{target.address}",
-                    "--disks-uri", f"tcp://{target.address}", vm.domain,
-                    uri(lab, target.address)], check=True, capture_output=True, timeout=600)
-    took = time.perf_counter() - start
+    with tempfile.TemporaryDirectory(prefix="bench-migration-") as scratch:
+        dest_xml = os.path.join(scratch, "dest.xml")
+        with open(dest_xml, "w") as fh:
+            fh.write(file_disks(xml, ctx.hypervisors.storage.pool_name,
+                                {"vda": f"{pool_path}/{naming.disk(vm.id)}"}))
+        start = time.perf_counter()
+        subprocess.run(["virsh", "-c", uri(lab, source.address), "migrate", "--live",
+                        "--copy-storage-inc", "--persistent", "--undefinesource", "--xml",
+                        dest_xml, "--migrate-disks", "vda", "--migrateuri",
+                        f"tcp://{target.address}", "--disks-uri", f"tcp://{target.address}",
+                        vm.domain, uri(lab, target.address)], check=True, capture_output=True,
+                       timeout=600)
+        took = time.perf_counter() - start
     conn = libvirt.open(uri(lab, target.address))
     try:
         downtime = conn.lookupByName(vm.domain).jobStats(

@@ -9,6 +9,7 @@ succeeds against the host key vmfabric gave the guest, then destroyed.
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -69,6 +70,7 @@ def main():
               f"(range {min(ssh_ready):.2f} - {max(ssh_ready):.2f} s)")
     finally:
         lab.down()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

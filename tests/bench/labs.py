@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import shutil
 import tempfile
 
 from tests.helpers.servers import ServerProcess, admin_token, free_port, lab_context, write_config
@@ -32,3 +33,4 @@ def lab_with_server(name, hosts, policy):
             ctx.close()
     finally:
         lab.down(purge=True)
+        shutil.rmtree(home, ignore_errors=True)
