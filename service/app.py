@@ -19,13 +19,13 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 log = logging.getLogger("vmfabric.api")
 
 
-def _log_level(response, failure):
+def _log_level(response, failure, req):
     """A client's mistakes at WARNING, changes at INFO; successful reads, thousands a second,
     at DEBUG."""
     if failure:
         return logging.WARNING
-    if (response.status_code < 400 and request.method in ("GET", "HEAD")
-            and request.endpoint not in audit.SEED_CHANGES):
+    if (response.status_code < 400 and req.method in ("GET", "HEAD")
+            and req.endpoint not in audit.SEED_CHANGES):
         return logging.DEBUG
     return logging.INFO
 
@@ -50,25 +50,29 @@ def create_app(config=None, ctx=None):
     app.register_blueprint(ui.blueprint, url_prefix="/ui")
     errors.install(app)
 
+    # (the request and g are bound once per hook: every use of Flask's proxies costs a
+    # context-variable lookup, and these run on every request)
     @app.before_request
     def _checked():
-        given = request.headers.get("X-Request-Id", "")
-        g.request_id = given if REQUEST_ID.match(given) else os.urandom(16).hex()
-        g.started = time.perf_counter()
-        guards.check(allowed, max_body, audit.SEED_CHANGES)
-        ids.check(request.view_args)
-        access.authenticate()
+        req, state = request._get_current_object(), g._get_current_object()
+        given = req.headers.get("X-Request-Id", "")
+        state.request_id = given if REQUEST_ID.match(given) else os.urandom(16).hex()
+        state.started = time.perf_counter()
+        guards.check(req, allowed, max_body, audit.SEED_CHANGES)
+        ids.check(req.view_args)
+        access.authenticate(req, state, ctx)
 
     @app.after_request
     def _recorded(response):
-        response.headers["X-Request-Id"] = g.get("request_id", "")
-        audit.record(response)
-        why = g.get("failure")
-        level = _log_level(response, why)
+        req, state = request._get_current_object(), g._get_current_object()
+        request_id = state.get("request_id", "")
+        response.headers["X-Request-Id"] = request_id
+        audit.record(response, req)
+        why = state.get("failure")
+        level = _log_level(response, why, req)
         if log.isEnabledFor(level):
-            log.log(level, "%s %s %s %d %.1fms%s", g.get("request_id"), request.method,
-                    request.path[:200], response.status_code,
-                    (time.perf_counter() - g.get("started", 0)) * 1000,
+            log.log(level, "%s %s %s %d %.1fms%s", request_id, req.method, req.path[:200],
+                    response.status_code, (time.perf_counter() - state.get("started", 0)) * 1000,
                     f": {why[:300]}" if why else "")
         return response
 

@@ -65,8 +65,9 @@ def id_arg(name, required=True):
 
 
 def _live_vm(vmid):
-    """VMID's VM as the seed API shows VMs (the caller's, not failed, not on its way out)."""
-    vm = ctx().store.vms.get(vmid)
+    """VMID's VM as the seed API shows VMs (the caller's, not failed, not on its way out):
+    its brief record, all these endpoints need."""
+    vm = ctx().store.vms.brief(vmid)
     access.owned(vm.user_id, f"vm {vmid}")
     if vm.state in ("failed", "deleting"):
         raise NotFound(f"no vm {vmid}")
@@ -118,11 +119,12 @@ def pm_list():
 
 
 def _pm(in_path):
-    """The PM of /pm/<pmid>/... (the older revision's form) or of ?pmid=; NotFound otherwise."""
+    """The PM of /pm/<pmid>/... (the older revision's form) or of ?pmid=, its numbers only
+    (store/pms.py brief); NotFound otherwise."""
     pmid = positive_int(in_path) if in_path is not None else id_arg("pmid")
     if pmid is None:
         raise ValidationError(f"pmid: {in_path[:40]!r} is not an id", field="pmid")
-    return ctx().store.pms.get(pmid)
+    return ctx().store.pms.brief(pmid)
 
 
 @blueprint.route("/pm/listvms")

@@ -55,6 +55,7 @@ class Targets:
         self.member = np.asarray(candidates, dtype=bool).copy()
         self.key = np.array([key(fleet, row) for row in range(len(fleet.pmids))])
         self.lists = {}  # (kind, size): SortedList of (key, row) of members with room for size
+        self.kind_lists = [[] for _ in kinds]  # kind: [(size, its list)]
         self.entered = {}  # row: the lists it is in
 
     def _list(self, kind, size):
@@ -67,6 +68,7 @@ class Targets:
                 axis=0)]
             found = self.lists[(kind, size)] = SortedList(
                 (self.key[row], int(row)) for row in rows)
+            self.kind_lists[kind].append((size, found))
             for row in rows:
                 self.entered.setdefault(int(row), []).append(found)
         return found
@@ -96,12 +98,12 @@ class Targets:
 
     def _enter(self, row):
         """ROW into the lists of the sizes it has room for."""
-        kind, key = self.kind_of[row], self.key[row]
+        key = self.key[row]
         # (plain numbers: three at a time, numpy's per-call cost would dominate)
-        room_left = (self.ceiling[:, row] - self.fleet.used[:, row]).tolist()
+        cpu, ram, disk = (self.ceiling[:, row] - self.fleet.used[:, row]).tolist()
         entered = self.entered[row] = []
-        for (of_kind, size), hosts in self.lists.items():
-            if of_kind == kind and all(n <= r for n, r in zip(size, room_left)):
+        for (need_cpu, need_ram, need_disk), hosts in self.kind_lists[self.kind_of[row]]:
+            if need_cpu <= cpu and need_ram <= ram and need_disk <= disk:
                 hosts.add((key, row))
                 entered.append(hosts)
 

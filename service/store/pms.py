@@ -5,10 +5,14 @@ import sqlalchemy as sa
 
 from service import clock
 from service.errors import Conflict, NotFound
-from service.store.records import Pm
+from service.store.records import Pm, PmBrief
 from service.store.schema import pms
 
 GET_PM = sa.select(pms).where(pms.c.id == sa.bindparam("pmid"))
+# a host's numbers, all the seed API's /pm/query shows: no settings or facts decoded
+PM_BRIEF = sa.select(pms.c.id, pms.c.cpu, pms.c.ram_mb, pms.c.disk_gb, pms.c.used_cpu,
+                     pms.c.used_ram_mb, pms.c.used_disk_gb, pms.c.vm_count) \
+    .where(pms.c.id == sa.bindparam("pmid"))
 PMIDS = sa.select(pms.c.id).order_by(pms.c.id)
 ALL_PMS = sa.select(pms).order_by(pms.c.id)
 PMS_IN_STATE = ALL_PMS.where(pms.c.state == sa.bindparam("state"))
@@ -18,6 +22,7 @@ class PmRepo:
     def __init__(self, store):
         self.store = store
         self._get = store.prepare(GET_PM)
+        self._brief = store.prepare(PM_BRIEF)
         self._ids = store.prepare(PMIDS)
         self._all = store.prepare(ALL_PMS)
         self._in_state = store.prepare(PMS_IN_STATE)
@@ -62,6 +67,13 @@ class PmRepo:
 
     def ids(self):
         return self._ids.column()
+
+    def brief(self, pmid):
+        """PMID's capacity, use and VM count (a PmBrief)."""
+        rows = self._brief.rows({"pmid": pmid})
+        if not rows:
+            raise NotFound(f"no pm {pmid}")
+        return PmBrief(*rows[0])
 
     def get(self, pmid, conn=None):
         """PMID's row; inside a transaction when CONN is given (claims read their own writes)."""

@@ -7,6 +7,7 @@ makes a changed copy).
 """
 
 import dataclasses
+import typing
 
 from service import clock
 from service import naming
@@ -67,6 +68,26 @@ class Pm:
     def label(self):
         """How messages name the host: ``pm 2 (10.0.0.5)``."""
         return f"pm {self.id} ({self.address})"
+
+
+class PmBrief(typing.NamedTuple):
+    """A host's numbers only (store/pms.py brief): what a capacity query needs."""
+    id: int
+    cpu: int
+    ram_mb: int
+    disk_gb: int
+    used_cpu: int
+    used_ram_mb: int
+    used_disk_gb: int
+    vm_count: int
+
+    @property
+    def capacity(self):
+        return Resources(self.cpu, self.ram_mb, self.disk_gb)
+
+    @property
+    def free(self):
+        return self.capacity - Resources(self.used_cpu, self.used_ram_mb, self.used_disk_gb)
 
 
 # states a VM passes through while a request works on it; it has an owner then

@@ -28,7 +28,6 @@ import urllib.parse
 from flask import current_app, g, request
 
 from service.errors import Forbidden, NotFound, Unauthorized
-from service.web.context import ctx
 
 OPEN, MEMBER, ADMIN, SEED, DASHBOARD = "open", "member", "admin", "seed", "dashboard"
 UI_COOKIE = "vmfabric_session"
@@ -71,33 +70,39 @@ def rule_of(view):
     return getattr(view, "access_rule", None)
 
 
-def current_rule():
-    endpoint = request.endpoint
+def current_rule(req=None):
+    req = req or request._get_current_object()
+    endpoint = req.endpoint
     view = current_app.view_functions.get(endpoint)
     return rule_of(view) or _DEFAULTS.get(endpoint.rpartition(".")[0] if endpoint else None) \
         or FAIL_CLOSED
 
 
-def authenticate():
-    """Set g.user for the request, or raise Unauthorized / Forbidden / NotFound."""
-    g.user = None
-    if request.url_rule is None:
+def authenticate(req, state, context):
+    """Set STATE.user (flask.g) for REQ, or raise Unauthorized / Forbidden / NotFound.
+
+    (The request, g and the context are passed in, not reached through Flask's proxies:
+    this runs on every request, and each proxy lookup costs a context-variable read.)
+    """
+    state.user = None
+    if req.url_rule is None:
         return  # no such URL: its 404 needs no identity
-    declared = current_rule()
+    declared = current_rule(req)
     if declared.who == SEED:
-        _seed_caller()
+        state.user = _seed_caller(req, context)
     elif declared.who == DASHBOARD:
-        _dashboard_caller(declared)
+        state.user = _dashboard_caller(req, context, declared)
     elif declared.who == OPEN:
         # an open route needs no token; one that is given only says who is asking
+        token = bearer(req)
         try:
-            g.user = ctx().tokens.user(bearer()) if bearer() else None
+            state.user = context.tokens.user(token) if token else None
         except Unauthorized:
-            g.user = None
+            state.user = None
     else:
-        g.user = ctx().tokens.user(bearer())
-        if declared.who == ADMIN and not g.user.is_admin:
-            raise Forbidden(f"{request.method} {request.path[:200]} is for admins")
+        state.user = context.tokens.user(bearer(req))
+        if declared.who == ADMIN and not state.user.is_admin:
+            raise Forbidden(f"{req.method} {req.path[:200]} is for admins")
 
 
 def require_action(action):
@@ -106,61 +111,63 @@ def require_action(action):
         raise Forbidden(f"{action} is for admins")
 
 
-def bearer():
-    header = request.headers.get("Authorization", "")
+def bearer(req=None):
+    header = (req or request).headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
 
 
-def _dashboard_caller(declared):
+def _dashboard_caller(req, context, declared):
     """The dashboard's user, from the session cookie (None when there is none or it is no
     longer good; the page then asks for a login). SameSite=Strict keeps the cookie off other
     sites' requests, and an htmx request carries a header no plain cross-site form can set."""
-    token = request.cookies.get(UI_COOKIE)
+    token = req.cookies.get(UI_COOKIE)
     try:
-        g.user = ctx().tokens.user(token) if token else None
+        user = context.tokens.user(token) if token else None
     except Unauthorized:
-        g.user = None
-    if request.method in READS:
-        return
-    if cross_site() or (not declared.form and request.headers.get("HX-Request") != "true"):
+        user = None
+    if req.method in READS:
+        return user
+    if cross_site(req) or (not declared.form and req.headers.get("HX-Request") != "true"):
         raise Forbidden("a change from the dashboard must come from its own page")
+    return user
 
 
-def _seed_caller():
-    context = ctx()
+def _seed_caller(req, context):
     mode = context.config["seed_api"]
     if mode == "off":
         raise SeedApiOff("the seed API is switched off (seed_api: off)")
     if mode == "token":
-        g.user = ctx().tokens.user(bearer() or request.args.get("token"))
-        return
-    if cross_site():
+        return context.tokens.user(bearer(req) or req.args.get("token"))
+    if cross_site(req):
         raise Forbidden("a cross-site request to the seed API (open mode refuses them)")
-    g.user = context.accounts.seed_account()
+    return context.accounts.seed_account()
 
 
-def cross_site():
-    headers = request.headers
+def cross_site(req=None):
+    req = req or request._get_current_object()
+    headers = req.headers
     if headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
         return True
     origin = headers.get("Origin")
     if not origin:
         return False
-    ours = urllib.parse.urlsplit(request.host_url)
+    ours = urllib.parse.urlsplit(req.host_url)
     theirs = urllib.parse.urlsplit(origin)
     return (theirs.scheme, theirs.netloc) != (ours.scheme, ours.netloc)
 
 
 def owned(user_id, what):
     """NotFound (never Forbidden) unless the caller owns the object or is an admin."""
-    if g.user is not None and not g.user.is_admin and user_id != g.user.id:
+    user = g.user
+    if user is not None and not user.is_admin and user_id != user.id:
         raise NotFound(f"no {what}")
 
 
 def scope():
     """The user id lists are limited to (None for an admin: everything)."""
-    return None if g.user is None or g.user.is_admin else g.user.id
+    user = g.user
+    return None if user is None or user.is_admin else user.id
 
 
 def require_user():

@@ -20,17 +20,19 @@ SEED_CHANGES = frozenset({"seed.vm_create", "seed.vm_destroy", "seed_volumes.vol
 READS = ("GET", "HEAD", "OPTIONS")
 
 
-def changes_state():
-    method, endpoint = request.method, request.endpoint
+def changes_state(req=None):
+    req = req or request._get_current_object()
+    method, endpoint = req.method, req.endpoint
     if endpoint is None or method in ("HEAD", "OPTIONS"):
         return False
     if endpoint in SEED_CHANGES:
         return True
-    return method not in READS and request.path.startswith("/api/v1")
+    return method not in READS and req.path.startswith("/api/v1")
 
 
-def record(response):
-    if not changes_state():
+def record(response, req=None):
+    """The event of the request REQ (default: the current one) answered with RESPONSE."""
+    if not changes_state(req):
         return
     user = g.get("user")
     failure = g.get("failure")

@@ -74,15 +74,16 @@ def host_of(header):
     return _normal(header.rpartition(":")[0] if header.count(":") == 1 else header)
 
 
-def check(allowed, max_body, seed_changes):
-    """Raise BadHost, BodyTooLarge or NotAChange for the current request (see the module)."""
-    if host_of(request.headers.get("Host", "")) not in allowed:
+def check(req, allowed, max_body, seed_changes):
+    """Raise BadHost, BodyTooLarge or NotAChange for the request REQ (see the module)."""
+    if host_of(req.headers.get("Host", "")) not in allowed:
         raise BadHost("this server is not known by the name in the request's Host header "
                       "(server.allowed_hosts)")
-    if request.content_length is not None and request.content_length > max_body:
+    length = req.content_length
+    if length is not None and length > max_body:
         raise BodyTooLarge(f"the request body is over {max_body} bytes (server.max_body)")
-    if request.method in SAFE_METHODS and (request.endpoint in seed_changes or (
-            request.method == "OPTIONS" and is_seed_path())):
+    if req.method in SAFE_METHODS and (req.endpoint in seed_changes or (
+            req.method == "OPTIONS" and is_seed_path())):
         raise NotAChange(f"{request.method} changes nothing here")
 
 

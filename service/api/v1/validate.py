@@ -154,15 +154,18 @@ def query_int(name, default=None, minimum=None, maximum=None):
 
 def check_query():
     """Refuse a query parameter the operation does not take (a mistyped filter is not ignored)."""
+    req = request._get_current_object()
+    if not req.query_string or req.url_rule is None:
+        return  # (most requests: nothing to parse)
     from service.api.v1.document import V1, document_path
     from service.api.v1.openapi import PATHS
 
-    if request.url_rule is None or not request.path.startswith(V1) or not request.args:
+    if not req.path.startswith(V1) or not req.args:
         return
-    item = PATHS.get(document_path(request.url_rule.rule), {})
-    operation = item.get(request.method.lower(), {})
+    item = PATHS.get(document_path(req.url_rule.rule), {})
+    operation = item.get(req.method.lower(), {})
     known = {p["name"] for p in item.get("parameters", []) + operation.get("parameters", [])
              if p["in"] == "query"}
-    unknown = sorted(set(request.args) - known)
+    unknown = sorted(set(req.args) - known)
     if unknown:
         raise ValidationError(f"{unknown[0][:40]}: unknown query parameter", field=unknown[0][:40])
