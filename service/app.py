@@ -30,11 +30,25 @@ def _log_level(response, failure, req):
     return logging.INFO
 
 
+class App(Flask):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sync_callables = {}
+
+    def ensure_sync(self, func):
+        """Flask asks on every call whether a view or hook is a coroutine function (an
+        inspect call per hook per request); ours never change, so it is asked once each."""
+        ready = self.sync_callables.get(func)
+        if ready is None:
+            ready = self.sync_callables[func] = super().ensure_sync(func)
+        return ready
+
+
 def create_app(config=None, ctx=None):
     """Build the Flask app from CONFIG (loaded once) or a ready CTX (tests)."""
     if ctx is None:
         ctx = context_mod.build(config or config_mod.load())
-    app = Flask("vmfabric")
+    app = App("vmfabric")
     app.config["VMFABRIC"] = ctx
     app.url_map.strict_slashes = False
     app.url_map.converters["id"] = IdConverter
