@@ -25,14 +25,26 @@ EPSILON = 1e-9
 
 
 def room(fleet, row):
-    """ROW's free room, as fractions of its capacity summed over the resources."""
-    return float(((fleet.cap[:, row] - fleet.used[:, row]) * fleet.inv_cap[:, row]).sum())
+    """ROW's free room, as fractions of its capacity summed over the resources (in plain
+    floats, three at a time: numpy's per-call cost would dominate; the same sums)."""
+    (cap_c, cap_r, cap_d), (used_c, used_r, used_d), (inv_c, inv_r, inv_d) = (
+        fleet.cap[:, row].tolist(), fleet.used[:, row].tolist(), fleet.inv_cap[:, row].tolist())
+    return (cap_c - used_c) * inv_c + (cap_r - used_r) * inv_r + (cap_d - used_d) * inv_d
 
 
 def load(fleet, row):
     """ROW's load: the largest fraction of a resource in use."""
     return float((fleet.used[:, row] * fleet.inv_cap[:, row]).max())
 
+
+
+def _left(fleet, row, need):
+    """The room ROW has left once it holds NEED (as room() sums it)."""
+    (cap_c, cap_r, cap_d), (used_c, used_r, used_d), (inv_c, inv_r, inv_d) = (
+        fleet.cap[:, row].tolist(), fleet.used[:, row].tolist(), fleet.inv_cap[:, row].tolist())
+    need_c, need_r, need_d = need.tolist()
+    return ((cap_c - used_c - need_c) * inv_c + (cap_r - used_r - need_r) * inv_r
+            + (cap_d - used_d - need_d) * inv_d)
 
 
 class Targets:
@@ -123,8 +135,7 @@ class Targets:
         for kind in self.in_group.get(int(vm.group), ()):
             for _, row in self._list(kind, size):
                 if self._allowed(vm, row, exclude):
-                    left = float(((fleet.cap[:, row] - fleet.used[:, row] - vm.need)
-                                  * fleet.inv_cap[:, row]).sum())
+                    left = _left(fleet, row, vm.need)
                     best = min(best or (left, row), (left, row))
                     break  # the first allowed is this kind's best
         return None if best is None else best[1]

@@ -97,7 +97,7 @@ def passes(cfg, runs):
         hosts.check_all(services, pool, {})  # opens every connection
         ids = [vm.id for vm in ctx.store.vms.list()]
         for run in range(runs):
-            changed = random.Random(run).sample(ids, len(ids) // 100)
+            changed = random.Random(run // 2).sample(ids, len(ids) // 100)  # paused, then resumed
             action = "pause" if run % 2 == 0 else "resume"
             for vmid in changed:
                 pm = ctx.store.pms.get(ctx.store.vms.get(vmid).pmid)

@@ -26,8 +26,9 @@ def plan(fleet, options):
         if kept[row]:
             continue
         kept[row] = True
-        leaving = sorted(fleet.vms_on(row),
-                         key=lambda vm: -float((vm.need * fleet.inv_cap[:, row]).max()))
+        inverse = fleet.inv_cap[:, row].tolist()  # (plain floats: numpy costs more per call)
+        leaving = sorted(fleet.vms_on(row), key=lambda vm: -max(
+            need * inv for need, inv in zip(vm.need.tolist(), inverse)))
         if limit is not None and len(moves) + len(leaving) > limit:
             break
         staged = []
