@@ -7,15 +7,32 @@ makes a changed copy).
 """
 
 import dataclasses
-import typing
 
 from service import clock
 from service import naming
 from service.resources import Resources  # noqa: F401  (records hand them out)
 
 
+class HostNumbers:
+    """A host's capacity, what is claimed of it and what is free, from its cpu, ram_mb,
+    disk_gb and used_* fields (a full Pm, or a PmBrief)."""
+    __slots__ = ()
+
+    @property
+    def capacity(self):
+        return Resources(self.cpu, self.ram_mb, self.disk_gb)
+
+    @property
+    def used(self):
+        return Resources(self.used_cpu, self.used_ram_mb, self.used_disk_gb)
+
+    @property
+    def free(self):
+        return self.capacity - self.used
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
-class Pm:
+class Pm(HostNumbers):
     id: int
     address: str
     port: int
@@ -53,24 +70,13 @@ class Pm:
         return self.state == "up" and not self.maintenance
 
     @property
-    def capacity(self):
-        return Resources(self.cpu, self.ram_mb, self.disk_gb)
-
-    @property
-    def used(self):
-        return Resources(self.used_cpu, self.used_ram_mb, self.used_disk_gb)
-
-    @property
-    def free(self):
-        return self.capacity - self.used
-
-    @property
     def label(self):
         """How messages name the host: ``pm 2 (10.0.0.5)``."""
         return f"pm {self.id} ({self.address})"
 
 
-class PmBrief(typing.NamedTuple):
+@dataclasses.dataclass(frozen=True, slots=True)
+class PmBrief(HostNumbers):
     """A host's numbers only (store/pms.py brief): what a capacity query needs."""
     id: int
     cpu: int
@@ -80,14 +86,6 @@ class PmBrief(typing.NamedTuple):
     used_ram_mb: int
     used_disk_gb: int
     vm_count: int
-
-    @property
-    def capacity(self):
-        return Resources(self.cpu, self.ram_mb, self.disk_gb)
-
-    @property
-    def free(self):
-        return self.capacity - Resources(self.used_cpu, self.used_ram_mb, self.used_disk_gb)
 
 
 # states a VM passes through while a request works on it; it has an owner then

@@ -20,12 +20,14 @@ def reconcile(services):
     """Returns a summary dict of what was done."""
     done = work.recover(services)
     with concurrent.futures.ThreadPoolExecutor(PARALLEL, "vmfabric-reconcile") as pool:
-        states = hosts.check_all(services, pool, {})
+        looks = {}  # (the pass's own looks: their domains need not be read again)
+        states = hosts.check_all(services, pool, looks)
         done["unreachable"] = sorted(pmid for pmid, state in states.items() if state != "up")
         done["orphans_removed"] = []
         vms = {vm.id: vm for vm in services.store.vms.list()}
         up = services.store.pms.list(state="up")
-        for pm, names in zip(up, pool.map(lambda pm: _names_on(services, pm), up)):
+        for pm, names in zip(up, pool.map(lambda pm: _names_on(services, pm, looks.get(pm.id)),
+                                          up)):
             done["orphans_removed"] += _remove_orphans(services, pm, names, vms)
     for key, items in done.items():
         if items:
@@ -33,11 +35,18 @@ def reconcile(services):
     return done
 
 
-def _names_on(services, pm):
-    """Every domain and volume name on PM (its connection is warm from the pass), or None."""
+def _names_on(services, pm, look):
+    """Every domain and volume name on PM, or None: the domains as the pass's LOOK read them
+    (before the VMs were listed, so every domain seen has its row), the pool's volumes as it
+    read them when PM holds volumes, the rest asked now (its connection is warm)."""
+    seen = look.outcome() if look is not None else None
+    domains, volumes = seen if isinstance(seen, tuple) else (None, None)
     try:
-        return set(services.hypervisors.domains.states(pm)) | \
-            services.hypervisors.storage.volume_names(pm)
+        if domains is None:
+            domains = services.hypervisors.domains.states(pm)
+        if volumes is None:
+            volumes = services.hypervisors.storage.volume_names(pm)
+        return set(domains) | set(volumes)
     except VmfabricError as exc:
         log.warning("reconcile: %s: %s", pm.label, exc)
         return None

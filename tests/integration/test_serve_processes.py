@@ -11,11 +11,7 @@ from service import config as config_mod
 from service.store import Store
 from tests.helpers.servers import ServerProcess, free_port, write_config
 from tests.helpers.waiting import wait_until
-
-
-def parent_of(pid):
-    with open(f"/proc/{pid}/stat") as fh:
-        return int(fh.read().rsplit(")", 1)[1].split()[1])
+from vmfabric_lab.daemons import parent_pid
 
 
 def holds_the_listening_socket(pid, port):
@@ -59,11 +55,11 @@ def test_the_sync_runs_in_its_own_worker_which_is_replaced_when_it_dies(server):
     srv, store = server
     first = wait_until(lambda: sync_worker(store), "a process holding the sync lease", 30, 0.2)
     # a child of the supervisor, and not a request worker: it has no socket to take requests on
-    assert parent_of(first) == srv.proc.pid
+    assert parent_pid(first) == srv.proc.pid
     assert not holds_the_listening_socket(first, srv.port)
     os.kill(first, signal.SIGKILL)
     second = wait_until(lambda: (pid := sync_worker(store)) not in (None, first) and pid,
                         "a new sync worker holding the lease", 60, 0.2)
-    assert parent_of(second) == srv.proc.pid
+    assert parent_pid(second) == srv.proc.pid
     assert not holds_the_listening_socket(second, srv.port)
     assert requests.get(srv.url + "/api/v1/health", timeout=5).status_code == 200
