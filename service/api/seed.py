@@ -21,6 +21,9 @@ seed_errors.install(blueprint)
 
 
 ID = re.compile(r"[1-9][0-9]{0,9}")
+# what makes a query string mean something else once decoded
+PLAIN_BREAKERS = re.compile(rb"[%+;]")
+QUERY_KEY = "vmfabric.seed_query"
 
 
 def positive_int(value):
@@ -35,21 +38,35 @@ def positive_int(value):
 def arg(name):
     """Query argument NAME, or None; given twice, it is ambiguous and refused. A query string
     that is not UTF-8 is refused whole (werkzeug would put U+FFFD where its bytes were)."""
-    _check_utf8()
-    values = request.args.getlist(name)
+    values = _query(request._get_current_object()).get(name, ())
     if len(values) > 1:
         raise ValidationError(f"{name}: given {len(values)} times", field=name)
     return values[0] if values else None
 
 
-def _check_utf8():
-    if b"%" not in request.query_string and request.query_string.isascii():
-        return  # nothing escaped, nothing but ASCII: UTF-8 as it is
-    try:
-        urllib.parse.unquote_to_bytes(request.query_string).decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValidationError("query: not valid UTF-8 once its %-escapes are decoded",
-                              field="query") from None
+def _query(req):
+    """REQ's query arguments ({name: [values]}), read once per request. The common query
+    (ASCII, nothing escaped, no '+', no ';') is split as it is, which is what decoding it
+    would give; any other is checked for UTF-8 and decoded by werkzeug."""
+    parsed = req.environ.get(QUERY_KEY)
+    if parsed is not None:
+        return parsed
+    raw = req.query_string
+    parsed = {}
+    if raw.isascii() and not PLAIN_BREAKERS.search(raw):
+        for pair in raw.decode().split("&"):
+            if pair:
+                key, _, value = pair.partition("=")
+                parsed.setdefault(key, []).append(value)
+    else:
+        try:
+            urllib.parse.unquote_to_bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError("query: not valid UTF-8 once its %-escapes are decoded",
+                                  field="query") from None
+        parsed = {key: req.args.getlist(key) for key in req.args}
+    req.environ[QUERY_KEY] = parsed
+    return parsed
 
 
 def id_arg(name, required=True):

@@ -112,7 +112,7 @@ def require_action(action):
 
 
 def bearer(req=None):
-    header = (req or request).headers.get("Authorization", "")
+    header = (req or request).environ.get("HTTP_AUTHORIZATION", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
 
@@ -146,10 +146,10 @@ def _seed_caller(req, context):
 
 def cross_site(req=None):
     req = req or request._get_current_object()
-    headers = req.headers
-    if headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
+    environ = req.environ  # (WSGI's own keys: a header read costs a fraction of headers.get)
+    if environ.get("HTTP_SEC_FETCH_SITE", "").lower() == "cross-site":
         return True
-    origin = headers.get("Origin")
+    origin = environ.get("HTTP_ORIGIN")
     if not origin:
         return False
     ours = urllib.parse.urlsplit(req.host_url)

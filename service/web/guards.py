@@ -36,9 +36,32 @@ class NotAChange(VmfabricError):
 def allowed_hosts(configured):
     """The host names requests may carry: CONFIGURED (a list) or this machine's own."""
     if configured is not None:
-        return frozenset(_normal(name) for name in configured)
+        return AllowedHosts(_normal(name) for name in configured)
     names = {"localhost", socket.gethostname(), socket.getfqdn()}
-    return frozenset(_normal(name) for name in names | local_addresses())
+    return AllowedHosts(_normal(name) for name in names | local_addresses())
+
+
+class AllowedHosts:
+    """The host names requests may carry, and the Host headers already found to name one:
+    an installation is reached by a handful of them, each parsed once, not per request."""
+
+    REMEMBERED = 256  # a header is the client's to choose: only admitted ones, and so many
+
+    def __init__(self, names):
+        self.names = frozenset(names)
+        self._admitted = set()
+
+    def __contains__(self, name):
+        return name in self.names
+
+    def admits(self, header):
+        if header in self._admitted:
+            return True
+        if host_of(header) not in self.names:
+            return False
+        if len(self._admitted) < self.REMEMBERED:
+            self._admitted.add(header)
+        return True
 
 
 def local_addresses():
@@ -75,8 +98,9 @@ def host_of(header):
 
 
 def check(req, allowed, max_body, seed_changes):
-    """Raise BadHost, BodyTooLarge or NotAChange for the request REQ (see the module)."""
-    if host_of(req.headers.get("Host", "")) not in allowed:
+    """Raise BadHost, BodyTooLarge or NotAChange for the request REQ (see the module);
+    ALLOWED: an AllowedHosts."""
+    if not allowed.admits(req.environ.get("HTTP_HOST", "")):
         raise BadHost("this server is not known by the name in the request's Host header "
                       "(server.allowed_hosts)")
     length = req.content_length

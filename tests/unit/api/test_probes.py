@@ -182,3 +182,18 @@ def test_the_dashboards_form_refuses_other_scripts_digits(ctx, field):
     answer = client.post("/ui/vms", data=form, headers={"HX-Request": "true"})
     assert b"internal error" not in answer.data and field.encode() in answer.data
     assert ctx.store.vms.list() == []
+
+
+def test_a_host_header_admitted_once_stays_admitted_and_a_foreign_one_never_is():
+    """Admitted Host headers are remembered (parsed once); refused ones never are, so a
+    client cycling through names neither gets in nor grows the memory."""
+    from service.web.guards import AllowedHosts
+
+    allowed = AllowedHosts(["127.0.0.1", "vmfabric.example"])
+    for _ in range(2):
+        assert allowed.admits("127.0.0.1:80") and allowed.admits("VMFABRIC.example.")
+        assert not allowed.admits("attacker.example") and not allowed.admits("127.0.0.1.evil:80")
+    for n in range(AllowedHosts.REMEMBERED * 2):
+        assert allowed.admits(f"127.0.0.1:{n}")
+    assert len(allowed._admitted) == AllowedHosts.REMEMBERED
+    assert not allowed.admits("attacker.example")

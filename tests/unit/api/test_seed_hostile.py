@@ -62,3 +62,18 @@ def test_other_methods_answer_the_failure_shape(client, no_traceback, method):
     assert response.status_code == 200 and response.get_json() == {"vmid": 0}
     response = client.open("/vm/destroy?vmid=1", method=method)
     assert response.status_code == 200 and response.get_json() == {"status": 0}
+
+
+@pytest.mark.parametrize("query", [
+    "vmid=1", "vmid=1&vmid=2", "a=&b", "&&vmid=7&", "name=a+b", "name=a%20b", "name=x;y=1",
+    "name=%C3%A9", "k=v=w", "=v", "name=%2B", "x"])
+def test_the_query_is_read_as_werkzeug_decodes_it(client, query):
+    """The seed API splits a plain query itself (no %-escape, '+' or ';'): whichever way a
+    query is read, every argument is what werkzeug's own decoding gives."""
+    from service.api import seed
+
+    with client.application.test_request_context(f"/vm/query?{query}"):
+        from flask import request
+
+        expected = {key: request.args.getlist(key) for key in request.args}
+        assert seed._query(request._get_current_object()) == expected
