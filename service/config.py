@@ -102,6 +102,12 @@ def defaults(home=None):
             # with force, stopped)
             "shutdown_timeout": 120,
         },
+        # what guests and hosts use, read every interval seconds (with the sync, by the
+        # process holding its lease) and kept in tiers: a sample every step seconds for
+        # keep seconds (service/telemetry)
+        "telemetry": {"enabled": True, "interval": 10,
+                      "tiers": [{"step": 10, "keep": 3600}, {"step": 60, "keep": 86400},
+                                {"step": 600, "keep": 30 * 86400}]},
         "state_dir": os.path.join(home, "state"),
     }
 
@@ -220,9 +226,30 @@ def _check(data):
     from service.network.pools import pools_from_config
 
     pools_from_config(data["networks"])  # every network's settings, or a ConfigError naming one
+    _check_telemetry(data["telemetry"])
     if data["sync"]["dead_after"] < 2 * data["sync"]["heartbeat"]:
         raise ConfigError("sync.dead_after: must be at least twice sync.heartbeat, or a live "
                           "process could be taken for dead")
+
+
+def _check_telemetry(settings):
+    interval, tiers = settings["interval"], settings["tiers"]
+    if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
+        raise ConfigError(f"telemetry.interval: whole seconds (at least 1), not {interval!r}")
+    if not isinstance(tiers, list) or not tiers:
+        raise ConfigError("telemetry.tiers: a list of {step, keep} (seconds), finest first")
+    previous = None
+    for n, tier in enumerate(tiers):
+        step, keep = (tier.get("step"), tier.get("keep")) if isinstance(tier, dict) else (0, 0)
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (step, keep)) \
+                or keep % step or (previous and (step % previous or step <= previous)):
+            raise ConfigError(f"telemetry.tiers[{n}]: {{step, keep}} in whole seconds, keep a "
+                              f"multiple of step, each step a multiple of the one before, not "
+                              f"{tier!r}")
+        previous = step
+    if tiers[0]["step"] != interval:
+        raise ConfigError(f"telemetry.tiers[0].step: the interval ({interval!r} s), not "
+                          f"{tiers[0]['step']!r}: the first tier keeps every sample")
 
 
 def _check_server(server):

@@ -17,6 +17,7 @@ from service.store.observations import ObservationRepo
 from service.store.pms import PmRepo
 from service.store.prepared import PreparedRead, ReadConnections
 from service.store.resizes import ResizeRepo
+from service.store.samples import SampleRepo
 from service.store.snapshots import SnapshotRepo
 from service.store.users import UserRepo
 from service.store.volumes import VolumeRepo
@@ -81,6 +82,7 @@ class Store:
         self.resizes = ResizeRepo(self)
         self.observations = ObservationRepo(self)
         self.snapshots = SnapshotRepo(self)
+        self.samples = SampleRepo(self)
 
     @contextlib.contextmanager
     def write(self):

@@ -16,6 +16,7 @@ import threading
 from service import context as context_mod
 from service.sync import startup
 from service.sync.loop import SyncLoop
+from service.telemetry.loop import TelemetryLoop
 
 log = logging.getLogger("vmfabric.sync")
 
@@ -25,15 +26,17 @@ def run(config, ready):
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda _sig, _frame: stop.set())
     ctx = context_mod.build(config).start()
-    loop = None
+    loops = []
     try:
         services = ctx.sync_services()
         startup.reconcile(services)
         ready()
-        loop = SyncLoop(config, services).start()
+        loops.append(SyncLoop(config, services).start())
+        if config["telemetry"]["enabled"]:
+            loops.append(TelemetryLoop(config, services).start())
         while not stop.wait(1):
             pass
     finally:
-        if loop is not None:
+        for loop in reversed(loops):
             loop.stop()
         ctx.close()

@@ -2,10 +2,10 @@
 
 The core resources are here; users, tokens and the audit trail are in
 openapi_identity.py, snapshots and volumes in openapi_storage.py, rebalancing and
-host maintenance in openapi_fleet.py; they are merged in below.
+host maintenance in openapi_fleet.py, usage in openapi_telemetry.py; they are merged in below.
 """
 
-from service.api.v1 import openapi_fleet, openapi_identity, openapi_storage
+from service.api.v1 import openapi_fleet, openapi_identity, openapi_storage, openapi_telemetry
 from service.api.v1.spec import (ADDRESS, AMOUNT, FIRST_BOOT, INT, NAME, NUM, POS, RATIO,
                                  RES, SPARE, STR, body_of, bounded, errors, json_of, obj,
                                  path_id, query)
@@ -260,7 +260,7 @@ PATHS = {
                               "responses": {"200": {"description": "OpenAPI 3 document"}}}},
 }
 
-for part in (openapi_identity, openapi_storage, openapi_fleet):
+for part in (openapi_identity, openapi_storage, openapi_fleet, openapi_telemetry):
     SCHEMAS.update(part.SCHEMAS)
     PATHS.update(part.PATHS)
 

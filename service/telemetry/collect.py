@@ -1,0 +1,102 @@
+"""One collection pass: every host that is up asked at once for its guests' and its own
+counters (one bulk call each, bounded by the libvirt limits that exist), rates against the
+previous pass, and the samples and closed coarser steps written in one transaction.
+
+A host that does not answer in time costs the others nothing: its series miss this pass.
+"""
+
+import concurrent.futures
+import logging
+
+from service import clock
+from service.errors import VmfabricError
+from service.telemetry import history, rates, readings
+
+log = logging.getLogger("vmfabric.telemetry")
+# readings further apart than this many intervals give no rate (a hole, not a spike)
+GAP_INTERVALS = 3
+# how often series of deleted VMs and removed hosts are dropped
+FORGET_EVERY = 3600.0
+
+
+class Collector:
+    def __init__(self, config, store, hypervisors, pool):
+        settings = config["telemetry"]
+        self.store = store
+        self.hypervisors = hypervisors
+        self.pool = pool
+        self.max_gap = settings["interval"] * GAP_INTERVALS
+        self.tiers = history.tiers_of(settings)
+        self.downsampler = history.Downsampler(self.tiers)
+        self.timeout = config["sync"]["host_timeout"]
+        self.limit = config["libvirt"]["call_timeout"] + self.timeout + 5.0
+        self.previous = {}  # ("v", vmid) or ("h", pmid) -> rates.Reading
+        self._forgotten_at = clock.monotonic()
+
+    def collect(self):
+        """One pass; the number of samples written."""
+        every = self.store.pms.list()
+        pms = [pm for pm in every if pm.state == "up"]
+        asked = {self.pool.submit(self._read, pm): pm for pm in pms}
+        done, late = concurrent.futures.wait(asked, timeout=self.limit)
+        rows = []
+        for future in done:
+            pm = asked[future]
+            try:
+                at, host, guests = future.result()
+            except VmfabricError as exc:
+                log.info("usage of %s not read: %s", pm.label, exc)
+                continue
+            rows += self._host_rows(pm.id, at, host, guests)
+        for future in late:
+            log.info("usage of %s not read within %g s", asked[future].label, self.limit)
+        self.store.samples.put(rows)
+        self._forget_old(every)
+        return len(rows)
+
+    def _read(self, pm):
+        self.hypervisors.connect(pm)
+        at = clock.now()
+        host, guests = self.hypervisors.connections.run(pm, "read usage", readings.read_host,
+                                                        self.timeout)
+        return at, host, guests
+
+    def _host_rows(self, pmid, at, host, guests):
+        rows, taken = [], []
+        for vmid, counters in guests:
+            sample = self._sample(("v", vmid), rates.Reading(at, pmid, counters), rates.vm_sample)
+            if sample is not None:
+                taken.append((counters.vcpus, sample))
+                rows += self._rows(("v", vmid), at, sample)
+        key = ("h", pmid)
+        reading = rates.Reading(at, pmid, host)
+        sample = rates.host_sample(self.previous.get(key), reading, taken, self.max_gap)
+        self.previous[key] = reading
+        if sample is not None:
+            rows += self._rows(key, at, sample)
+        return rows
+
+    def _sample(self, key, reading, rate):
+        sample = rate(self.previous.get(key), reading, self.max_gap)
+        self.previous[key] = reading
+        return sample
+
+    def _rows(self, key, at, sample):
+        values = history.stored(sample)
+        kind, oid = key
+        rows = [{"kind": kind, "oid": oid, "tier": 0, "slot": self.tiers[0].slot(at), "at": at,
+                 "data": history.pack(values)}]
+        for tier, step_at, mean in self.downsampler.add(key, at, values):
+            rows.append({"kind": kind, "oid": oid, "tier": tier,
+                         "slot": self.tiers[tier].slot(step_at), "at": step_at,
+                         "data": history.pack(mean)})
+        return rows
+
+    def _forget_old(self, pms):
+        """Readings too old to rate against go; now and then, the series of what is gone."""
+        cutoff = clock.now() - self.max_gap
+        self.previous = {k: r for k, r in self.previous.items() if r.at > cutoff}
+        if clock.monotonic() - self._forgotten_at >= FORGET_EVERY:
+            self._forgotten_at = clock.monotonic()
+            self.store.samples.forget_gone([pm.id for pm in pms])
+            self.downsampler.forget(set(self.previous))
