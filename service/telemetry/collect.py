@@ -31,13 +31,18 @@ class Collector:
         self.timeout = config["sync"]["host_timeout"]
         self.limit = config["libvirt"]["call_timeout"] + self.timeout + 5.0
         self.previous = {}  # ("v", vmid) or ("h", pmid) -> rates.Reading
+        self._inflight = {}  # pmid -> the future of its read
         self._forgotten_at = clock.monotonic()
 
     def collect(self):
         """One pass; the number of samples written."""
         every = self.store.pms.list()
-        pms = [pm for pm in every if pm.state == "up"]
+        # a host still being read from an earlier pass is not asked again (nor holds a thread
+        # more): its series miss passes until it answers or its own limits give up
+        self._inflight = {pmid: f for pmid, f in self._inflight.items() if not f.done()}
+        pms = [pm for pm in every if pm.state == "up" and pm.id not in self._inflight]
         asked = {self.pool.submit(self._read, pm): pm for pm in pms}
+        self._inflight.update({pm.id: future for future, pm in asked.items()})
         done, late = concurrent.futures.wait(asked, timeout=self.limit)
         rows = []
         for future in done:

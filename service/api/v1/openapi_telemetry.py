@@ -31,13 +31,13 @@ PATHS = {
         "get": {"summary": "What the VM used: CPU and steal (% of its vCPUs), memory, disk and "
                            "network rates over 1h (10 s steps), 24h (1 min) or 30d (10 min)",
                 "parameters": [RANGE],
-                "responses": {"200": json_of("MetricsOne"), **errors("400", "404")}},
+                "responses": {"200": json_of("MetricsOne"), **errors("404", "422")}},
     },
     "/pms/{pmid}/metrics": {
         "parameters": [path_id("pmid")],
         "get": {"summary": "What the host used (its CPU, its guests' steal, its memory, its "
                            "guests' I/O) over a range, as for a VM",
                 "parameters": [RANGE],
-                "responses": {"200": json_of("MetricsOne"), **errors("400", "404")}},
+                "responses": {"200": json_of("MetricsOne"), **errors("404", "422")}},
     },
 }
