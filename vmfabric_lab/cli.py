@@ -4,6 +4,7 @@ import json
 
 import click
 
+from vmfabric_lab import load as load_mod
 from vmfabric_lab.lab import DEFAULT_CAPACITY, FAIL_MODES, Lab
 from service.errors import LabError
 
@@ -106,3 +107,43 @@ def image(out):
     from vmfabric_lab import image as guest_image
 
     click.echo(guest_image.build(out, report=lambda m: click.echo(m, err=True)))
+
+
+@lab.command()
+@click.argument("host")
+@click.option("--cores", type=float, default=0.5, show_default=True,
+              help="CPUs' worth of time the host's processes may use together.")
+@dir_option
+def cap(host, cores, lab_dir):
+    """Cap HOST's CPU (its libvirtd and guests): contention and steal on purpose."""
+    path = Lab(lab_dir).cap(host, cores)
+    click.echo(f"{host}: capped at {cores:g} CPU ({path}); undo with `vmfabric lab uncap {host}`")
+
+
+@lab.command()
+@click.argument("host")
+@dir_option
+def uncap(host, lab_dir):
+    """Lift HOST's CPU cap."""
+    Lab(lab_dir).uncap(host)
+    click.echo(f"{host}: uncapped")
+
+
+@lab.command()
+@click.argument("address")
+@click.argument("kind", type=click.Choice(load_mod.KINDS + ("stop",)))
+@click.option("--seconds", type=int, default=60, show_default=True)
+@click.option("--megabytes", type=int, default=64, show_default=True, help="Memory load's size.")
+@click.option("--peer", help="Network load: the sibling guest to send to (it is made to listen).")
+@click.option("--ssh-config", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The ssh config that knows the guests' host keys (a server's "
+                   "$VMFABRIC_HOME/state/ssh/guests_config).")
+def load(address, kind, seconds, megabytes, peer, ssh_config):
+    """Make the lab guest at ADDRESS busy (cpu, memory, disk, network) for SECONDS, or stop."""
+    if kind == "stop":
+        load_mod.stop(ssh_config, address)
+    else:
+        if kind == "network" and peer:
+            load_mod.listen(ssh_config, peer)
+        load_mod.start(ssh_config, address, kind, seconds, megabytes, peer)
+    click.echo(f"{address}: {kind}")

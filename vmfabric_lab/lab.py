@@ -10,7 +10,7 @@ import yaml
 from service import defaults, sshconfig
 from service.errors import LabError
 from service.util import run
-from vmfabric_lab import claim, daemons, hostfs, netns, preflight
+from vmfabric_lab import claim, cpucap, daemons, hostfs, netns, preflight
 from vmfabric_lab.state import GUEST_NETWORK, MAX_HOSTS, HostRecord, LabState
 
 DEFAULT_CAPACITY = {"cpu": 8, "ram_mb": 8192, "disk_gb": 40}
@@ -167,6 +167,11 @@ class Lab:
         # guests (qemu) and anything else left in our namespaces go with them; objects
         # without a recorded owner are ours when our lab.json names them (an older lab)
         netns.sweep(self.state.names, owners={self.dir, ""})
+        for host in self.state.hosts:
+            try:
+                cpucap.uncap(self.cpu_group(host))
+            except OSError:
+                pass  # (a group some process still holds goes with the next teardown)
 
     # ---- status ---------------------------------------------------------
     def status(self):
@@ -213,6 +218,20 @@ class Lab:
         self._ensure_host(host)
         self.state.save()
         return host
+
+    def cap(self, name, cores):
+        """Cap lab host NAME's processes (its libvirtd, its guests) at CORES CPUs."""
+        preflight.check_root()
+        host = self._existing_host(name)
+        ns = self.state.names.netns(host.index)
+        return cpucap.cap(self.cpu_group(host), netns.netns_pids(ns), cores)
+
+    def uncap(self, name):
+        preflight.check_root()
+        cpucap.uncap(self.cpu_group(self._existing_host(name)))
+
+    def cpu_group(self, host):
+        return f"{self.state.names.netns(host.index)}-cap"
 
     def _existing_host(self, name):
         if not os.path.exists(self.state.path):

@@ -22,7 +22,7 @@ class VmCounters:
     cpu_ns: int
     delay_ns: int  # vCPU threads runnable but not running: what the guest sees as steal
     vcpus: int
-    mem_kib: int  # in use by the guest (balloon current - usable), or its RSS
+    mem_kib: int  # in use as the guest sees it (balloon available - usable), or its RSS
     rss_kib: int
     major_faults: int
     read_bytes: int
@@ -59,8 +59,9 @@ def vm_counters(values):
     vcpus = values.get("vcpu.current") or values.get("vcpu.maximum") or 1
     delay = sum(values.get(f"vcpu.{n}.delay", 0) for n in range(values.get("vcpu.maximum", vcpus)))
     rss = values.get("balloon.rss", 0)
-    current, usable = values.get("balloon.current"), values.get("balloon.usable")
-    used = current - usable if current is not None and usable is not None else rss
+    # the guest's own view (its balloon driver's statistics): MemTotal - MemAvailable
+    total, usable = values.get("balloon.available"), values.get("balloon.usable")
+    used = total - usable if total is not None and usable is not None else rss
     return VmCounters(
         cpu_ns=values["cpu.time"], delay_ns=delay, vcpus=vcpus, mem_kib=max(0, used),
         rss_kib=rss, major_faults=values.get("balloon.major_fault", 0),

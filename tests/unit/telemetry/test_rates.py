@@ -59,8 +59,8 @@ def test_a_hosts_steal_is_its_guests_wait_over_its_cpus():
 
 def test_libvirts_stats_are_read_into_counters():
     values = {"cpu.time": 7 * SECOND, "vcpu.current": 2, "vcpu.maximum": 4,
-              "vcpu.0.delay": SECOND, "vcpu.1.delay": 2 * SECOND, "balloon.current": 1048576,
-              "balloon.usable": 786432, "balloon.rss": 900000, "balloon.major_fault": 3,
+              "vcpu.0.delay": SECOND, "vcpu.1.delay": 2 * SECOND, "balloon.current": 524288,
+              "balloon.available": 1048576, "balloon.usable": 786432, "balloon.rss": 900000, "balloon.major_fault": 3,
               "block.count": 2, "block.0.rd.bytes": 10, "block.1.rd.bytes": 5,
               "block.0.wr.reqs": 2, "net.count": 1, "net.0.rx.bytes": 99, "net.0.tx.bytes": 1}
     counters = vm_counters(values)
