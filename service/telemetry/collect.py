@@ -25,7 +25,8 @@ class Collector:
         self.store = store
         self.hypervisors = hypervisors
         self.pool = pool
-        self.max_gap = settings["interval"] * GAP_INTERVALS
+        self.interval = settings["interval"]
+        self.max_gap = self.interval * GAP_INTERVALS
         self.tiers = history.tiers_of(settings)
         self.downsampler = history.Downsampler(self.tiers)
         self.timeout = config["sync"]["host_timeout"]
@@ -62,8 +63,8 @@ class Collector:
     def _read(self, pm):
         self.hypervisors.connect(pm)
         at = clock.now()
-        host, guests = self.hypervisors.connections.run(pm, "read usage", readings.read_host,
-                                                        self.timeout)
+        host, guests = self.hypervisors.connections.run(
+            pm, "read usage", lambda conn: readings.read_host(conn, self.interval), self.timeout)
         return at, host, guests
 
     def _host_rows(self, pmid, at, host, guests):

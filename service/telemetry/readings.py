@@ -5,6 +5,7 @@ in GROUPS); the host's from its node CPU and memory statistics in the same round
 """
 
 import dataclasses
+import time
 
 import libvirt
 
@@ -72,6 +73,13 @@ def vm_counters(values):
         rx_bytes=_summed(values, "net", "rx.bytes"), tx_bytes=_summed(values, "net", "tx.bytes"))
 
 
+def _poll_balloon(dom, period):
+    try:
+        dom.setMemoryStatsPeriod(int(period), libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    except libvirt.libvirtError:
+        pass  # (a guest without a balloon driver: its RSS stands for its memory)
+
+
 def host_counters(cpu, memory):
     """HostCounters from getCPUStats(ALL_CPUS) and getMemoryStats(ALL_CELLS) (or None)."""
     busy = cpu.get("user", 0) + cpu.get("kernel", 0)
@@ -83,15 +91,22 @@ def host_counters(cpu, memory):
                         iowait_ns=cpu.get("iowait", 0), mem_used_kib=used)
 
 
-def read_host(conn):
-    """(host counters, [(vmid, VmCounters)]) of the host behind libvirt connection CONN."""
+def read_host(conn, period):
+    """(host counters, [(vmid, VmCounters)]) of the host behind libvirt connection CONN.
+
+    A guest's memory statistics are only as fresh as its balloon's polling: a guest of
+    ours whose statistics are older than a few PERIODs (one made without polling, or by an
+    earlier release) is asked to report every PERIOD seconds from now on."""
     stats = conn.getAllDomainStats(GROUPS, libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE)
     guests = []
+    now = time.time()
     for dom, values in stats:
         vmid = vmid_of(dom.name())
         counters = vm_counters(values) if vmid is not None else None
         if counters is not None:
             guests.append((vmid, counters))
+            if now - values.get("balloon.last-update", 0) > 3 * period:
+                _poll_balloon(dom, period)
     try:
         memory = conn.getMemoryStats(libvirt.VIR_NODE_MEMORY_STATS_ALL_CELLS)
     except libvirt.libvirtError:

@@ -16,11 +16,16 @@ SECOND = 1_000_000_000
 
 
 class Domain:
+    polled = {}  # name -> the balloon polling period it was asked for
+
     def __init__(self, name):
         self._name = name
 
     def name(self):
         return self._name
+
+    def setMemoryStatsPeriod(self, period, _flags):
+        Domain.polled[self._name] = period
 
 
 class Host:
@@ -105,6 +110,8 @@ def test_a_pass_writes_what_every_answering_host_used(collected):
     assert metrics["series"]["write_bps"] == [1024.0, 1024.0]
     assert metrics["last"]["rss_mb"] == 256.0
     assert metrics["summary"]["5m"]["cpu"] == {"p50": busy, "p95": busy, "max": busy}
+    # its balloon reported no statistics yet: it was asked to, every interval
+    assert Domain.polled[vms["alice"].domain_name] == 10
 
 
 def test_a_host_that_never_answers_costs_the_others_nothing(collected, ctx):
