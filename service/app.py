@@ -11,7 +11,7 @@ from flask import Flask, g, request
 from service import config as config_mod
 from service import context as context_mod
 from service import ui
-from service.api import seed, seed_volumes, v1
+from service.api import scrape, seed, seed_volumes, v1
 from service.web import access, audit, errors, guards, ids
 from service.web.ids import IdConverter
 
@@ -62,6 +62,7 @@ def create_app(config=None, ctx=None):
     app.register_blueprint(seed_volumes.blueprint)
     app.register_blueprint(v1.blueprint, url_prefix="/api/v1")
     app.register_blueprint(ui.blueprint, url_prefix="/ui")
+    app.register_blueprint(scrape.blueprint)
     errors.install(app)
 
     # (the request and g are bound once per hook: every use of Flask's proxies costs a

@@ -27,6 +27,9 @@ SERIES = (sa.select(samples.c.at, samples.c.data)
 RECENT = (sa.select(samples.c.oid, samples.c.at, samples.c.data)
           .where(samples.c.kind == sa.bindparam("kind"), samples.c.tier == 0,
                  samples.c.at > sa.bindparam("since")))
+# the one row per series its collector keeps with its latest raw counters (tier -1)
+COUNTERS = (sa.select(samples.c.kind, samples.c.oid, samples.c.at, samples.c.data)
+            .where(samples.c.tier == -1, samples.c.at > sa.bindparam("since")))
 
 
 class SampleRepo:
@@ -40,6 +43,7 @@ class SampleRepo:
             set_={"at": insert.excluded.at, "data": insert.excluded.data})
         self._series = store.prepare(SERIES)
         self._recent = store.prepare(RECENT)
+        self._counters = store.prepare(COUNTERS)
 
     def put(self, rows):
         """ROWS: [{kind, oid, tier, slot, at, data}], in one transaction."""
@@ -60,6 +64,10 @@ class SampleRepo:
             if oid not in newest or at > newest[oid][0]:
                 newest[oid] = (at, data)
         return newest
+
+    def counters(self, since):
+        """[(kind, oid, at, packed counters)] of every series read after SINCE."""
+        return [tuple(row) for row in self._counters.rows({"since": since})]
 
     def forget_gone(self, pmids):
         """Remove the series of VMs no longer in the store and of hosts not in PMIDS."""

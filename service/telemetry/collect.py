@@ -15,6 +15,8 @@ from service.telemetry import history, rates, readings
 log = logging.getLogger("vmfabric.telemetry")
 # readings further apart than this many intervals give no rate (a hole, not a spike)
 GAP_INTERVALS = 3
+# the tier number of the one row per series holding its latest raw counters
+COUNTERS_TIER = -1
 # how often series of deleted VMs and removed hosts are dropped
 FORGET_EVERY = 3600.0
 
@@ -36,7 +38,7 @@ class Collector:
         self._forgotten_at = clock.monotonic()
 
     def collect(self):
-        """One pass; the number of samples written."""
+        """One pass; the number of rows written (samples, closed steps, latest counters)."""
         every = self.store.pms.list()
         # a host still being read from an earlier pass is not asked again (nor holds a thread
         # more): its series miss passes until it answers or its own limits give up
@@ -70,11 +72,13 @@ class Collector:
     def _host_rows(self, pmid, at, host, guests):
         rows, taken = [], []
         for vmid, counters in guests:
+            rows.append(_counters_row("v", vmid, pmid, at, counters))
             sample = self._sample(("v", vmid), rates.Reading(at, pmid, counters), rates.vm_sample)
             if sample is not None:
                 taken.append((counters.vcpus, sample))
                 rows += self._rows(("v", vmid), at, sample)
         key = ("h", pmid)
+        rows.append(_counters_row("h", pmid, pmid, at, host))
         reading = rates.Reading(at, pmid, host)
         sample = rates.host_sample(self.previous.get(key), reading, taken, self.max_gap)
         self.previous[key] = reading
@@ -106,3 +110,9 @@ class Collector:
             self._forgotten_at = clock.monotonic()
             self.store.samples.forget_gone([pm.id for pm in pms])
             self.downsampler.forget(set(self.previous))
+
+
+def _counters_row(kind, oid, pmid, at, counters):
+    """The latest raw counters of a series, kept (one row each) for scrapers."""
+    return {"kind": kind, "oid": oid, "tier": COUNTERS_TIER, "slot": 0, "at": at,
+            "data": readings.pack_counters(pmid, counters)}

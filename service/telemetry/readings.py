@@ -5,6 +5,7 @@ in GROUPS); the host's from its node CPU and memory statistics in the same round
 """
 
 import dataclasses
+import struct
 import time
 
 import libvirt
@@ -40,6 +41,28 @@ class HostCounters:
     total_ns: int  # busy + idle + iowait
     iowait_ns: int
     mem_used_kib: int | None  # total - free - buffers - cached (None: not reported)
+
+
+# the latest counters as kept for scraping (Prometheus wants counters, not rates): the host
+# they were read on first, then each field; a host's unknown memory as -1
+VM_PACKED = struct.Struct(f"<q{len(dataclasses.fields(VmCounters))}q")
+HOST_PACKED = struct.Struct(f"<q{len(dataclasses.fields(HostCounters))}q")
+
+
+def pack_counters(pmid, counters):
+    if isinstance(counters, VmCounters):
+        return VM_PACKED.pack(pmid, *dataclasses.astuple(counters))
+    values = dataclasses.astuple(counters)
+    return HOST_PACKED.pack(pmid, *values[:-1], -1 if values[-1] is None else values[-1])
+
+
+def unpack_counters(kind, data):
+    """(pmid, VmCounters or HostCounters) of what pack_counters made; KIND 'v' or 'h'."""
+    if kind == "v":
+        pmid, *values = VM_PACKED.unpack(data)
+        return pmid, VmCounters(*values)
+    pmid, *values = HOST_PACKED.unpack(data)
+    return pmid, HostCounters(*values[:-1], None if values[-1] < 0 else values[-1])
 
 
 def vmid_of(domain_name):

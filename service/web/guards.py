@@ -113,4 +113,5 @@ def check(req, allowed, max_body, seed_changes):
 
 def is_seed_path():
     path = request.path
-    return not (path.startswith("/api/v1") or path == "/ui" or path.startswith("/ui/"))
+    return not (path.startswith("/api/v1") or path == "/ui" or path.startswith("/ui/")
+                or path == "/metrics")

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from tests.helpers.prometheus import Prometheus
 from tests.helpers.servers import armed_server
 from tests.helpers.waiting import wait_until
 from vmfabric_lab import load
@@ -97,6 +98,23 @@ def test_a_busy_guest_shows_its_cpu_and_falls_back_when_stopped(server, lab_ctx,
             "the guest's CPU back down once the load stopped")
     host = metrics(server, "pm", vm["pmid"])
     assert host["last"] is not None and host["last"]["cpu"] > 0
+
+
+def test_a_prometheus_server_scrapes_the_busy_guests_cpu(server, lab_ctx, guests,
+                                                         tmp_path_factory):
+    prometheus = Prometheus(str(tmp_path_factory.mktemp("prometheus")), server.url,
+                            server.token).start()
+    try:
+        vm = guests()[0]
+        load.start(lab_ctx.guest_access.ssh_config, ip(vm), "cpu", seconds=120)
+        wait_until(lambda: prometheus.targets_up() == ["up"], "prometheus scraping /metrics", 30)
+        busy = f'rate(libvirt_domain_info_cpu_time_seconds_total{{vmid="{vm["id"]}"}}[10s])'
+        found = wait_until(lambda: [v for _, v in prometheus.query(busy) if v >= 0.75],
+                           "PromQL's rate of the busy guest's CPU time near one vCPU", 90)
+        assert found[0] <= 1.2
+        load.stop(lab_ctx.guest_access.ssh_config, ip(vm))
+    finally:
+        prometheus.stop()
 
 
 def test_memory_disk_and_network_land_in_their_own_series(server, lab_ctx, guests):
