@@ -44,7 +44,7 @@ def _register():
     cli.add_command(serve.serve)
     cli.add_command(db.db)
     from service.cli import (clusters, identity, migration, rebalance, resources,  # noqa: F401
-                             sizes, snapshots, volumes)  # (migration ...: commands of the vm group)
+                             sizes, snapshots, top, volumes)  # (migration ...: vm's commands)
 
     for group in resources.GROUPS + (clusters.cluster, volumes.volume) + identity.GROUPS:
         cli.add_command(group)

@@ -66,10 +66,6 @@ def vm_list(client, pmid, state, as_json):
     emit(click.get_current_context(), data, data["vms"], VM_COLUMNS)
 
 
-table_command(vm, "show", "/vms/{vmid}", "vm", VM_COLUMNS + [("ERROR", "error")],
-              "Show one VM with its live state.", argument="vmid")
-
-
 @vm.command("destroy")
 @click.argument("vmid", type=int)
 @json_option
@@ -140,7 +136,6 @@ def vm_console(client, vmid, lines, as_json):
 
 
 table_command(pm, "list", "/pms", "pms", PM_COLUMNS, "List PMs with free/capacity and state.")
-table_command(pm, "show", "/pms/{pmid}", "pm", PM_COLUMNS, "Show one PM.", argument="pmid")
 
 
 @pm.command("add")

@@ -37,3 +37,20 @@ def of(store, settings, kind, oid, range_name, now=None):
                  if last else None),
         "summary": history.summary(fine, now),
     }
+
+
+def latest(store, settings, kind, objects, now=None):
+    """The last sample of each of OBJECTS (records with .id and .name) of KIND, newest first
+    read within a few intervals; [{id, name, at, <fields>}], one per object that has one."""
+    now = now or clock.now()
+    found = store.samples.latest(KINDS[kind], now - 3 * settings["interval"])
+    rows = []
+    for record in objects:
+        if record.id in found:
+            at, data = found[record.id]
+            values = history.unpack(data)
+            rows.append({"id": record.id, "name": getattr(record, "name", None) or
+                         getattr(record, "address", ""), "pmid": getattr(record, "pmid", record.id),
+                         "at": round(at, 3),
+                         **{name: _plain(values[i]) for i, name in enumerate(FIELDS)}})
+    return rows

@@ -3,6 +3,10 @@ two intervals and falls back when stopped; memory, disk and network load land in
 series; on a capped host two busy guests show steal; a migrated guest's series goes on
 without a spike."""
 
+import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -42,6 +46,14 @@ def guests(server, lab_ctx):
     yield make
     for vm in made:
         server.api("DELETE", f"/vms/{vm['id']}")
+
+
+def cli(server, *args):
+    vmfabric = os.path.join(os.path.dirname(sys.executable), "vmfabric")
+    done = subprocess.run([vmfabric, "--url", server.url, *args], capture_output=True, text=True,
+                          timeout=60, env=dict(os.environ, VMFABRIC_TOKEN=server.token))
+    assert done.returncode == 0, done.stderr
+    return done
 
 
 def ip(vm):
@@ -92,6 +104,13 @@ def test_a_busy_guest_shows_its_cpu_and_falls_back_when_stopped(server, lab_ctx,
     # the first two samples whose interval lies after the load started: busy
     settled(server, "vm", vm["id"], started, "cpu", lambda v: min(v) >= 75,
             "the busy guest's CPU near 100 %")
+    # the CLI's live table and show: the busy guest first, with its CPU
+    table = cli(server, "vm", "top", "--once", "--sort", "cpu").stdout.splitlines()
+    header = table[0].split()
+    assert header[:4] == ["VMID", "NAME", "PMID", "CPU%"], table
+    assert table[1].split()[0] == str(vm["id"]) and float(table[1].split()[3]) >= 50, table
+    shown = json.loads(cli(server, "vm", "show", str(vm["id"]), "--json").stdout)["vm"]
+    assert shown["usage"]["cpu"] >= 50
     load.stop(config, ip(vm))
     stopped = time.time()
     settled(server, "vm", vm["id"], stopped, "cpu", lambda v: max(v) <= 35,

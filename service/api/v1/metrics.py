@@ -29,6 +29,22 @@ def vm_metrics(vmid):
     return jsonify(metrics=series.of(ctx().store, ctx().config["telemetry"], "vm", vmid, name))
 
 
+@blueprint.get("/metrics/vms")
+@access.rule(MEMBER)
+def vms_now():
+    """The last sample of every VM the caller may see (`vmfabric vm top`)."""
+    vms = ctx().store.vms.list(user_id=access.scope())
+    return jsonify(usage=series.latest(ctx().store, ctx().config["telemetry"], "vm", vms))
+
+
+@blueprint.get("/metrics/pms")
+@access.rule(ADMIN)
+def pms_now():
+    """The last sample of every host (`vmfabric pm top`)."""
+    pms = ctx().store.pms.list()
+    return jsonify(usage=series.latest(ctx().store, ctx().config["telemetry"], "pm", pms))
+
+
 @blueprint.get("/pms/<id:pmid>/metrics")
 @access.rule(ADMIN)
 def pm_metrics(pmid):

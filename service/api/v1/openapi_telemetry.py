@@ -23,9 +23,19 @@ SCHEMAS = {
                         for window in WINDOWS}),
     }),
     "MetricsOne": obj({"metrics": {"$ref": "#/components/schemas/Metrics"}}),
+    "Usage": obj({"usage": {"type": "array", "items": obj({
+        "id": NUM, "name": STR, "pmid": NUM, "at": NUM,
+        **{name: {"type": ["number", "null"]} for name in FIELDS}})}}),
 }
 
 PATHS = {
+    "/metrics/vms": {
+        "get": {"summary": "The last sample of every VM you may see (what `vmfabric vm top` "
+                           "shows)", "responses": {"200": json_of("Usage")}},
+    },
+    "/metrics/pms": {
+        "get": {"summary": "The last sample of every host", "responses": {"200": json_of("Usage")}},
+    },
     "/vms/{vmid}/metrics": {
         "parameters": [path_id("vmid")],
         "get": {"summary": "What the VM used: CPU and steal (% of its vCPUs), memory, disk and "
