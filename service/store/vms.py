@@ -31,8 +31,8 @@ WITH_HOST_CHECK = vms.outerjoin(pms, sa.and_(pms.c.id == vms.c.pmid, pms.c.state
 VM_READ = sa.select(vms, pms.c.checked_at.label("host_checked_at")).select_from(WITH_HOST_CHECK)
 GET_VM = VM_READ.where(vms.c.id == sa.bindparam("vmid"))
 # what the seed API's queries show of a VM, and decide its visibility by: nothing more
-BRIEF = sa.select(vms.c.id, vms.c.name, vms.c.tid, vms.c.pmid, vms.c.state, vms.c.user_id) \
-    .where(vms.c.id == sa.bindparam("vmid"))
+BRIEFS = sa.select(vms.c.id, vms.c.name, vms.c.tid, vms.c.pmid, vms.c.state, vms.c.user_id)
+BRIEF = BRIEFS.where(vms.c.id == sa.bindparam("vmid"))
 VMIDS_ON = (sa.select(vms.c.id).where(vms.c.pmid == sa.bindparam("pmid"), vms.c.state != "failed")
             .order_by(vms.c.id))
 INSERT_VM = vms.insert()
@@ -205,6 +205,13 @@ class VmRepo:
         if not rows:
             raise NotFound(f"no vm {vmid}")
         return VmBrief(*rows[0])
+
+    def briefs(self, user_id=None):
+        """Every VM (of USER_ID, when given) as a VmBrief: a fleet-wide read (a scrape, a top)
+        that needs no more, without decoding each VM's whole row."""
+        query = BRIEFS if user_id is None else BRIEFS.where(vms.c.user_id == user_id)
+        with self.store.read() as conn:
+            return [VmBrief(*row) for row in conn.execute(query.order_by(vms.c.id))]
 
     @staticmethod
     def _get(conn, vmid):

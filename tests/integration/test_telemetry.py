@@ -127,7 +127,7 @@ def test_a_prometheus_server_scrapes_the_busy_guests_cpu(server, lab_ctx, guests
         vm = guests()[0]
         load.start(lab_ctx.guest_access.ssh_config, ip(vm), "cpu", seconds=120)
         wait_until(lambda: prometheus.targets_up() == ["up"], "prometheus scraping /metrics", 30)
-        busy = f'rate(libvirt_domain_info_cpu_time_seconds_total{{vmid="{vm["id"]}"}}[10s])'
+        busy = f'rate(libvirt_domain_info_cpu_time_seconds_total{{domain="vmf-{vm["id"]}"}}[10s])'
         found = wait_until(lambda: [v for _, v in prometheus.query(busy) if v >= 0.75],
                            "PromQL's rate of the busy guest's CPU time near one vCPU", 90)
         assert found[0] <= 1.2

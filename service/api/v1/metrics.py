@@ -33,7 +33,7 @@ def vm_metrics(vmid):
 @access.rule(MEMBER)
 def vms_now():
     """The last sample of every VM the caller may see (`vmfabric vm top`)."""
-    vms = ctx().store.vms.list(user_id=access.scope())
+    vms = ctx().store.vms.briefs(user_id=access.scope())
     return jsonify(usage=series.latest(ctx().store, ctx().config["telemetry"], "vm", vms))
 
 

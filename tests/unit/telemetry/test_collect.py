@@ -150,14 +150,15 @@ def test_prometheus_reads_every_guests_counters_and_the_fleet(collected):
         .status_code == 403
     answer = client.get("/metrics", headers={"Authorization": f"Bearer {tokens['admin']}"})
     assert answer.status_code == 200 and answer.mimetype == "text/plain"
-    samples = {(s.name, s.labels.get("vmid") or s.labels.get("pmid")): s
+    samples = {(s.name, s.labels.get("domain") or s.labels.get("pmid")): s
                for family in text_string_to_metric_families(answer.get_data(as_text=True))
                for s in family.samples}
-    alice = str(owned["alice"]["vmid"])
+    alice = f"vmf-{owned['alice']['vmid']}"
     cpu = samples[("libvirt_domain_info_cpu_time_seconds_total", alice)]
-    assert cpu.value == 15.0  # three passes of 10 s, half busy
-    assert cpu.labels == {"domain": f"vmf-{alice}", "vmid": alice, "name": "alice-vm",
-                          "pmid": str(vms["alice"].pmid)}
+    assert cpu.value == 15.0 and cpu.labels == {"domain": alice}  # three passes, half busy
+    assert samples[("libvirt_domain_info_meta", alice)].labels == {
+        "domain": alice, "vmid": str(owned["alice"]["vmid"]), "name": "alice-vm",
+        "pmid": str(vms["alice"].pmid)}
     assert samples[("libvirt_domain_vcpu_delay_seconds_total", alice)].value == 3.75
     assert samples[("libvirt_domain_block_stats_write_bytes_total", alice)].value == 30720
     pmid = str(vms["alice"].pmid)
