@@ -1,5 +1,13 @@
 """Telemetry's rings (the samples table): a pass's samples written in one transaction,
-series read back by tier and time."""
+series read back by tier and time.
+
+The first tier is written every pass: a row per slot (its time, its 48 bytes of values),
+rewritten in place. The coarser tiers are written once a step and kept BLOCK_SLOTS steps
+to a row, each step a RECORD (its time as 4 bytes, then its values) spliced in at its
+offset: on SQLite a row of 87 records is the 489 bytes kept on its leaf page plus one
+overflow page it fills, so a stored sample costs about its own 52 bytes instead of the
+row, cell and half-full page a row of its own would cost (~130 bytes).
+"""
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,6 +35,12 @@ SERIES = (sa.select(samples.c.at, samples.c.data)
 RECENT = (sa.select(samples.c.oid, samples.c.at, samples.c.data)
           .where(samples.c.kind == sa.bindparam("kind"), samples.c.tier == 0,
                  samples.c.at > sa.bindparam("since")))
+RECORD = 52  # a coarser tier's step: uint32 time, 12 float32 values (telemetry/history.py)
+BLOCK_SLOTS = 87
+ALL_BLOCKS = (sa.select(samples.c.at, samples.c.data)
+              .where(samples.c.kind == sa.bindparam("kind"), samples.c.oid == sa.bindparam("oid"),
+                     samples.c.tier == sa.bindparam("tier"), samples.c.at > sa.bindparam("since"))
+              .order_by(samples.c.slot))
 # the one row per series its collector keeps with its latest raw counters (tier -1)
 COUNTERS = (sa.select(samples.c.kind, samples.c.oid, samples.c.at, samples.c.data)
             .where(samples.c.tier == -1, samples.c.at > sa.bindparam("since")))
@@ -41,19 +55,39 @@ class SampleRepo:
         self._put = insert.on_conflict_do_update(
             index_elements=["kind", "oid", "tier", "slot"],
             set_={"at": insert.excluded.at, "data": insert.excluded.data})
+        # a step spliced into its block (the block made, empty around it, if it is new)
+        self._put_step = insert.on_conflict_do_update(
+            index_elements=["kind", "oid", "tier", "slot"],
+            set_={"at": insert.excluded.at,
+                  # (SQLite's || gives text, whatever it joins: cast back to the bytes)
+                  "data": sa.cast(
+                      sa.func.substr(samples.c.data, 1, sa.bindparam("offset"))
+                      .op("||")(sa.bindparam("record", type_=sa.LargeBinary))
+                      .op("||")(sa.func.substr(samples.c.data,
+                                               sa.bindparam("offset") + RECORD + 1)),
+                      sa.LargeBinary)})
         self._series = store.prepare(SERIES)
+        self._blocks = store.prepare(ALL_BLOCKS)
         self._recent = store.prepare(RECENT)
         self._counters = store.prepare(COUNTERS)
 
-    def put(self, rows):
-        """ROWS: [{kind, oid, tier, slot, at, data}], in one transaction."""
-        if rows:
-            with self.store.write() as conn:
+    def put(self, rows, steps=()):
+        """In one transaction: ROWS [{kind, oid, tier, slot, at, data}] (first-tier samples,
+        counters) and STEPS [{kind, oid, tier, slot, at, record}] (a coarser tier's: SLOT is
+        its place in the tier's ring, RECORD its RECORD bytes)."""
+        if not rows and not steps:
+            return
+        with self.store.write() as conn:
+            if rows:
                 conn.execute(self._put, rows)
+            if steps:
+                conn.execute(self._put_step, [_in_block(step) for step in steps])
 
     def series(self, kind, oid, tier, since):
-        """[(at, packed data)] of one series' TIER after SINCE, oldest first."""
-        return [tuple(row) for row in self._series.rows(
+        """[(at, packed data)] of one series' first TIER (0) after SINCE, oldest first; of a
+        coarser tier, its blocks written after SINCE: [(at of the last write, block)]."""
+        prepared = self._series if tier == 0 else self._blocks
+        return [tuple(row) for row in prepared.rows(
             {"kind": kind, "oid": oid, "tier": tier, "since": since})]
 
     def latest(self, kind, since):
@@ -76,3 +110,13 @@ class SampleRepo:
                 sa.select(vms.c.id))))
             conn.execute(samples.delete().where(samples.c.kind == "h",
                                                 samples.c.oid.not_in(list(pmids) or [0])))
+
+
+def _in_block(step):
+    """STEP's row: its block, its offset there, and the whole block should the row be new."""
+    block, place = divmod(step["slot"], BLOCK_SLOTS)
+    offset = place * RECORD
+    record = step["record"]
+    return {"kind": step["kind"], "oid": step["oid"], "tier": step["tier"], "slot": block,
+            "at": step["at"], "offset": offset, "record": record,
+            "data": bytes(offset) + record + bytes((BLOCK_SLOTS - place - 1) * RECORD)}

@@ -35,6 +35,7 @@ class Collector:
         self.limit = config["libvirt"]["call_timeout"] + self.timeout + 5.0
         self.previous = {}  # ("v", vmid) or ("h", pmid) -> rates.Reading
         self._inflight = {}  # pmid -> the future of its read
+        self._steps = []  # the coarser tiers' steps this pass closed
         self._forgotten_at = clock.monotonic()
 
     def collect(self):
@@ -47,7 +48,7 @@ class Collector:
         asked = {self.pool.submit(self._read, pm): pm for pm in pms}
         self._inflight.update({pm.id: future for future, pm in asked.items()})
         done, late = concurrent.futures.wait(asked, timeout=self.limit)
-        rows = []
+        rows, self._steps = [], []
         for future in done:
             pm = asked[future]
             try:
@@ -58,9 +59,9 @@ class Collector:
             rows += self._host_rows(pm.id, at, host, guests)
         for future in late:
             log.info("usage of %s not read within %g s", asked[future].label, self.limit)
-        self.store.samples.put(rows)
+        self.store.samples.put(rows, self._steps)
         self._forget_old(every)
-        return len(rows)
+        return len(rows) + len(self._steps)
 
     def _read(self, pm):
         self.hypervisors.connect(pm)
@@ -92,15 +93,15 @@ class Collector:
         return sample
 
     def _rows(self, key, at, sample):
+        """The first tier's row of SAMPLE; the coarser tiers' steps it closed go to _steps."""
         values = history.stored(sample)
         kind, oid = key
-        rows = [{"kind": kind, "oid": oid, "tier": 0, "slot": self.tiers[0].slot(at), "at": at,
-                 "data": history.pack(values)}]
         for tier, step_at, mean in self.downsampler.add(key, at, values):
-            rows.append({"kind": kind, "oid": oid, "tier": tier,
-                         "slot": self.tiers[tier].slot(step_at), "at": step_at,
-                         "data": history.pack(mean)})
-        return rows
+            self._steps.append({"kind": kind, "oid": oid, "tier": tier,
+                                "slot": self.tiers[tier].slot(step_at), "at": step_at,
+                                "record": history.step_record(step_at, mean)})
+        return [{"kind": kind, "oid": oid, "tier": 0, "slot": self.tiers[0].slot(at), "at": at,
+                 "data": history.pack(values)}]
 
     def _forget_old(self, pms):
         """Readings too old to rate against go; now and then, the series of what is gone."""

@@ -8,10 +8,13 @@ import dataclasses
 import math
 import struct
 
+from service.store.samples import RECORD
 from service.telemetry.rates import FIELDS
 
 STORED = FIELDS + ("cpu_max",)
 PACKED = struct.Struct(f"<{len(STORED)}f")  # 4 bytes a value: a sample is 48 bytes
+STEP = struct.Struct(f"<I{len(STORED)}f")  # a coarser tier's step: its time, then its values
+assert STEP.size == RECORD
 RANGES = {"1h": 3600, "24h": 86400, "30d": 30 * 86400}
 WINDOWS = {"5m": 300, "1h": 3600}
 
@@ -49,6 +52,23 @@ def pack(values):
 
 def unpack(data):
     return PACKED.unpack(data)
+
+
+def step_record(at, values):
+    return STEP.pack(int(at), *values)
+
+
+def points(rows, tier, since):
+    """[(at, values)] after SINCE, oldest first, of what SampleRepo.series gave for TIER."""
+    if tier == 0:
+        return [(at, unpack(data)) for at, data in rows]
+    found = []
+    for _, block in rows:
+        for at, *values in STEP.iter_unpack(block):
+            if at > since:  # (0: a place in the block not written yet)
+                found.append((float(at), tuple(values)))
+    found.sort(key=lambda point: point[0])
+    return found
 
 
 def stored(sample):

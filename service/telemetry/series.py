@@ -21,10 +21,10 @@ def of(store, settings, kind, oid, range_name, now=None):
     now = now or clock.now()
     tiers = history.tiers_of(settings)
     index = history.tier_for(tiers, range_name)
-    points = [(at, history.unpack(data)) for at, data in store.samples.series(
-        KINDS[kind], oid, index, now - history.RANGES[range_name])]
-    fine = points if index == 0 else [(at, history.unpack(data)) for at, data in
-                                      store.samples.series(KINDS[kind], oid, 0, now - 3600)]
+    since = now - history.RANGES[range_name]
+    points = history.points(store.samples.series(KINDS[kind], oid, index, since), index, since)
+    fine = points if index == 0 else history.points(
+        store.samples.series(KINDS[kind], oid, 0, now - 3600), 0, now - 3600)
     names = FIELDS + (("cpu_max",) if index else ())
     last = fine[-1] if fine else None
     return {

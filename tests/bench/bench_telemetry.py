@@ -144,28 +144,35 @@ def lab_pass(runs, guests):
 
 
 def fill(ctx, vmids, full, now):
-    """Every tier of the VMs in FULL filled for its whole retention; the latest counters of
-    every VM of VMIDS. Returns the number of samples stored."""
+    """Every tier of the VMs in FULL filled for its whole retention, as the collector writes
+    them (first-tier rows, coarser steps in blocks); the latest counters of every VM of
+    VMIDS. Returns the number of samples stored."""
     from service.telemetry import history, rates
 
     tiers = history.tiers_of(ctx.config["telemetry"])
-    values = history.pack(history.stored(tuple(float(i) for i in range(len(rates.FIELDS)))))
-    rows, stored = [], 0
+    sample = history.stored(tuple(float(i) for i in range(len(rates.FIELDS))))
+    values = history.pack(sample)
+    rows, steps, stored = [], [], 0
     for vmid in full:
         for index, tier in enumerate(tiers):
             for n in range(tier.slots):
-                at = now - n * tier.step
-                rows.append({"kind": "v", "oid": vmid, "tier": index, "slot": tier.slot(at),
-                             "at": at, "data": values})
-            if len(rows) >= 50000:
-                ctx.store.samples.put(rows)
-                stored, rows = stored + len(rows), []
+                at = int(now // tier.step - n) * tier.step
+                if index == 0:
+                    rows.append({"kind": "v", "oid": vmid, "tier": 0, "slot": tier.slot(at),
+                                 "at": at, "data": values})
+                else:
+                    steps.append({"kind": "v", "oid": vmid, "tier": index,
+                                  "slot": tier.slot(at), "at": at,
+                                  "record": history.step_record(at, sample)})
+        if len(rows) + len(steps) >= 50000:
+            ctx.store.samples.put(rows, steps)
+            stored, rows, steps = stored + len(rows) + len(steps), [], []
     counters = Synthetic(1).getAllDomainStats(0, 0)[0][1]
-    for vmid in vmids:
-        rows.append({"kind": "v", "oid": vmid, "tier": -1, "slot": 0, "at": now,
-                     "data": readings.pack_counters(1, readings.vm_counters(counters))})
-    ctx.store.samples.put(rows)
-    return stored + len(rows) - len(vmids)
+    latest = [{"kind": "v", "oid": vmid, "tier": -1, "slot": 0, "at": now,
+               "data": readings.pack_counters(1, readings.vm_counters(counters))}
+              for vmid in vmids]
+    ctx.store.samples.put(rows + latest, steps)
+    return stored + len(rows) + len(steps)
 
 
 def db_bytes(ctx):
