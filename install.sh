@@ -70,7 +70,8 @@ install_venv() {
 # from the npm registry, once: nothing is fetched when a page loads
 install_dashboard_assets() {
   [ -f service/ui/node_modules/htmx.org/dist/htmx.min.js ] && \
-    [ -f service/ui/node_modules/@picocss/pico/css/pico.min.css ] && return
+    [ -f service/ui/node_modules/@picocss/pico/css/pico.min.css ] && \
+    [ -f service/ui/node_modules/uplot/dist/uPlot.iife.min.js ] && return
   if ! command -v npm >/dev/null; then
     say "installing Debian's npm for the dashboard's libraries"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null

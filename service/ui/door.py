@@ -1,5 +1,5 @@
 """The dashboard's blueprint: its pages answer errors as alerts, load nothing from another site
-and are framed by no one; the vendored front-end files (htmx, Pico CSS) are served here."""
+and are framed by no one; the vendored front-end files (htmx, Pico CSS, uPlot) are served here."""
 
 import os
 
@@ -14,6 +14,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 VENDOR = {
     "htmx.min.js": os.path.join(HERE, "node_modules", "htmx.org", "dist"),
     "pico.min.css": os.path.join(HERE, "node_modules", "@picocss", "pico", "css"),
+    "uPlot.iife.min.js": os.path.join(HERE, "node_modules", "uplot", "dist"),
+    "uPlot.min.css": os.path.join(HERE, "node_modules", "uplot", "dist"),
 }
 
 blueprint = Blueprint("ui", __name__, template_folder=os.path.join(HERE, "templates"),

@@ -2,6 +2,7 @@
 
 from flask import g, redirect, render_template
 
+from service.telemetry import series
 from service.web import access
 from service.web.access import DASHBOARD
 from service.web.context import ctx
@@ -39,7 +40,10 @@ def part(name):
         return "", 404
     store, mine = ctx().store, access.scope()
     if name == "hosts":
-        return _part("hosts", pms=[present.pm(pm) for pm in store.pms.list()])
+        pms = store.pms.list()
+        use = {row["id"]: row for row in series.latest(store, ctx().config["telemetry"], "pm",
+                                                       pms)}
+        return _part("hosts", pms=[present.pm(pm) for pm in pms], use=use)
     if name == "vms":
         return _part("vms", vms=present.vms(store.vms.list(user_id=mine), store))
     if name == "clusters":

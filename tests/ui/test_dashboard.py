@@ -125,3 +125,44 @@ def test_a_phone_sized_window_has_nothing_wider_than_itself(server):
         assert wide <= 0, f"the page is {wide} px wider than the window"
     finally:
         driver.quit()
+
+
+def graphs_drawn(driver):
+    """The usage page's figures, once uPlot has drawn each (a canvas with the points)."""
+    boxes = driver.find_elements(By.CSS_SELECTOR, ".graph")
+    return boxes if boxes and all(b.get_attribute("data-drawn") == "yes"
+                                  and b.find_elements(By.TAG_NAME, "canvas") for b in boxes) \
+        else None
+
+
+def test_usage_graphs_draw_for_their_owner_and_for_no_other_member(server, browser):
+    log_in(browser, server.url, "amy")
+    vmid = create(browser, "amys-graphs")
+    wait(browser, 90).until(lambda _: len(server.api("GET", f"/vms/{vmid}/metrics").json()
+                                          ["metrics"]["at"]) >= 2)  # two samples read
+    browser.get(f"{server.url}/ui/vms/{vmid}/usage")
+    boxes = wait(browser).until(graphs_drawn)
+    assert len(boxes) == 4 and all(int(b.get_attribute("data-points")) >= 2 for b in boxes)
+    assert "Last sample: CPU" in browser.find_element(By.CSS_SELECTOR, "p.last").text
+    browser.get(f"{server.url}/ui/vms/{vmid}/usage?range=24h")  # another range: the same page
+    wait(browser).until(seen.presence_of_element_located((By.CSS_SELECTOR, "[aria-current]")))
+    browser.get(f"{server.url}/ui/pms/1/usage")  # a host's graphs are an admin's
+    assert browser.find_elements(By.CSS_SELECTOR, ".graph") == []
+    browser.get(f"{server.url}/ui/")
+    browser.find_element(By.XPATH, "//button[text()='Log out']").click()
+    wait(browser).until(seen.presence_of_element_located((By.ID, "username")))
+    log_in(browser, server.url, "bob")
+    browser.get(f"{server.url}/ui/vms/{vmid}/usage")
+    assert browser.find_elements(By.CSS_SELECTOR, ".graph") == []
+    assert "amys-graphs" not in browser.page_source
+    assert f"vm {vmid}" not in browser.find_element(By.TAG_NAME, "main").text.replace(
+        f"no vm {vmid}", "")  # at most told there is none
+    server.api("DELETE", f"/vms/{vmid}")
+
+
+def test_an_admin_sees_a_hosts_graphs_and_its_use_beside_its_allocation(server, browser):
+    log_in(browser, server.url, "uiadmin")
+    wait(browser, 60).until(lambda d: any("CPU" in p.text for p in d.find_elements(
+        By.CSS_SELECTOR, "#hosts article.host p.use")))
+    browser.get(f"{server.url}/ui/pms/1/usage")
+    assert len(wait(browser, 60).until(graphs_drawn)) == 4
