@@ -12,7 +12,7 @@ from service import config as config_mod
 from service import context as context_mod
 from service import ui
 from service.api import scrape, seed, seed_volumes, v1
-from service.web import access, audit, errors, guards, ids
+from service.web import access, audit, errors, guards, ids, latency
 from service.web.ids import IdConverter
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -86,10 +86,11 @@ def create_app(config=None, ctx=None):
         audit.record(response, req)
         why = state.get("failure")
         level = _log_level(response, why, req)
+        took = time.perf_counter() - state.get("started", 0)
+        latency.observe(req.endpoint, req.method, response.status_code, took)
         if log.isEnabledFor(level):
             log.log(level, "%s %s %s %d %.1fms%s", request_id, req.method, req.path[:200],
-                    response.status_code, (time.perf_counter() - state.get("started", 0)) * 1000,
-                    f": {why[:300]}" if why else "")
+                    response.status_code, took * 1000, f": {why[:300]}" if why else "")
         return response
 
     return app

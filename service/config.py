@@ -105,7 +105,7 @@ def defaults(home=None):
         # what guests and hosts use, read every interval seconds (with the sync, by the
         # process holding its lease) and kept in tiers: a sample every step seconds for
         # keep seconds (service/telemetry)
-        "telemetry": {"enabled": True, "interval": 10,
+        "telemetry": {"enabled": True, "interval": 10, "listen": None,
                       "tiers": [{"step": 10, "keep": 3600}, {"step": 60, "keep": 86400},
                                 {"step": 600, "keep": 30 * 86400}]},
         "state_dir": os.path.join(home, "state"),
@@ -233,6 +233,10 @@ def _check(data):
 
 
 def _check_telemetry(settings):
+    from service.telemetry.listener import address_of
+
+    if settings["listen"] is not None:
+        address_of(settings["listen"])
     interval, tiers = settings["interval"], settings["tiers"]
     if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
         raise ConfigError(f"telemetry.interval: whole seconds (at least 1), not {interval!r}")

@@ -75,6 +75,7 @@ def serve(config, workers=None):
     os.umask(0o077)
     logging.basicConfig(level=config["server"]["log_level"].upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    metrics_dir = _metrics_dir(config)
     synced = ReadySignal()
 
     def start_sync():
@@ -92,4 +93,42 @@ def serve(config, workers=None):
         on_stop = lambda: shutil.rmtree(front.run_dir(config), ignore_errors=True)  # noqa: E731
     else:
         children.append(Child("application", forked(Server(config, workers).run)))
-    sys.exit(Supervisor(children, on_stop).run())
+
+    def stopped():
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        if on_stop is not None:
+            on_stop()
+    sys.exit(Supervisor(children, stopped).run())
+
+
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _metrics_dir(config):
+    """A directory of this server's own where its workers' request figures meet for a scrape
+    (service/web/latency.py), named by its pid; a killed server's is removed by the next
+    one's start. Set before any child starts, as prometheus_client reads it on import."""
+    base = os.path.join(config["state_dir"], "metrics")
+    os.makedirs(base, exist_ok=True)
+    for name in os.listdir(base):
+        if not name.isdigit() or not _alive(int(name)):
+            shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+    path = os.path.join(base, str(os.getpid()))
+    os.makedirs(path, exist_ok=True)
+    if "prometheus_client" in sys.modules:  # it would have chosen single-process values
+        logging.getLogger("vmfabric.server").warning(
+            "prometheus_client was imported before the server set its metrics directory: "
+            "request latency is each worker's own")
+    os.environ[MULTIPROC_DIR] = path  # (service/web/latency.py's DIRECTORY)
+    return path
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+

@@ -51,6 +51,12 @@ class JobRepo:
         with self.store.read() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
+    def counts(self):
+        """{state: how many jobs are in it}."""
+        with self.store.read() as conn:
+            return dict(conn.execute(sa.select(jobs.c.state, sa.func.count())
+                                     .group_by(jobs.c.state)).all())
+
     def running(self, job_id):
         with self.store.write() as conn:
             conn.execute(UPDATE_OPEN, {"by_id": job_id, "state": "running"})

@@ -16,6 +16,7 @@ import threading
 from service import context as context_mod
 from service.sync import startup
 from service.sync.loop import SyncLoop
+from service.telemetry import listener
 from service.telemetry.loop import TelemetryLoop
 
 log = logging.getLogger("vmfabric.sync")
@@ -26,7 +27,7 @@ def run(config, ready):
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda _sig, _frame: stop.set())
     ctx = context_mod.build(config).start()
-    loops = []
+    loops, scrape = [], None
     try:
         services = ctx.sync_services()
         startup.reconcile(services)
@@ -34,9 +35,12 @@ def run(config, ready):
         loops.append(SyncLoop(config, services).start())
         if config["telemetry"]["enabled"]:
             loops.append(TelemetryLoop(config, services).start())
+        scrape = listener.start(config, ctx.store)
         while not stop.wait(1):
             pass
     finally:
+        if scrape is not None:
+            scrape[0].shutdown()
         for loop in reversed(loops):
             loop.stop()
         ctx.close()

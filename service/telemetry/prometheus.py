@@ -1,6 +1,7 @@
 """/metrics in Prometheus' text format (the official prometheus_client): every guest's
 latest counters under the names operators know from the libvirt exporters, each host's own,
-and vmfabric's (hosts up, capacity against what is allocated, VMs by state).
+and vmfabric's (hosts up, capacity against what is allocated, VMs and jobs by state;
+request latency is service/web/latency.py's).
 
 The counters are the ones the collector last read (kept in the store, so any server of an
 installation answers a scrape alike); a series not read for a few intervals (a guest that
@@ -64,6 +65,11 @@ class FleetCollector:
         pms = self.store.pms.list()
         yield from self._hosts([r for r in rows if r[0] == "h"], pms)
         yield from _fleet(pms, names.values())
+        by_state = GaugeMetricFamily("vmfabric_jobs", "Jobs by state (queued and running: "
+                                     "work in flight)", labels=["state"])
+        for state, count in sorted(self.store.jobs.counts().items()):
+            by_state.add_metric([state], count)
+        yield by_state
 
     def _guests(self, rows, vms):
         meta = GaugeMetricFamily("libvirt_domain_info_meta", "A guest: its vmid, name and the "
@@ -119,3 +125,15 @@ def _fleet(pms, vms):
     for state, count in sorted(states.items()):
         by_state.add_metric([state], count)
     yield from (up, capacity, allocated, by_state)
+
+
+def registry(store, settings):
+    """A registry of what a scrape answers: the fleet, and the requests' latency."""
+    from prometheus_client import CollectorRegistry
+
+    from service.web import latency
+
+    found = CollectorRegistry(auto_describe=False)
+    found.register(FleetCollector(store, settings))
+    latency.register(found)
+    return found

@@ -166,3 +166,16 @@ def test_prometheus_reads_every_guests_counters_and_the_fleet(collected):
     assert samples[("vmfabric_pm_up", pmid)].value == 1
     for quiet in silent:  # never read: none of its counters is made up
         assert ("vmfabric_pm_cpu_seconds_total", str(quiet)) not in samples
+    jobs = {s.labels["state"]: s.value for s in answer_samples(answer) if s.name == "vmfabric_jobs"}
+    assert sum(jobs.values()) >= 2  # each member's job of two_members
+    answered = [s for s in answer_samples(answer)
+                if s.name == "vmfabric_http_request_duration_seconds_count"
+                and s.labels == {"endpoint": "scrape.metrics", "method": "GET", "status": "4xx"}]
+    assert answered and answered[0].value >= 2  # the two refused scrapes above, at least
+
+
+def answer_samples(answer):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return [s for family in text_string_to_metric_families(answer.get_data(as_text=True))
+            for s in family.samples]

@@ -66,6 +66,8 @@ def test_each_range_is_read_from_the_finest_tier_that_keeps_it():
     ({"tiers": [{"step": 10, "keep": 3605}]}, "telemetry.tiers[0]"),
     ({"tiers": [{"step": 10, "keep": 3600}, {"step": 15, "keep": 3600}]}, "telemetry.tiers[1]"),
     ({"tiers": []}, "telemetry.tiers"),
+    ({"listen": "0.0.0.0:9464"}, "telemetry.listen"),
+    ({"listen": "localhost"}, "telemetry.listen"),
 ])
 def test_a_bad_telemetry_setting_is_named(tmp_path, telemetry, named):
     with pytest.raises(ConfigError, match=named.replace("[", r"\[").replace("]", r"\]")):
