@@ -50,7 +50,7 @@ class Process:
         """
         here = socket.gethostname()
         return {pid_id for pid_id, hostname, pid in self.store.processes.live(self.dead_after)
-                if hostname != here or _exists(pid)} | {self.id}
+                if hostname != here or exists(pid)} | {self.id}
 
     def stop(self):
         self._stop.set()
@@ -62,7 +62,8 @@ class Process:
                 pass
 
 
-def _exists(pid):
+def exists(pid):
+    """Whether a process PID runs on this machine."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -15,7 +15,7 @@ import sys
 
 from gunicorn.app.base import BaseApplication
 
-from service import front
+from service import front, process
 from service.supervisor import Child, ReadySignal, Supervisor, forked, spawned
 from service.sync import worker
 
@@ -111,7 +111,7 @@ def _metrics_dir(config):
     base = os.path.join(config["state_dir"], "metrics")
     os.makedirs(base, exist_ok=True)
     for name in os.listdir(base):
-        if not name.isdigit() or not _alive(int(name)):
+        if not name.isdigit() or not process.exists(int(name)):
             shutil.rmtree(os.path.join(base, name), ignore_errors=True)
     path = os.path.join(base, str(os.getpid()))
     os.makedirs(path, exist_ok=True)
@@ -121,14 +121,4 @@ def _metrics_dir(config):
             "request latency is each worker's own")
     os.environ[MULTIPROC_DIR] = path  # (service/web/latency.py's DIRECTORY)
     return path
-
-
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
