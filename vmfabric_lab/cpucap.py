@@ -3,7 +3,7 @@ cgroup v1 CPU group with a CFS quota, so guests contend and their vCPUs wait (st
 
 On these machines the cpu controller is mounted as cgroup v1 (/sys/fs/cgroup/cpu); the
 unified hierarchy has no cpu controller. A process started later by a capped libvirtd is
-capped too (a child stays in its parent's group).
+capped too (a child stays in its parent's group); the group's cpu.stat counts throttling.
 """
 
 import os
@@ -51,12 +51,3 @@ def uncap(group):
             pass
     os.rmdir(path)
 
-
-def throttled(group):
-    """How many CFS periods GROUP's processes were throttled in (cpu.stat), or None."""
-    try:
-        with open(os.path.join(ROOT, group, "cpu.stat")) as fh:
-            stats = dict(line.split() for line in fh if line.strip())
-    except FileNotFoundError:
-        return None
-    return int(stats.get("nr_throttled", 0))

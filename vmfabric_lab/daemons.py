@@ -145,13 +145,19 @@ def signal_daemon(host_dir, daemon, sig):
     return True
 
 
-def parent_pid(pid):
-    """PID's parent, from /proc (None once it is gone)."""
+def stat_field(pid, index):
+    """Numeric field INDEX of /proc/PID/stat, counted after the command name (1: the parent,
+    19: the start time); None once the process is gone."""
     try:
         with open(f"/proc/{pid}/stat") as fh:
-            return int(fh.read().rsplit(")", 1)[1].split()[1])
+            return int(fh.read().rsplit(")", 1)[1].split()[index])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def parent_pid(pid):
+    """PID's parent, from /proc (None once it is gone)."""
+    return stat_field(pid, 1)
 
 
 def _children(pid):

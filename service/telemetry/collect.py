@@ -35,7 +35,6 @@ class Collector:
         self.limit = config["libvirt"]["call_timeout"] + self.timeout + 5.0
         self.previous = {}  # ("v", vmid) or ("h", pmid) -> rates.Reading
         self._inflight = {}  # pmid -> the future of its read
-        self._steps = []  # the coarser tiers' steps this pass closed
         self._forgotten_at = clock.monotonic()
 
     def collect(self):
@@ -48,7 +47,7 @@ class Collector:
         asked = {self.pool.submit(self._read, pm): pm for pm in pms}
         self._inflight.update({pm.id: future for future, pm in asked.items()})
         done, late = concurrent.futures.wait(asked, timeout=self.limit)
-        rows, self._steps = [], []
+        rows, steps = [], []
         for future in done:
             pm = asked[future]
             try:
@@ -56,12 +55,12 @@ class Collector:
             except VmfabricError as exc:
                 log.info("usage of %s not read: %s", pm.label, exc)
                 continue
-            rows += self._host_rows(pm.id, at, host, guests)
+            self._add_host(pm.id, at, host, guests, rows, steps)
         for future in late:
             log.info("usage of %s not read within %g s", asked[future].label, self.limit)
-        self.store.samples.put(rows, self._steps)
+        self.store.samples.put(rows, steps)
         self._forget_old(every)
-        return len(rows) + len(self._steps)
+        return len(rows) + len(steps)
 
     def _read(self, pm):
         self.hypervisors.connect(pm)
@@ -70,38 +69,40 @@ class Collector:
             pm, "read usage", lambda conn: readings.read_host(conn, self.interval), self.timeout)
         return at, host, guests
 
-    def _host_rows(self, pmid, at, host, guests):
-        rows, taken = [], []
+    def _add_host(self, pmid, at, host, guests, rows, steps):
+        """What one host's answer adds to the pass (ROWS, STEPS): every series' latest
+        counters, and a sample of each that has a reading to rate against (the host's made
+        from its guests' samples)."""
+        taken = []
         for vmid, counters in guests:
             rows.append(_counters_row("v", vmid, pmid, at, counters))
-            sample = self._sample(("v", vmid), rates.Reading(at, pmid, counters), rates.vm_sample)
+            sample = self._rate(("v", vmid), rates.Reading(at, pmid, counters), rates.vm_sample)
             if sample is not None:
                 taken.append((counters.vcpus, sample))
-                rows += self._rows(("v", vmid), at, sample)
-        key = ("h", pmid)
+                self._add_sample(("v", vmid), at, sample, rows, steps)
         rows.append(_counters_row("h", pmid, pmid, at, host))
-        reading = rates.Reading(at, pmid, host)
-        sample = rates.host_sample(self.previous.get(key), reading, taken, self.max_gap)
-        self.previous[key] = reading
+        sample = self._rate(("h", pmid), rates.Reading(at, pmid, host),
+                            lambda before, now, gap: rates.host_sample(before, now, taken, gap))
         if sample is not None:
-            rows += self._rows(key, at, sample)
-        return rows
+            self._add_sample(("h", pmid), at, sample, rows, steps)
 
-    def _sample(self, key, reading, rate):
+    def _rate(self, key, reading, rate):
+        """RATE of series KEY between its previous reading and READING, which becomes its
+        previous one; None when there is nothing to rate against."""
         sample = rate(self.previous.get(key), reading, self.max_gap)
         self.previous[key] = reading
         return sample
 
-    def _rows(self, key, at, sample):
-        """The first tier's row of SAMPLE; the coarser tiers' steps it closed go to _steps."""
+    def _add_sample(self, key, at, sample, rows, steps):
+        """SAMPLE's first-tier row, and the coarser tiers' steps it closed."""
         values = history.stored(sample)
         kind, oid = key
+        rows.append({"kind": kind, "oid": oid, "tier": 0, "slot": self.tiers[0].slot(at),
+                     "at": at, "data": history.pack(values)})
         for tier, step_at, mean in self.downsampler.add(key, at, values):
-            self._steps.append({"kind": kind, "oid": oid, "tier": tier,
-                                "slot": self.tiers[tier].slot(step_at), "at": step_at,
-                                "record": history.step_record(step_at, mean)})
-        return [{"kind": kind, "oid": oid, "tier": 0, "slot": self.tiers[0].slot(at), "at": at,
-                 "data": history.pack(values)}]
+            steps.append({"kind": kind, "oid": oid, "tier": tier,
+                          "slot": self.tiers[tier].slot(step_at), "at": step_at,
+                          "record": history.step_record(step_at, mean)})
 
     def _forget_old(self, pms):
         """Readings too old to rate against go; now and then, the series of what is gone."""

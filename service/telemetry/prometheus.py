@@ -8,11 +8,13 @@ installation answers a scrape alike); a series not read for a few intervals (a g
 stopped, a host that does not answer) is left out rather than shown stale.
 """
 
+from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from service import clock
 from service.telemetry import readings
 from service.telemetry.collect import GAP_INTERVALS
+from service.web import latency
 
 NS = 1e9
 KIB = 1024
@@ -129,10 +131,6 @@ def _fleet(pms, vms):
 
 def registry(store, settings):
     """A registry of what a scrape answers: the fleet, and the requests' latency."""
-    from prometheus_client import CollectorRegistry
-
-    from service.web import latency
-
     found = CollectorRegistry(auto_describe=False)
     found.register(FleetCollector(store, settings))
     latency.register(found)

@@ -6,9 +6,10 @@ in GROUPS); the host's from its node CPU and memory statistics in the same round
 
 import dataclasses
 import struct
-import time
 
 import libvirt
+
+from service import clock
 
 from service.naming import OWNED
 
@@ -39,7 +40,6 @@ class VmCounters:
 class HostCounters:
     busy_ns: int  # user + kernel over every CPU
     total_ns: int  # busy + idle + iowait
-    iowait_ns: int
     mem_used_kib: int | None  # total - free - buffers - cached (None: not reported)
 
 
@@ -111,7 +111,7 @@ def host_counters(cpu, memory):
         used = memory.get("total", 0) - memory.get("free", 0) - memory.get("buffers", 0) \
             - memory.get("cached", 0)
     return HostCounters(busy_ns=busy, total_ns=busy + cpu.get("idle", 0) + cpu.get("iowait", 0),
-                        iowait_ns=cpu.get("iowait", 0), mem_used_kib=used)
+                        mem_used_kib=used)
 
 
 def read_host(conn, period):
@@ -122,7 +122,7 @@ def read_host(conn, period):
     earlier release) is asked to report every PERIOD seconds from now on."""
     stats = conn.getAllDomainStats(GROUPS, libvirt.VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE)
     guests = []
-    now = time.time()
+    now = clock.now()
     for dom, values in stats:
         vmid = vmid_of(dom.name())
         counters = vm_counters(values) if vmid is not None else None

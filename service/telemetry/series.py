@@ -40,8 +40,8 @@ def of(store, settings, kind, oid, range_name, now=None):
 
 
 def latest(store, settings, kind, objects, now=None):
-    """The last sample of each of OBJECTS (records with .id and .name) of KIND, newest first
-    read within a few intervals; [{id, name, at, <fields>}], one per object that has one."""
+    """The last sample, read within a few intervals, of each of OBJECTS of KIND (VmBriefs, or
+    Pms): [{id, name, pmid, at, <fields>}], one per object that has one."""
     now = now or clock.now()
     found = store.samples.latest(KINDS[kind], now - 3 * settings["interval"])
     rows = []
@@ -49,8 +49,9 @@ def latest(store, settings, kind, objects, now=None):
         if record.id in found:
             at, data = found[record.id]
             values = history.unpack(data)
-            rows.append({"id": record.id, "name": getattr(record, "name", None) or
-                         getattr(record, "address", ""), "pmid": getattr(record, "pmid", record.id),
-                         "at": round(at, 3),
-                         **{name: _plain(values[i]) for i, name in enumerate(FIELDS)}})
+            # a VM: its name and host; a host: its address and itself
+            name, pmid = (record.name, record.pmid) if kind == "vm" else (record.address,
+                                                                           record.id)
+            rows.append({"id": record.id, "name": name, "pmid": pmid, "at": round(at, 3),
+                         **{field: _plain(values[i]) for i, field in enumerate(FIELDS)}})
     return rows

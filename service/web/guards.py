@@ -51,9 +51,6 @@ class AllowedHosts:
         self.names = frozenset(names)
         self._admitted = set()
 
-    def __contains__(self, name):
-        return name in self.names
-
     def admits(self, header):
         if header in self._admitted:
             return True

@@ -17,11 +17,9 @@ TEST_HOME = os.environ.get("VMFABRIC_TEST_HOME", "/var/tmp/vmfabric-test")
 
 def _started(pid):
     """When process PID started (clock ticks since boot), or None if there is no such process."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return int(fh.read().rsplit(")", 1)[1].split()[19])
-    except (OSError, ValueError, IndexError):
-        return None
+    from vmfabric_lab.daemons import stat_field
+
+    return stat_field(pid, 19)
 
 
 def _kill(pid_file):

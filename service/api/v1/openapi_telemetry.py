@@ -28,6 +28,13 @@ SCHEMAS = {
         **{name: {"type": ["number", "null"]} for name in FIELDS}})}}),
 }
 
+
+def _history(parameter, summary):
+    return {"parameters": [path_id(parameter)],
+            "get": {"summary": summary, "parameters": [RANGE],
+                    "responses": {"200": json_of("MetricsOne"), **errors("404", "422")}}}
+
+
 PATHS = {
     "/metrics/vms": {
         "get": {"summary": "The last sample of every VM you may see (what `vmfabric vm top` "
@@ -36,18 +43,10 @@ PATHS = {
     "/metrics/pms": {
         "get": {"summary": "The last sample of every host", "responses": {"200": json_of("Usage")}},
     },
-    "/vms/{vmid}/metrics": {
-        "parameters": [path_id("vmid")],
-        "get": {"summary": "What the VM used: CPU and steal (% of its vCPUs), memory, disk and "
-                           "network rates over 1h (10 s steps), 24h (1 min) or 30d (10 min)",
-                "parameters": [RANGE],
-                "responses": {"200": json_of("MetricsOne"), **errors("404", "422")}},
-    },
-    "/pms/{pmid}/metrics": {
-        "parameters": [path_id("pmid")],
-        "get": {"summary": "What the host used (its CPU, its guests' steal, its memory, its "
-                           "guests' I/O) over a range, as for a VM",
-                "parameters": [RANGE],
-                "responses": {"200": json_of("MetricsOne"), **errors("404", "422")}},
-    },
+    "/vms/{vmid}/metrics": _history(
+        "vmid", "What the VM used: CPU and steal (% of its vCPUs), memory, disk and network "
+                "rates over 1h (10 s steps), 24h (1 min) or 30d (10 min)"),
+    "/pms/{pmid}/metrics": _history(
+        "pmid", "What the host used (its CPU, its guests' steal, its memory, its guests' I/O) "
+                "over a range, as for a VM"),
 }

@@ -46,14 +46,14 @@ def test_cpu_never_reads_above_every_vcpu_busy():
 
 def test_a_hosts_steal_is_its_guests_wait_over_its_cpus():
     """2 host CPUs; a 2-vCPU guest waiting 50 % of its time = 1 CPU of 2 = 50 %."""
-    before = HostCounters(busy_ns=0, total_ns=0, iowait_ns=0, mem_used_kib=None)
-    after = HostCounters(busy_ns=15 * SECOND, total_ns=20 * SECOND, iowait_ns=0,
+    before = HostCounters(busy_ns=0, total_ns=0, mem_used_kib=None)
+    after = HostCounters(busy_ns=15 * SECOND, total_ns=20 * SECOND,
                          mem_used_kib=2048 * 1024)
     guest_sample = rates.vm_sample(at(100, guest(0)), at(110, guest(5, delay_s=10)), 30)
     sample = rates.host_sample(at(100, before), at(110, after), [(2, guest_sample)], 30)
     assert sample[0] == 75.0 and sample[1] == 50.0 and sample[2] == 2048.0
     assert sample[3] == guest_sample[3]  # its guests' resident memory, summed
-    unknown = rates.host_sample(at(100, before), at(110, HostCounters(1, 2, 0, None)), [], 30)
+    unknown = rates.host_sample(at(100, before), at(110, HostCounters(1, 2, None)), [], 30)
     assert math.isnan(unknown[2])
 
 
