@@ -23,25 +23,29 @@ class Move:
     vmid: int
     source: int
     target: int
+    reason: str = ""
 
 
 @dataclasses.dataclass
 class Vm:
     id: int
     host: int          # the row of its host
-    need: np.ndarray   # (3,) what it holds: cpu, ram_mb, disk_gb (its volumes' disk too)
+    need: np.ndarray   # (r,) what it holds: cpu, ram_mb, disk_gb (its volumes' disk too)
     group: int
     spread: int = -1   # its spread group (-1: none): no two of one group on a host
 
 
 class Fleet:
-    def __init__(self, pmids, cap, used, open_, groups, vms, spread_held=None):
-        """PMIDS (n,), CAP and USED (3, n), OPEN_ (n,) hosts that take new VMs, GROUPS (n,)
+    def __init__(self, pmids, cap, used, open_, groups, vms, spread_held=None, names=RESOURCES):
+        """PMIDS (n,), CAP and USED (r, n), OPEN_ (n,) hosts that take new VMs, GROUPS (n,)
         group ids, VMS [Vm] (only those that may move; the rest is in USED already),
-        SPREAD_HELD {spread group: [rows]} held by VMs of a group that cannot move."""
+        SPREAD_HELD {spread group: [rows]} held by VMs of a group that cannot move, NAMES
+        the r resources (cpu, ram_mb, disk_gb; a usage fleet adds what the VMs use,
+        service/usage/fleet.py)."""
+        self.names = tuple(names)
         self.pmids = np.asarray(pmids, dtype=np.int64)
-        self.cap = np.asarray(cap, dtype=np.int64).reshape(3, -1)
-        self.used = np.array(used, dtype=np.int64).reshape(3, -1)
+        self.cap = np.asarray(cap, dtype=np.int64).reshape(len(self.names), -1)
+        self.used = np.array(used, dtype=np.int64).reshape(len(self.names), -1)
         self.open = np.asarray(open_, dtype=bool)
         self.groups = np.asarray(groups, dtype=np.int64)
         self.vms = list(vms)
@@ -77,14 +81,15 @@ class Fleet:
             mask[list(exclude)] = False
         return mask
 
-    def move(self, vm, row):
-        """Apply one step: VM to host ROW. ValueError if that would overcommit it."""
+    def move(self, vm, row, reason=""):
+        """Apply one step: VM to host ROW (for REASON). ValueError if that would overcommit
+        it."""
         if not self.open[row] or np.any(self.used[:, row] + vm.need > self.cap[:, row]):
             raise ValueError(f"vm {vm.id} does not fit on pm {self.pmids[row]} at this step")
         if vm.spread >= 0 and self.spread_rows.get(vm.spread, {}).get(row, 0) > 0:
             raise ValueError(f"vm {vm.id} may not join another VM of its spread group on pm "
                              f"{self.pmids[row]}")
-        move = Move(vm.id, int(self.pmids[vm.host]), int(self.pmids[row]))
+        move = Move(vm.id, int(self.pmids[vm.host]), int(self.pmids[row]), reason)
         self._put(vm, row)
         return move
 
@@ -109,7 +114,7 @@ class Fleet:
             rows[row] = rows.get(row, 0) + change
 
     def utilisation(self):
-        """(3, n) used / capacity."""
+        """(r, n) used / capacity."""
         return self.used * self.inv_cap
 
     def summary(self):
@@ -117,7 +122,7 @@ class Fleet:
         busy = (self.count + self.pinned) > 0
         util = self.utilisation()
         peak = {}
-        for r, name in enumerate(RESOURCES):
+        for r, name in enumerate(self.names):
             row = int(np.argmax(util[r])) if len(util[r]) else 0
             peak[name] = {"pmid": int(self.pmids[row]) if len(self.pmids) else None,
                           "utilisation": round(float(util[r][row]), 3) if len(util[r]) else 0.0}
@@ -128,7 +133,7 @@ class Fleet:
         """The fewest hosts the load could fit on, resource by resource (the largest first)."""
         bound = 0
         total = self.used.sum(axis=1)
-        for r in range(3):
+        for r in range(len(self.names)):
             caps = np.sort(self.cap[r])[::-1]
             if total[r] > 0:
                 bound = max(bound, int(np.searchsorted(np.cumsum(caps), total[r]) + 1))

@@ -26,10 +26,9 @@ EPSILON = 1e-9
 
 def room(fleet, row):
     """ROW's free room, as fractions of its capacity summed over the resources (in plain
-    floats, three at a time: numpy's per-call cost would dominate; the same sums)."""
-    (cap_c, cap_r, cap_d), (used_c, used_r, used_d), (inv_c, inv_r, inv_d) = (
-        fleet.cap[:, row].tolist(), fleet.used[:, row].tolist(), fleet.inv_cap[:, row].tolist())
-    return (cap_c - used_c) * inv_c + (cap_r - used_r) * inv_r + (cap_d - used_d) * inv_d
+    floats, a few at a time: numpy's per-call cost would dominate; the same sums)."""
+    return sum((cap - used) * inverse for cap, used, inverse in zip(
+        fleet.cap[:, row].tolist(), fleet.used[:, row].tolist(), fleet.inv_cap[:, row].tolist()))
 
 
 def load(fleet, row):
@@ -40,11 +39,9 @@ def load(fleet, row):
 
 def _left(fleet, row, need):
     """The room ROW has left once it holds NEED (as room() sums it)."""
-    (cap_c, cap_r, cap_d), (used_c, used_r, used_d), (inv_c, inv_r, inv_d) = (
-        fleet.cap[:, row].tolist(), fleet.used[:, row].tolist(), fleet.inv_cap[:, row].tolist())
-    need_c, need_r, need_d = need.tolist()
-    return ((cap_c - used_c - need_c) * inv_c + (cap_r - used_r - need_r) * inv_r
-            + (cap_d - used_d - need_d) * inv_d)
+    return sum((cap - used - wanted) * inverse for cap, used, wanted, inverse in zip(
+        fleet.cap[:, row].tolist(), fleet.used[:, row].tolist(), need.tolist(),
+        fleet.inv_cap[:, row].tolist()))
 
 
 class Targets:
@@ -111,11 +108,11 @@ class Targets:
     def _enter(self, row):
         """ROW into the lists of the sizes it has room for."""
         key = self.key[row]
-        # (plain numbers: three at a time, numpy's per-call cost would dominate)
-        cpu, ram, disk = (self.ceiling[:, row] - self.fleet.used[:, row]).tolist()
+        # (plain numbers: numpy's per-call cost would dominate)
+        free = (self.ceiling[:, row] - self.fleet.used[:, row]).tolist()
         entered = self.entered[row] = []
-        for (need_cpu, need_ram, need_disk), hosts in self.kind_lists[self.kind_of[row]]:
-            if need_cpu <= cpu and need_ram <= ram and need_disk <= disk:
+        for size, hosts in self.kind_lists[self.kind_of[row]]:
+            if all(need <= left for need, left in zip(size, free)):
                 hosts.add((key, row))
                 entered.append(hosts)
 

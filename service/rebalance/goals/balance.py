@@ -10,7 +10,6 @@ brought under is reported, with the resource, and the plan goes on with the othe
 
 import numpy as np
 
-from service.rebalance.model import RESOURCES
 from service.rebalance.targets import Targets, load
 
 DEFAULT = 0.8
@@ -19,7 +18,7 @@ DEFAULT = 0.8
 def plan(fleet, options):
     """(moves, [{pmid, resource, utilisation}] of hosts still over the threshold)."""
     given = options.get("threshold") or {}
-    limit = np.array([float(given.get(r, DEFAULT)) for r in RESOURCES])[:, None]
+    limit = np.array([float(given.get(r, DEFAULT)) for r in fleet.names])[:, None]
     max_moves = options.get("max_moves")
     moves = []
     over = _over(fleet, limit)
@@ -56,7 +55,9 @@ def _one_off(fleet, targets, row, limit):
     for vm in enough + list(reversed([vm for vm in candidates if id(vm) not in chosen])):
         target = targets.least_loaded(vm)
         if target is not None:
-            return fleet.move(vm, target)
+            return fleet.move(vm, target, reason=(
+                f"pm {int(fleet.pmids[row])} is over its {fleet.names[worst]} threshold "
+                f"({float(limit[worst, 0]):.0%})"))
     return None
 
 
@@ -65,6 +66,6 @@ def _still_over(fleet, limit):
     out = []
     for row in np.flatnonzero(_over(fleet, limit)):
         r = int(np.argmax(util[:, row] / limit[:, 0]))
-        out.append({"pmid": int(fleet.pmids[row]), "resource": RESOURCES[r],
+        out.append({"pmid": int(fleet.pmids[row]), "resource": fleet.names[r],
                     "utilisation": round(float(util[r, row]), 3)})
     return out

@@ -13,12 +13,17 @@ import numpy as np
 from service.rebalance.targets import Targets
 
 
-def plan(fleet, options):
-    """(moves, hosts it could not help: [] for this goal)."""
+def plan(fleet, options, extra=None, reason=None):
+    """(moves, hosts it could not help: [] for this goal). EXTRA(row): added to a host's load
+    when choosing which to empty first; REASON(row): why its VMs move (the default says it
+    is being emptied)."""
     limit = options.get("max_moves")
     moves = []
     util = fleet.utilisation()
     load = util.max(axis=0) + util.mean(axis=0) / 10  # the scarcest resource, then the rest
+    if extra is not None:
+        load = load + [extra(row) for row in range(len(load))]
+    reason = reason or (lambda row: f"emptying pm {int(fleet.pmids[row])} so it can be freed")
     kept = (fleet.count == 0) | (fleet.pinned > 0)  # empty, or holding a VM that cannot move
     # targets: open hosts holding VMs (an empty one would free nothing; an emptied one closes)
     targets = Targets(fleet, fleet.open & (fleet.count > 0))
@@ -31,13 +36,13 @@ def plan(fleet, options):
             need * inv for need, inv in zip(vm.need.tolist(), inverse)))
         if limit is not None and len(moves) + len(leaving) > limit:
             break
-        staged = []
+        staged, why = [], reason(row)
         was_target = targets.remove(row)  # while it is being emptied (back if that fails)
         for vm in leaving:
             target = targets.best_fit(vm, exclude=row)
             if target is None:
                 break
-            staged.append((vm, fleet.move(vm, target)))
+            staged.append((vm, fleet.move(vm, target, reason=why)))
             targets.changed(target)
         if len(staged) < len(leaving):
             for vm, move in reversed(staged):

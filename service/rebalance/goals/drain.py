@@ -20,7 +20,8 @@ def plan(fleet, options):
             stuck.append({"vmid": vm.id, "reason": "no other host of its kind has room for it"})
             continue
         left = ((fleet.cap - fleet.used - vm.need[:, None]) * fleet.inv_cap).min(axis=0)
-        moves.append(fleet.move(vm, int(np.argmax(np.where(mask, left, -np.inf)))))
+        moves.append(fleet.move(vm, int(np.argmax(np.where(mask, left, -np.inf))),
+                                reason=f"pm {int(options['pmid'])} is being drained"))
     if fleet.pinned[row]:
         stuck.append({"vmid": None, "reason": f"{int(fleet.pinned[row])} VM(s) there cannot move "
                                               f"now (in transition, or with snapshots)"})

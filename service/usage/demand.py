@@ -1,0 +1,52 @@
+"""A VM's expected CPU demand, in cores: what it was seen using, else what it declared.
+
+Decisions use the observed p95 of the VM's CPU over the last hour once it has enough
+samples (``MIN_SAMPLES``); before that, what its create declared (a fraction of its
+vCPUs, or a named profile); a VM that declared nothing is expected to use all its vCPUs
+(the safe guess, the same as allocation-based placement).
+"""
+
+import math
+
+from service.errors import ValidationError
+
+# a named profile: the share of its vCPUs a VM of that kind typically keeps busy at p95
+PROFILES = {"idle": 0.05, "light": 0.15, "web": 0.3, "database": 0.5, "batch": 1.0}
+MIN_SAMPLES = 6
+
+
+def declared_share(expected):
+    """The fraction of its vCPUs a create's EXPECTED (a number 0-1, a profile name, or None)
+    stands for; None when nothing was declared. ValidationError naming a bad value."""
+    if expected is None:
+        return None
+    if isinstance(expected, str):
+        if expected not in PROFILES:
+            raise ValidationError(f"expected_use: {expected!r} is neither a fraction 0-1 nor a "
+                                  f"profile ({', '.join(f'{n} {v:g}' for n, v in PROFILES.items())})",
+                                  field="expected_use")
+        return PROFILES[expected]
+    if isinstance(expected, bool) or not isinstance(expected, (int, float)) \
+            or not 0 < expected <= 1 or math.isnan(expected):
+        raise ValidationError(f"expected_use: {expected!r} is not a fraction of the VM's vCPUs "
+                              f"above 0 and at most 1, nor a profile name", field="expected_use")
+    return float(expected)
+
+
+def p95(values):
+    """The nearest-rank 95th percentile of VALUES (numbers, NaN ignored), or None."""
+    clean = sorted(v for v in values if not math.isnan(v))
+    if not clean:
+        return None
+    return clean[max(0, math.ceil(0.95 * len(clean)) - 1)]
+
+
+def estimate(vcpus, observed, declared):
+    """(cores, source): VCPUS' expected demand from OBSERVED (the last hour's CPU samples in
+    % of its vCPUs) or DECLARED (a share, or None)."""
+    if observed is not None and sum(not math.isnan(v) for v in observed) >= MIN_SAMPLES:
+        share = min(p95(observed), 100.0) / 100.0
+        return vcpus * share, f"observed p95 {share:.0%} over the last hour"
+    if declared is not None:
+        return vcpus * declared, f"declared {declared:.0%}"
+    return float(vcpus), "no history and nothing declared: all its vCPUs"
