@@ -156,7 +156,7 @@ def test_a_host_in_breach_takes_nothing_and_spread_siblings_stay_apart():
     # vm 1 would fit best on the busy pm 2, which is in breach: it goes to pm 3
     vms = [(0, (1, 512, 10), 0.1, -1), (1, (1, 512, 10), 6.0, -1), (2, (1, 512, 10), 0.5, -1)]
     plan = make_plan(usage_fleet(3, vms, breached={1: "use over target"}),
-                     "consolidate_by_use", {"fill": 0.9})
+                     "consolidate_by_use", {"fill": 0.8})
     assert [(m["vmid"], m["to"]) for m in plan["moves"]] == [(1, 3)]
 
 
