@@ -41,6 +41,7 @@ class Placer:
                                   field="placement")
         scratch = copy.copy(table)
         scratch.free = table.free.copy()
+        scratch.use = None if table.use is None else table.use.copy()
         chooser = self.policy
         used = np.zeros(len(table), dtype=bool)
         # largest first: big requests are the hard ones to fit
@@ -60,6 +61,8 @@ class Placer:
                                  f"(VM {j + 1} needs {request.vector})")
             i = int(best[0])
             scratch.free[:, i] -= request.vector
+            if scratch.use is not None:
+                scratch.use[i] += getattr(request, "expected_cores", 0.0)
             chooser.placed(scratch, i, state)
             used[i] = True
             chosen[j] = i

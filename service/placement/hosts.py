@@ -14,12 +14,20 @@ class HostTable:
         self.cap = np.ascontiguousarray(np.asarray(cap, dtype=np.int64).reshape(3, -1))
         self.free = np.ascontiguousarray(self.cap - np.asarray(used, dtype=np.int64).reshape(3, -1))
         self.up = np.asarray(up, dtype=bool)
+        # what usage-aware placement adds (with_use): cores expected busy, and the ceiling
+        self.use = self.use_cap = None
         # 1/capacity, so normalising a leftover is a multiply (0 where capacity is 0)
         with np.errstate(divide="ignore"):
             self.inv_cap = np.where(self.cap > 0, 1.0 / np.maximum(self.cap, 1), 0.0)
 
     def __len__(self):
         return len(self.ids)
+
+    def with_use(self, use, use_cap):
+        """This table carrying each host's expected use and its ceiling (cores)."""
+        self.use = np.asarray(use, dtype=np.float64).copy()
+        self.use_cap = np.asarray(use_cap, dtype=np.float64)
+        return self
 
     @classmethod
     def from_pms(cls, pms):

@@ -8,11 +8,12 @@ cheap). Policies then order the hosts that pass.
 
 import numpy as np
 
-from service.placement.constraints import capacity, up
+from service.placement.constraints import capacity, up, use
 
 CONSTRAINTS = {
     "up": up.host_mask,
     "capacity": capacity.host_mask,
+    "use": use.host_mask,
 }
 
 

@@ -9,13 +9,14 @@ module here and one line in POLICIES.
 """
 
 from service.errors import ConfigError
-from service.placement.policies import best_fit, first_fit, round_robin, worst_fit
+from service.placement.policies import best_fit, first_fit, round_robin, usage_fit, worst_fit
 
 POLICIES = {
     "round_robin": round_robin.RoundRobin,
     "first_fit": first_fit.FirstFit,
     "best_fit": best_fit.BestFit,
     "worst_fit": worst_fit.WorstFit,
+    "usage_fit": usage_fit.UsageFit,
 }
 
 

@@ -110,6 +110,25 @@ def test_a_batch_follows_the_configured_policy_and_spread_adds_its_rule():
     four = [Resources(2, 1024, 10)] * 4
     hosts_used = {name: len(set(pmids(t, Placer(name).rank_batch(t, four, {}, "pack"))))
                   for name in POLICIES}
-    assert hosts_used == {"best_fit": 1, "first_fit": 1, "round_robin": 4, "worst_fit": 4}
+    # usage_fit with nothing known of use packs allocations, as best_fit does
+    assert hosts_used == {"best_fit": 1, "first_fit": 1, "round_robin": 4, "worst_fit": 4,
+                          "usage_fit": 1}
     for name in POLICIES:
         assert sorted(pmids(t, Placer(name).rank_batch(t, four, {}, "spread"))) == [1, 2, 3, 4]
+
+
+def test_usage_fit_packs_by_expected_use_under_the_ceiling_and_ram_stays_hard():
+    """Allocated CPU overcommitted 4x (the operator's ratio), use under 0.8 of 8 cores,
+    RAM as the host has it: the VM goes to the host its use fills best, not past the
+    ceiling, and a host without the RAM is never chosen, however idle."""
+    from service.placement.request import UsageRequest
+    t = table((1, (32, 8192, 100), (20, 2048, 20)), (2, (32, 8192, 100), (10, 1024, 10)),
+              (3, (32, 8192, 100), (2, 8192, 2)))
+    t.with_use([5.0, 2.0, 0.1], [6.4, 6.4, 6.4])
+    placer = Placer("usage_fit")
+    assert pmids(t, placer.rank(t, UsageRequest(1, 512, 1, 1.0), {}, 3)) == [1, 2]
+    assert pmids(t, placer.rank(t, UsageRequest(1, 512, 1, 2.0), {}, 3)) == [2]
+    with pytest.raises(NoCapacity):
+        placer.rank_batch(t, [UsageRequest(1, 512, 1, 2.5)] * 3, {}, "pack")
+    assert pmids(t, placer.rank_batch(t, [UsageRequest(1, 512, 1, 1.0)] * 2, {}, "pack")) \
+        == [1, 2]
