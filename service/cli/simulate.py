@@ -14,6 +14,10 @@ COLUMNS = (("policy", "POLICY", "{}"), ("placed", "PLACED", "{}"), ("rejected", 
            ("decision_p99_us", "P99 us", "{:.1f}"), ("decisions_per_s", "DECISIONS/s", "{:,.0f}"))
 
 
+DEFAULT_HOST_SIZE = "64,262144,2000"
+USAGE_HOST_SIZE = "8,8192,100"  # the lab's hosts
+
+
 def _host_size(value):
     try:
         size = tuple(int(v) for v in value.split(","))
@@ -28,8 +32,8 @@ def _host_size(value):
 @click.option("--policy", default="all", show_default=True,
               help=f"One of {', '.join(sorted(POLICIES))}, or 'all' to compare them.")
 @click.option("--hosts", default=1000, show_default=True, type=click.IntRange(1, 10_000_000))
-@click.option("--host-size", default="64,262144,2000", show_default=True,
-              help="CPU,RAM_MB,DISK_GB of every host.")
+@click.option("--host-size", default=DEFAULT_HOST_SIZE, show_default=True,
+              help=f"CPU,RAM_MB,DISK_GB of every host ({USAGE_HOST_SIZE} with --usage-trace).")
 @click.option("--requests", default=20000, show_default=True, type=click.IntRange(1),
               help="VM arrivals in the synthetic workload.")
 @click.option("--trace", type=click.Path(dir_okay=False),
@@ -39,9 +43,28 @@ def _host_size(value):
               help="Also replay it rebalancing toward this goal, and compare.")
 @click.option("--every", type=click.IntRange(1), default=1000, show_default=True,
               help="With --rebalance: arrivals between two rebalances.")
+@click.option("--usage-trace", "usage_traces", multiple=True, type=click.Path(dir_okay=False),
+              help="A day of per-VM CPU use (name,u1,...,u288 in % of one core; repeat for "
+                   "several days): every rebalancing policy replayed on it, in one table.")
+@click.option("--vm-size", default="1,512,1", show_default=True,
+              help="With --usage-trace: CPU,RAM_MB,DISK_GB of every trace VM (type 1).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object (a list with --policy all).")
-def simulate(policy, hosts, host_size, requests, trace, seed, goal, every, as_json):
-    """Replay VM arrivals and departures through the service's placement code."""
+def simulate(policy, hosts, host_size, requests, trace, seed, goal, every, usage_traces, vm_size,
+             as_json):
+    """Replay VM arrivals and departures through the service's placement code; or, with
+    --usage-trace, days of real use through placement and rebalancing by use.
+
+    \b
+    Examples:
+      vmfabric simulate --policy all --hosts 1000
+      vmfabric simulate --usage-trace day.csv --host-size 8,32768,100
+    """
+    if usage_traces:
+        from service.cli import simulate_usage
+        simulate_usage.run(usage_traces, vm_size, host_size if host_size != DEFAULT_HOST_SIZE
+                           else USAGE_HOST_SIZE, [] if policy == "all" else policy.split(","),
+                           as_json)
+        return
     size = _host_size(host_size)
     names = sorted(POLICIES) if policy == "all" else [policy]
     for name in names:

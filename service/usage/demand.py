@@ -8,6 +8,8 @@ vCPUs, or a named profile); a VM that declared nothing is expected to use all it
 
 import math
 
+import numpy as np
+
 from service.errors import ValidationError
 
 # a named profile: the share of its vCPUs a VM of that kind typically keeps busy at p95
@@ -50,3 +52,22 @@ def estimate(vcpus, observed, declared):
     if declared is not None:
         return vcpus * declared, f"declared {declared:.0%}"
     return float(vcpus), "no history and nothing declared: all its vCPUs"
+
+
+def estimates(vcpus, window, declared, percentile=95):
+    """The estimates of many VMs at once, as estimate() makes them: VCPUS (n,), WINDOW (n, k)
+    their last k samples in % of their vCPUs (NaN: none), DECLARED (n,) shares (NaN: none);
+    the (n,) cores expected (at PERCENTILE of the window: 95 unless told)."""
+    vcpus = np.asarray(vcpus, dtype=np.float64)
+    window = np.asarray(window, dtype=np.float64)
+    declared = np.asarray(declared, dtype=np.float64)
+    known = np.sum(~np.isnan(window), axis=1) >= MIN_SAMPLES if window.shape[1] else \
+        np.zeros(len(vcpus), dtype=bool)
+    share = np.where(np.isnan(declared), 1.0, declared)
+    if known.any():
+        ranked = np.sort(np.where(np.isnan(window[known]), -np.inf, window[known]), axis=1)
+        counts = np.sum(~np.isnan(window[known]), axis=1)
+        rank = np.maximum(np.ceil(percentile / 100 * counts).astype(np.int64) - 1, 0)
+        picked = ranked[np.arange(len(rank)), window.shape[1] - counts + rank]
+        share[known] = np.minimum(picked, 100.0) / 100.0
+    return vcpus * share

@@ -1,0 +1,21 @@
+"""What a live migration is expected to cost: the seconds pre-copy takes to converge.
+
+Pre-copy sends the guest's memory once, then again what it dirtied meanwhile, and so on:
+with memory M, link bandwidth B and dirty rate W (W < B), the rounds sum to about
+M / (B - W). A guest dirtying as fast as the link sends never converges without
+throttling: it costs the most. Rebalancing prefers cheap moves by this figure.
+"""
+
+import numpy as np
+
+BANDWIDTH_MBPS = 1000.0  # MB/s: migrations between hosts of one site
+NEVER = 3600.0           # the cost of a guest that dirties faster than the link
+
+
+def seconds(ram_mb, dirty_mbps, bandwidth=BANDWIDTH_MBPS):
+    """Expected seconds to migrate RAM_MB of memory dirtied at DIRTY_MBPS (arrays work)."""
+    dirty = np.asarray(dirty_mbps, dtype=np.float64)
+    margin = bandwidth - dirty
+    with np.errstate(divide="ignore"):
+        return np.where(margin > 0, np.asarray(ram_mb, dtype=np.float64) / np.maximum(margin, 1e-9),
+                        NEVER)
