@@ -88,7 +88,7 @@ def build(config, keepalive=True):
     tokens = Tokens(store)
     accounts = Accounts(store, tokens, config["identity"]["token_ttl"])
     volumes = Volumes(store, hypervisors, process, quotas, config["compute"]["detach_timeout"])
-    rebalancer = Rebalancer(store, compute, jobs, fleet, rules)
+    rebalancer = Rebalancer(store, compute, jobs, fleet, rules, config)
     return Context(config, store, process, fleet, scheduler, hypervisors, guest_access, quotas,
                    rules, shutdowns, compute, jobs, clusters, tokens, accounts, volumes,
                    rebalancer)

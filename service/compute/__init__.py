@@ -68,14 +68,14 @@ class Compute:
         return self._creator.default_keys
 
     def create(self, name, tid, image_id=None, count=1, placement="pack", boot=None,
-               user_id=None):
+               user_id=None, expected_use=None):
         return self._refreshing(self._creator.create, name, tid, image_id, count, placement,
-                                boot, user_id)
+                                boot, user_id, expected_use)
 
     def create_named(self, names, tid, image_id=None, placement="pack", boot=None,
-                     cluster_id=None, user_id=None):
+                     cluster_id=None, user_id=None, expected_use=None):
         return self._refreshing(self._creator.create_named, names, tid, image_id, placement,
-                                boot, cluster_id, user_id)
+                                boot, cluster_id, user_id, expected_use)
 
     def destroy(self, vmid):
         return self._refreshing(self._destroyer.destroy, vmid)

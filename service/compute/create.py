@@ -20,7 +20,9 @@ from service.errors import HypervisorError, NoCapacity, NotFound, ValidationErro
 from service.hypervisor import Unreachable
 from service.network import cidata, guestkeys
 from service.placement.rules import spread_group_for
+from service.placement.request import UsageRequest
 from service.resources import GIB, Resources
+from service.usage import demand
 
 log = logging.getLogger("vmfabric.compute")
 MAX_PARALLEL = 8
@@ -65,18 +67,21 @@ class Creator:
         return FirstBoot(tuple(keys), user_data or "")
 
     def create(self, name, tid, image_id=None, count=1, placement="pack", boot=None,
-               user_id=None):
+               user_id=None, expected_use=None):
         """Create COUNT VMs (a batch when > 1: placed and made all together or not at all)."""
         return self.create_named(member_names(name, count), tid, image_id, placement, boot,
-                                 user_id=user_id)
+                                 user_id=user_id, expected_use=expected_use)
 
     def create_named(self, names, tid, image_id=None, placement="pack", boot=None,
-                     cluster_id=None, user_id=None):
+                     cluster_id=None, user_id=None, expected_use=None):
         """Create one VM per name of NAMES as one batch for USER_ID (within their quota); a
-        spread cluster's new nodes keep clear of the hosts its other nodes hold."""
+        spread cluster's new nodes keep clear of the hosts its other nodes hold. EXPECTED_USE:
+        what each will use (a share of its vCPUs, or a profile), for usage-aware placement."""
         for member in names:
             templates.check_vm_name(member, field="name")
+        share = demand.declared_share(expected_use)
         itype, image, request = self.request_for(tid, image_id)
+        request = UsageRequest.of(request, demand.estimate(request.cpu, None, share)[0])
         boot = boot or self.first_boot()
         keys = [guestkeys.new_host_key(f"vmfabric-guest {n}") for n in names]
         batch = secrets.token_hex(8)
@@ -88,7 +93,7 @@ class Creator:
                  "max_ram_mb": math.ceil(request.ram_mb * self.headroom["ram"]),
                  "ssh_keys": list(boot.ssh_keys), "user_data": boot.user_data,
                  "host_key": public, "cluster_id": cluster_id, "user_id": user_id,
-                 "batch": batch, "spread_group": spread_group}
+                 "batch": batch, "spread_group": spread_group, "expected_use": share}
                 for n, (_, public) in zip(names, keys)]
         faults.point("create.before_claim")
         try:

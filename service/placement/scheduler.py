@@ -5,6 +5,7 @@ free capacity; the guarded UPDATE in the store lets exactly one of them have
 the last room on a host, and the others move on to their next candidate.
 """
 
+from service import clock
 from service.errors import ConfigError, NoCapacity
 from service.placement.engine import Placer
 from service.placement.hosts import HostTable
@@ -35,6 +36,7 @@ class Scheduler:
     def __init__(self, config, store):
         self.store = store
         self.config_policy = config["placement"]["policy"]
+        self.usage = config["usage"]
         Placer(self.config_policy)  # an unknown name fails at start-up, listing the known
         # a changed configuration wins over an earlier admin call, once, at start
         if store.get_kv(CONFIG_POLICY_KEY) != self.config_policy:
@@ -91,7 +93,10 @@ class Scheduler:
         """
         placer = Placer(self.policy_name)
         for _ in range(ROUNDS):
-            table = HostTable.from_pms([pm for pm in self.store.pms.list() if pm.id not in exclude])
+            pms = [pm for pm in self.store.pms.list() if pm.id not in exclude]
+            table = HostTable.from_pms(pms)
+            if getattr(placer.policy, "needs_use", False):
+                table.with_use(*self._use_of(pms))
             state = StoreState(self.store)
             if len(requests) == 1:
                 plans = [[int(i)] for i in placer.rank(table, requests[0], state, CANDIDATES)]
@@ -108,9 +113,21 @@ class Scheduler:
                     state.changed.clear()
         raise NoCapacity(self._no_capacity_message(requests))
 
+    def _use_of(self, pms):
+        """(expected use, ceiling) in cores per host of PMS, for usage-aware placement."""
+        from service.usage.view import cores_of, host_use
+
+        use = host_use(self.store, self.usage, pms, clock.now())
+        return ([use[pm.id] for pm in pms],
+                [cores_of(pm) * self.usage["place_target"] for pm in pms])
+
     def _no_capacity_message(self, requests):
         if len(requests) == 1:
             r = requests[0]
+            expected = getattr(r, "expected_cores", None)
+            by_use = (f" with {expected:g} cores of expected use under "
+                      f"{self.usage['place_target']:g} of its cores (placement usage_fit)"
+                      if expected is not None and self.policy_name == "usage_fit" else "")
             return (f"no host has room for {r.cpu} CPU, {r.ram_mb} MB RAM, "
-                    f"{r.disk_gb} GB disk")
+                    f"{r.disk_gb} GB disk{by_use}")
         return f"no room for all {len(requests)} VMs at once"

@@ -13,23 +13,33 @@ VMs elsewhere (rebalance/evacuate.py).
 import logging
 
 from service.errors import Conflict, VmfabricError
-from service.rebalance import make_plan
+from service.rebalance import USAGE_GOALS, make_plan
 from service.rebalance.evacuate import Evacuator
 from service.rebalance.view import fleet_from_store
+from service.usage.view import usage_fleet
 
 log = logging.getLogger("vmfabric.rebalance")
 
 
 class Rebalancer:
-    def __init__(self, store, compute, jobs, fleet, rules):
+    def __init__(self, store, compute, jobs, fleet, rules, config):
         self.store = store
         self.compute = compute
         self.jobs = jobs
         self.fleet = fleet
         self.rules = rules
+        self.usage = config["usage"]
+        self.interval = config["telemetry"]["interval"]
         self._evacuator = Evacuator(store, compute, jobs)
 
     def plan(self, goal, options=None):
+        """The plan for GOAL (a usage goal plans on what guests use, with the usage
+        settings as its defaults)."""
+        if goal in USAGE_GOALS:
+            options = {"target": self.usage["target"], "fill": self.usage["fill"],
+                       **(options or {})}
+            return make_plan(usage_fleet(self.store, self.rules, self.usage, self.interval),
+                             goal, options)
         return make_plan(fleet_from_store(self.store, self.rules), goal, options)
 
     def apply(self, plan, user_id=None, kind="rebalance"):

@@ -18,7 +18,7 @@ from service.rebalance.model import Fleet, Vm
 from service.resources import Resources
 from service.usage import breach, demand
 from service.usage.fleet import UsageFleet
-from service.usage.migration_cost import seconds
+from service.usage.migration_cost import dirty_guess, seconds
 
 WINDOW = 12  # an hour of five-minute samples
 
@@ -112,8 +112,7 @@ def usage_fleet(replay, t, cpu_ratio, residence, breached, declared, percentile=
     base = Fleet(pmids=np.arange(1, hosts + 1), cap=cap, used=used, open_=np.ones(hosts, bool),
                  groups=np.zeros(hosts, dtype=np.int64), vms=records)
     base.pinned = pinned
-    dirty = use * 64.0  # MB/s dirtied per busy core: a guess the trace cannot refine
-    cost = seconds(day.vm_size[1], dirty)
+    cost = seconds(day.vm_size[1], dirty_guess(use))  # the trace has no dirty rates
     return UsageFleet(base, replay.cores, pinned_use,
                       {vm.id: float(use[vm.id - 1]) for vm in records},
                       cost_of={vm.id: float(cost[vm.id - 1]) for vm in records},

@@ -74,6 +74,7 @@ class MoveRepo:
                     conn.execute(volumes.update().where(volumes.c.id == volume.id).values(
                         pmid=vm.target_pmid, pending_pmid=None, updated_at=clock.now()))
             self._settle(conn, vm, pmid=vm.target_pmid, state=state)
+            conn.execute(vms.update().where(vms.c.id == vmid).values(moved_at=clock.now()))
         return vm
 
     def undo(self, vmid, state, error=""):

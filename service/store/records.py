@@ -131,6 +131,10 @@ class Vm:
     batch: str | None = None
     # a shutdown asked of its guest: {action, at, deadline, force}; {} when none
     power_request: dict = dataclasses.field(default_factory=dict)
+    # the share of its vCPUs it declared it would use (None: nothing), and when its last
+    # migration finished
+    expected_use: float | None = None
+    moved_at: float | None = None
     # when its host, up, was last looked at by the sync (read with the VM for answers)
     host_checked_at: float | None = None
 

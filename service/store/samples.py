@@ -99,6 +99,15 @@ class SampleRepo:
                 newest[oid] = (at, data)
         return newest
 
+    def recent(self, kind, since):
+        """{oid: [(at, packed data)] oldest first}: every first-tier sample of KIND after SINCE."""
+        found = {}
+        for oid, at, data in self._recent.rows({"kind": kind, "since": since}):
+            found.setdefault(oid, []).append((at, data))
+        for rows in found.values():
+            rows.sort()
+        return found
+
     def counters(self, since):
         """[(kind, oid, at, packed counters)] of every series read after SINCE."""
         return [tuple(row) for row in self._counters.rows({"since": since})]

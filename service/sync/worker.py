@@ -14,6 +14,7 @@ import signal
 import threading
 
 from service import context as context_mod
+from service.rebalance.auto import AutoRebalance
 from service.sync import startup
 from service.sync.loop import SyncLoop
 from service.telemetry import listener
@@ -35,6 +36,8 @@ def run(config, ready):
         loops.append(SyncLoop(config, services).start())
         if config["telemetry"]["enabled"]:
             loops.append(TelemetryLoop(config, services).start())
+        if config["rebalance"]["auto"]:
+            loops.append(AutoRebalance(config, services).start())
         scrape = listener.start(config, ctx.store)
         while not stop.wait(1):
             pass

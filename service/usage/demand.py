@@ -1,7 +1,7 @@
 """A VM's expected CPU demand, in cores: what it was seen using, else what it declared.
 
-Decisions use the observed p95 of the VM's CPU over the last hour once it has enough
-samples (``MIN_SAMPLES``); before that, what its create declared (a fraction of its
+Decisions use a percentile (``usage.percentile``, 80 by default) of the VM's observed
+CPU over the last window (an hour) once it has enough samples (``MIN_SAMPLES``); before that, what its create declared (a fraction of its
 vCPUs, or a named profile); a VM that declared nothing is expected to use all its vCPUs
 (the safe guess, the same as allocation-based placement).
 """
@@ -35,20 +35,20 @@ def declared_share(expected):
     return float(expected)
 
 
-def p95(values):
-    """The nearest-rank 95th percentile of VALUES (numbers, NaN ignored), or None."""
+def rank(values, percentile=95):
+    """The nearest-rank PERCENTILE of VALUES (numbers, NaN ignored), or None."""
     clean = sorted(v for v in values if not math.isnan(v))
     if not clean:
         return None
-    return clean[max(0, math.ceil(0.95 * len(clean)) - 1)]
+    return clean[max(0, math.ceil(percentile / 100 * len(clean)) - 1)]
 
 
-def estimate(vcpus, observed, declared):
-    """(cores, source): VCPUS' expected demand from OBSERVED (the last hour's CPU samples in
-    % of its vCPUs) or DECLARED (a share, or None)."""
+def estimate(vcpus, observed, declared, percentile=95):
+    """(cores, source): VCPUS' expected demand from OBSERVED (the last window's CPU samples in
+    % of its vCPUs, at PERCENTILE) or DECLARED (a share, or None)."""
     if observed is not None and sum(not math.isnan(v) for v in observed) >= MIN_SAMPLES:
-        share = min(p95(observed), 100.0) / 100.0
-        return vcpus * share, f"observed p95 {share:.0%} over the last hour"
+        share = min(rank(observed, percentile), 100.0) / 100.0
+        return vcpus * share, f"observed p{percentile:g} {share:.0%} of its vCPUs"
     if declared is not None:
         return vcpus * declared, f"declared {declared:.0%}"
     return float(vcpus), "no history and nothing declared: all its vCPUs"

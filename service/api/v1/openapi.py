@@ -12,6 +12,7 @@ from service.api.v1.spec import (ADDRESS, AMOUNT, FIRST_BOOT, INT, NAME, NUM, PO
 from service.compute.power import ALLOWED_FROM
 from service.placement.engine import PLACEMENTS
 from service.placement.policies import POLICIES
+from service.usage.demand import PROFILES
 
 SETTINGS = obj({
     "vmfabric_capacity": obj({"cpu": AMOUNT, "ram_mb": AMOUNT, "disk_gb": AMOUNT}, required=[]),
@@ -42,6 +43,8 @@ SCHEMAS = {
                 "state_age": {"type": ["number", "null"]}, "domain": STR,
                 "resources": RES, "addresses": {"type": "array", "items": ADDRESS},
                 "cluster_id": {"type": ["integer", "null"]}, "error": STR, "created_at": NUM,
+                # the share of its vCPUs it declared it would use (null: nothing declared)
+                "expected_use": {"type": ["number", "null"]},
                 "pending_resize": {"anyOf": [{"type": "null"},
                                              obj({"cpu": INT, "ram": INT})]},
                 # a shutdown asked of the guest and not done yet (overdue: past its deadline)
@@ -54,6 +57,9 @@ SCHEMAS = {
         "name": NAME, "instance_type": POS, "image_id": POS, **FIRST_BOOT,
         "count": {"type": "integer", "minimum": 1, "maximum": 100},
         "placement": {"enum": list(PLACEMENTS)},
+        # what it will use: a share of its vCPUs (0-1], or a profile (service/usage/demand.py)
+        "expected_use": {"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                                   {"enum": list(PROFILES)}]},
         # placement's earlier name, still taken
         "preference": {"enum": list(PLACEMENTS), "deprecated": True},
     }, required=["name", "instance_type"]) | {"not": {"required": ["placement", "preference"]}},
