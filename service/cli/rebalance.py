@@ -42,6 +42,19 @@ def show_plan(plan):
         click.echo(f"not resolved: {item}")
 
 
+def show_reasons(plan):
+    """Why each VM of PLAN moves, and why the VMs that must stay do."""
+    for move in plan["moves"]:
+        click.echo(f"vm {move['vmid']} moves from pm {move['from']} to pm {move['to']}: "
+                   f"{move.get('reason') or plan['goal']}")
+    for staying in plan.get("staying", []):
+        click.echo(f"vm {staying['vmid']} stays: {staying['reason']}")
+    if not plan["moves"]:
+        click.echo("every other VM stays: no host is over its target, and no host could be "
+                   "emptied onto the others within it" if plan["goal"].endswith("_by_use")
+                   else "every other VM stays: nothing in the goal asks it to move")
+
+
 def run_job(client, job):
     """Wait for a plan's job, a line per step as it goes; the job."""
     seen = set()
@@ -55,7 +68,16 @@ def run_job(client, job):
 
 
 @click.command()
-@click.option("--goal", type=click.Choice(["consolidate", "balance"]), required=True)
+@click.option("--goal", type=click.Choice(["consolidate", "balance", "balance_by_use",
+                                          "consolidate_by_use"]), required=True)
+@click.option("--target", type=click.FloatRange(0, 2, min_open=True),
+              help="balance_by_use: relieve hosts whose guests use more than this share of their "
+                   "cores (default: usage.target).")
+@click.option("--fill", type=click.FloatRange(0, 2, min_open=True),
+              help="consolidate_by_use: pack hosts up to this share of their cores by use "
+                   "(default: usage.fill).")
+@click.option("--explain", is_flag=True, help="Say why each VM moves, and why those that "
+                                              "must stay do.")
 @click.option("--threshold", callback=parse_threshold,
               help="balance: the utilisation every host should stay under, e.g. cpu=0.8,ram=0.8")
 @click.option("--max-moves", type=click.IntRange(0), help="Plan at most this many migrations.")
@@ -63,11 +85,20 @@ def run_job(client, job):
                                                       "printing it.")
 @json_option
 @click.pass_context
-def rebalance(ctx, goal, threshold, max_moves, apply_, as_json):
-    """Plan migrations toward a goal and print them; --apply carries them out."""
+def rebalance(ctx, goal, target, fill, explain, threshold, max_moves, apply_, as_json):
+    """Plan migrations toward a goal and print them; --apply carries them out.
+
+    \b
+    Examples:
+      vmfabric rebalance --goal consolidate
+      vmfabric rebalance --goal balance_by_use --explain
+      vmfabric rebalance --goal consolidate_by_use --fill 0.8 --apply
+    """
     client = Client(ctx.obj["url"], credentials.token_for(ctx.obj["url"], ctx.obj["token"]))
     body = {"goal": goal, "dry_run": not apply_,
             **({"threshold": threshold} if threshold else {}),
+            **({"target": target} if target is not None else {}),
+            **({"fill": fill} if fill is not None else {}),
             **({"max_moves": max_moves} if max_moves is not None else {})}
     data = client.call("POST", "/rebalance", body)
     if as_json and "job" not in data:
@@ -75,6 +106,8 @@ def rebalance(ctx, goal, threshold, max_moves, apply_, as_json):
         return
     if not as_json:
         show_plan(data["plan"])
+        if explain:
+            show_reasons(data["plan"])
     if "job" in data:
         job = run_job(client, data["job"])
         emit(ctx, job)
@@ -92,6 +125,8 @@ def pm_drain(client, pmid, dry_run, as_json):
     data = client.call("POST", f"/pms/{pmid}/drain", {"dry_run": dry_run})
     if not as_json:
         show_plan(data["plan"])
+        if explain:
+            show_reasons(data["plan"])
     if "job" in data:
         job = run_job(client, data["job"])
         emit(click.get_current_context(), job)

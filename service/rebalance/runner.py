@@ -38,8 +38,8 @@ class Rebalancer:
         if goal in USAGE_GOALS:
             options = {"target": self.usage["target"], "fill": self.usage["fill"],
                        **(options or {})}
-            return make_plan(usage_fleet(self.store, self.rules, self.usage, self.interval),
-                             goal, options)
+            return make_plan(usage_fleet(self.store, self.rules, self.usage, self.interval,
+                                         settling=goal == "consolidate_by_use"), goal, options)
         return make_plan(fleet_from_store(self.store, self.rules), goal, options)
 
     def apply(self, plan, user_id=None, kind="rebalance"):

@@ -2,8 +2,8 @@
 from the last ``usage.window`` of telemetry, for the usage goals and for usage_fit.
 
 Each VM's expected use is its estimate (service/usage/demand.py: its observed percentile,
-else what it declared, else all its vCPUs). A VM stays where it is when it moved less
-than ``usage.residence`` ago or its host is in maintenance; the reason goes with it. A
+else what it declared, else all its vCPUs). A VM stays where it is when it was placed or
+moved less than ``usage.residence`` ago or its host is in maintenance; the reason goes with it. A
 host is in breach when its measured use or steal was over target in every sample of the
 last ``usage.hold`` seconds (service/usage/breach.py).
 """
@@ -50,7 +50,9 @@ def host_use(store, settings, pms, now):
     return use
 
 
-def usage_fleet(store, rules, settings, interval, now=None):
+def usage_fleet(store, rules, settings, interval, now=None, settling=True):
+    """The usage fleet; SETTLING: VMs placed less than the residence ago stay too (for packing;
+    relieving a host in breach may move them, never one that was moved)."""
     now = now or clock.now()
     pms = store.pms.list()
     base = fleet_from_store(store, rules)
@@ -60,9 +62,10 @@ def usage_fleet(store, rules, settings, interval, now=None):
     maintenance = {pm.id for pm in pms if pm.maintenance}
     for vm in base.vms:
         record = by_id[vm.id]
-        if record.moved_at is not None and now - record.moved_at < settings["residence"]:
-            staying[vm.id] = (f"moved {now - record.moved_at:.0f} s ago; it stays "
-                              f"{settings['residence']} s (usage.residence)")
+        arrived = record.moved_at or (record.created_at if settling else None)
+        if arrived is not None and now - arrived < settings["residence"]:
+            staying[vm.id] = (f"{'moved' if record.moved_at else 'placed'} {now - arrived:.0f} s "
+                              f"ago; it stays {settings['residence']} s (usage.residence)")
         elif record.pmid in maintenance:
             staying[vm.id] = "its host is in maintenance (pm drain moves it)"
         else:

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from tests.helpers.prometheus import Prometheus
+from tests.helpers.telemetry import after, ip, metrics, reachable, reaches, settled
 from tests.helpers.servers import armed_server
 from tests.helpers.waiting import wait_until
 from vmfabric_lab import load
@@ -41,7 +42,7 @@ def guests(server, lab_ctx):
         vms = answer.json()["vms"]
         made.extend(vms)
         for vm in vms:
-            wait_until(lambda: _reachable(lab_ctx, ip(vm)), f"vm {vm['id']} answering ssh", 90)
+            wait_until(lambda: reachable(lab_ctx, ip(vm)), f"vm {vm['id']} answering ssh", 90)
         return vms
     yield make
     for vm in made:
@@ -54,46 +55,6 @@ def cli(server, *args):
                           timeout=60, env=dict(os.environ, VMFABRIC_TOKEN=server.token))
     assert done.returncode == 0, done.stderr
     return done
-
-
-def ip(vm):
-    return vm["addresses"][0]["ip"]
-
-
-def _reachable(lab_ctx, address):
-    try:
-        load.stop(lab_ctx.guest_access.ssh_config, address)
-        return True
-    except Exception:
-        return False
-
-
-def metrics(server, kind, oid):
-    answer = server.api("GET", f"/{kind}s/{oid}/metrics")
-    assert answer.status_code == 200, answer.text
-    return answer.json()["metrics"]
-
-
-def after(server, kind, oid, since, field):
-    """FIELD's samples taken wholly after SINCE (the sample's interval began after it)."""
-    found = metrics(server, kind, oid)
-    return [value for at, value in zip(found["at"], found["series"][field])
-            if at - INTERVAL >= since and value is not None]
-
-
-def settled(server, kind, oid, since, field, test, what, timeout=60):
-    """Wait for a sample of FIELD after SINCE; then TEST(first such samples) must hold."""
-    wait_until(lambda: len(after(server, kind, oid, since, field)) >= 2, what, timeout)
-    values = after(server, kind, oid, since, field)
-    assert test(values[:2]), (what, values)
-    return values
-
-
-def reaches(server, kind, oid, since, field, test, what, timeout=60):
-    """Wait for a sample of FIELD after SINCE for which TEST(value) holds (a load that builds
-    up, or a statistic the guest reports on its own schedule)."""
-    return wait_until(lambda: [v for v in after(server, kind, oid, since, field) if test(v)],
-                      what, timeout)
 
 
 def test_a_busy_guest_shows_its_cpu_and_falls_back_when_stopped(server, lab_ctx, guests):
@@ -208,7 +169,7 @@ def test_a_migrated_guests_series_goes_on_without_a_spike(server, lab_ctx, guest
     series = after(server, "vm", vm["id"], since, "read_bps")
     cpu = after(server, "vm", vm["id"], since, "cpu")
     # (best effort: the fixture destroys the guest anyway)
-    _reachable(lab_ctx, ip(vm))
+    reachable(lab_ctx, ip(vm))
     # the new QEMU's counters start again: no sample may read them as a jump
     assert max(series) <= 10 * before + 1e6, (before, series)
     assert max(cpu) <= 100

@@ -1,19 +1,25 @@
 """The OpenAPI schemas and operations of rebalancing and host maintenance (merged into the
 document by openapi.py)."""
 
+from service.rebalance import USAGE_GOALS
 from service.web.ids import MAX_ID
 from service.api.v1.spec import NUM, POS, STR, body_of, errors, json_of, obj, path_id
 
 FRACTION = {"type": "number", "exclusiveMinimum": 0, "maximum": 1}
-MOVE = obj({"vmid": POS, "from": POS, "to": POS})
+MOVE = obj({"vmid": POS, "from": POS, "to": POS, "reason": STR}, required=["vmid", "from", "to"])
+STAYING = obj({"vmid": POS, "reason": STR})
+HOST_FRACTION = {"type": "number", "exclusiveMinimum": 0, "maximum": 2}
 SUMMARY = obj({"hosts_in_use": {"type": "integer"}, "lower_bound": {"type": "integer"},
                "most_loaded": {"type": "object"}})
 PLAN = obj({"goal": STR, "moves": {"type": "array", "items": MOVE}, "before": SUMMARY,
             "after": SUMMARY, "unresolved": {"type": "array", "items": {"type": "object"}},
-            "planned_in_s": NUM})
+            "staying": {"type": "array", "items": STAYING}, "planned_in_s": NUM})
 
 SCHEMAS = {
-    "RebalanceRequest": obj({"goal": {"enum": ["consolidate", "balance"]},
+    "RebalanceRequest": obj({"goal": {"enum": ["consolidate", "balance", *USAGE_GOALS]},
+                             # the usage goals': the share of a host's cores to relieve
+                             # above (balance_by_use), or to pack up to (consolidate_by_use)
+                             "target": HOST_FRACTION, "fill": HOST_FRACTION,
                              "dry_run": {"type": "boolean"},
                              "threshold": obj({"cpu": FRACTION, "ram": FRACTION,
                                                "disk": FRACTION}, required=[]),
@@ -30,8 +36,10 @@ SCHEMAS = {
 PATHS = {
     "/rebalance": {
         "post": {"summary": "A plan of migrations toward a goal (consolidate: free hosts; "
-                            "balance: every host under a threshold); dry_run (the default) only "
-                            "plans, otherwise 202 and the job applying it",
+                            "balance: every host under a threshold; balance_by_use and "
+                            "consolidate_by_use: the same on what guests use), each move with "
+                            "its reason and each VM that must stay with why; dry_run (the "
+                            "default) only plans, otherwise 202 and the job applying it",
                  "requestBody": body_of("RebalanceRequest"),
                  "responses": {"200": json_of("PlanOne"), "202": json_of("PlanJob", "Accepted"),
                                **errors("400", "422")}},

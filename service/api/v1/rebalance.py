@@ -26,7 +26,8 @@ def planned(plan, job):
 def rebalance():
     data = body("RebalanceRequest")
     options = {"threshold": {RESOURCE_KEYS[k]: v for k, v in data.get("threshold", {}).items()},
-               "max_moves": data.get("max_moves")}
+               "max_moves": data.get("max_moves"),
+               **{key: data[key] for key in ("target", "fill") if key in data}}
     plan = ctx().rebalancer.plan(data["goal"], options)
     dry_run = data.get("dry_run", True)
     return planned(plan, None if dry_run or not plan["moves"] else

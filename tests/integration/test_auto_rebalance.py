@@ -1,0 +1,110 @@
+"""rebalance.auto on the lab, on real guests made busy or left idle: a host whose guests wait
+for CPU (its CPU capped) is relieved by a migration within a minute of the breach lasting,
+and its steal falls under the target; an idle fleet spread over three hosts is packed onto
+fewer; every automatic move is an event with its reason."""
+
+import time
+
+import pytest
+
+from tests.helpers.servers import armed_server
+from tests.helpers.telemetry import after, ip, reachable, reaches
+from tests.helpers.waiting import wait_until
+from vmfabric_lab import load
+
+pytestmark = pytest.mark.lab
+INTERVAL = 2
+STEAL_TARGET = 0.05
+
+
+@pytest.fixture(scope="module")
+def server(lab_ctx, tmp_path_factory):
+    srv = armed_server(
+        lab_ctx, tmp_path_factory, "auto-rebalance-server",
+        telemetry={"interval": INTERVAL, "tiers": [{"step": INTERVAL, "keep": 3600},
+                                                   {"step": 60, "keep": 3600}]},
+        # a breach must last 3 samples; a VM stays 60 s where it was placed or moved; idle
+        # hosts pack to 0.6 of their cores
+        usage={"hold": 3 * INTERVAL, "window": 60, "residence": 60, "fill": 0.6,
+               "steal_target": STEAL_TARGET},
+        rebalance={"auto": True, "every": 5, "max_moves": 1})
+    yield srv
+    srv.kill()
+
+
+@pytest.fixture
+def made(server, lab_ctx):
+    vmids = []
+
+    def make(count):
+        answer = server.api("POST", "/vms", json={"name": "auto", "instance_type": 1,
+                                                  "count": count, "placement": "pack"})
+        assert answer.status_code == 201, answer.text
+        vms = answer.json()["vms"]
+        vmids.extend(vm["id"] for vm in vms)
+        for vm in vms:
+            wait_until(lambda: reachable(lab_ctx, ip(vm)), f"vm {vm['id']} answering ssh", 90)
+        return vms
+    yield make
+    for vmid in vmids:
+        server.api("DELETE", f"/vms/{vmid}")
+
+
+def where(server, vms):
+    return {vm["id"]: server.api("GET", f"/vms/{vm['id']}").json()["vm"]["pmid"] for vm in vms}
+
+
+def auto_events(server, vmid):
+    answer = server.api("GET", "/events", params={"action": "rebalance.auto"})
+    assert answer.status_code == 200, answer.text
+    return [e for e in answer.json()["events"] if e["target"] == f"/api/v1/vms/{vmid}"]
+
+
+def test_a_capped_hosts_busy_guests_are_relieved_and_steal_falls(server, lab, lab_ctx, made):
+    first, second = made(2)
+    assert first["pmid"] == second["pmid"]
+    capped = first["pmid"]
+    address = lab_ctx.store.pms.get(capped).address
+    config = lab_ctx.guest_access.ssh_config
+    lab.cap(address, 1.5)  # two busy vCPUs on 1.5 cores: each waits about a quarter
+    try:
+        for vm in (first, second):
+            load.start(config, ip(vm), "cpu", seconds=240)
+        since = time.time()
+        reaches(server, "pm", capped, since, "steal", lambda v: v > STEAL_TARGET * 100,
+                "the capped host's guests waiting for CPU")
+        breach = time.time()
+        moved = wait_until(lambda: [vmid for vmid, pmid in where(server, (first, second)).items()
+                                    if pmid != capped], "one busy guest moved off", 90)
+        took = time.time() - breach
+        assert len(moved) == 1 and took < 60 + 3 * INTERVAL, (moved, took)
+        events = auto_events(server, moved[0])
+        assert events and "steal over 5%" in events[0]["outcome"], events
+        print(f"moved {took:.1f} s after the breach showed: {events[0]['outcome']}")
+        # with one guest left, the capped host's steal falls under the target
+        relieved = time.time()
+        reaches(server, "pm", capped, relieved, "steal", lambda v: v < STEAL_TARGET * 100,
+                "the capped host's steal under the target")
+    finally:
+        lab.uncap(address)
+        for vm in (first, second):
+            load.stop(config, ip(vm))
+
+
+def test_an_idle_fleet_spread_over_three_hosts_is_packed_onto_fewer(server, lab_ctx, made):
+    vms = made(3)
+    hosts = sorted(pm.id for pm in lab_ctx.store.pms.list() if pm.state == "up")[:3]
+    for vm, pmid in zip(vms, hosts):
+        if vm["pmid"] != pmid:
+            answer = server.api("POST", f"/vms/{vm['id']}/actions",
+                                json={"action": "migrate", "pmid": pmid})
+            assert answer.status_code == 202, answer.text
+    # (each stays where it was placed or moved for its residence: they are spread meanwhile)
+    wait_until(lambda: len(set(where(server, vms).values())) == 3, "the VMs on three hosts", 60)
+    # once their residence is over, the idle ones are packed
+    wait_until(lambda: len(set(where(server, vms).values())) < 3, "the idle VMs packed", 150)
+    packed = [vm["id"] for vm in vms if auto_events(server, vm["id"])]
+    assert packed, "no automatic move was recorded"
+    outcome = auto_events(server, packed[0])[0]["outcome"]
+    assert "so it can be freed" in outcome
+    print(f"packed onto {len(set(where(server, vms).values()))} hosts: {outcome}")
