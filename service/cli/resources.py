@@ -42,13 +42,21 @@ policy = client_group("policy", "The active placement policy.")
 @click.argument("name")
 @click.option("--count", type=click.IntRange(1, 100), default=1, help="A batch of COUNT VMs.")
 @click.option("--spread", is_flag=True, help="Put a batch's VMs on distinct hosts.")
+@click.option("--expected-use", help="What it will use: a share of its vCPUs (0.3) or a "
+                                     "profile (idle, light, web, database, batch).")
 @guest_options
 @json_option
 @pass_client
-def vm_create(client, name, tid, image_id, count, spread, ssh_keys, user_data, as_json):
+def vm_create(client, name, tid, image_id, count, spread, expected_use, ssh_keys, user_data,
+              as_json):
     """Create VM NAME (or a batch NAME-1..NAME-COUNT, placed all or nothing)."""
     body = create_body(name, tid, image_id, ssh_keys, user_data, count=count,
                        placement="spread" if spread else "pack")
+    if expected_use is not None:
+        try:
+            body["expected_use"] = float(expected_use)
+        except ValueError:
+            body["expected_use"] = expected_use
     with _progress(f"creating {count} VM(s)", as_json):
         data = client.call("POST", "/vms", body)
     emit(click.get_current_context(), data, data["vms"], VM_COLUMNS)
