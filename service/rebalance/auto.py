@@ -1,5 +1,6 @@
-"""rebalance.auto: the server acts on what guests use, by itself, every ``rebalance.every``
-seconds.
+"""The server acting on what guests use, by itself, every ``rebalance.every`` seconds: VMs
+with an autoscaling policy resized (service/usage/vertical.py), and with
+``rebalance.auto`` the fleet rebalanced.
 
 A thread of the sync worker, working only while its process holds the sync lease (one
 per installation, however many servers share the store). Each round plans the goals of
@@ -19,6 +20,7 @@ import threading
 from service import clock
 from service.errors import VmfabricError
 from service.sync.loop import LEASE
+from service.usage.vertical import VerticalScaler
 
 log = logging.getLogger("vmfabric.rebalance")
 ACTION = "rebalance.auto"
@@ -29,6 +31,8 @@ class AutoRebalance:
     def __init__(self, config, services):
         self.settings = config["rebalance"]
         self.services = services
+        self.vertical = VerticalScaler(services.store, services.compute,
+                                       config["telemetry"]["interval"])
         self._stop = threading.Event()
         self._thread = None
 
@@ -41,7 +45,9 @@ class AutoRebalance:
         while not self._stop.wait(self.settings["every"]):
             try:
                 if self.services.store.leases.holder(LEASE) == self.services.process.id:
-                    self.round()
+                    self.vertical.pass_once()
+                    if self.settings["auto"]:
+                        self.round()
             except Exception:  # the loop must outlive any one bad round
                 log.exception("automatic rebalancing round failed")
 

@@ -135,6 +135,8 @@ class Vm:
     # migration finished
     expected_use: float | None = None
     moved_at: float | None = None
+    # its vertical autoscaling policy ({} when none)
+    autoscale: dict = dataclasses.field(default_factory=dict)
     # when its host, up, was last looked at by the sync (read with the VM for answers)
     host_checked_at: float | None = None
 

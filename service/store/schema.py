@@ -182,6 +182,8 @@ vms = sa.Table(
     # when its last migration finished (automatic moves wait usage.residence after it)
     sa.Column("expected_use", sa.Float, nullable=True),
     sa.Column("moved_at", sa.Float, nullable=True),
+    # its vertical autoscaling policy ({}: none; service/usage/vertical.py)
+    sa.Column("autoscale", sa.JSON, nullable=False, default=dict),
     # a shutdown asked of the guest: {action, at, deadline, force}; {} when none
     sa.Column("power_request", sa.JSON, nullable=False, default=dict),
     sqlite_autoincrement=True,

@@ -232,6 +232,16 @@ class VmRepo:
         with self.store.read() as conn:
             return [Vm.from_row(r._mapping) for r in conn.execute(query)]
 
+    def set_autoscale(self, vmid, policy):
+        """VMID's vertical autoscaling POLICY ({} for none)."""
+        with self.store.write() as conn:
+            self._get(conn, vmid)
+            _update(conn, vmid, autoscale=policy, updated_at=clock.now())
+
+    def autoscaled(self):
+        """The VMs with an autoscaling policy."""
+        return [vm for vm in self.list() if vm.autoscale]
+
     def set_power_request(self, vmid, request, expect=None):
         """VMID's pending power request (a shutdown with its deadline; {} for none); with
         EXPECT, only if it is still that one (a request made meanwhile is kept)."""

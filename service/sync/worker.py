@@ -36,7 +36,7 @@ def run(config, ready):
         loops.append(SyncLoop(config, services).start())
         if config["telemetry"]["enabled"]:
             loops.append(TelemetryLoop(config, services).start())
-        if config["rebalance"]["auto"]:
+        if config["telemetry"]["enabled"]:  # (autoscaling policies, and rebalance.auto)
             loops.append(AutoRebalance(config, services).start())
         scrape = listener.start(config, ctx.store)
         while not stop.wait(1):

@@ -23,6 +23,7 @@ def vm(record, addresses=(), now=None, for_admin=True):
         "addresses": [{"network": a.network, "ip": a.ip, "mac": a.mac} for a in addresses],
         "cluster_id": record.cluster_id, "error": error, "created_at": record.created_at,
         "expected_use": record.expected_use,
+        "autoscale": record.autoscale or None,
         # a resize waiting for the VM's next start (resources holds the larger size until then)
         "pending_resize": ({"cpu": record.pending.get("cpu", record.cpu),
                             "ram": record.pending.get("ram_mb", record.ram_mb)}

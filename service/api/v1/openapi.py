@@ -45,6 +45,8 @@ SCHEMAS = {
                 "cluster_id": {"type": ["integer", "null"]}, "error": STR, "created_at": NUM,
                 # the share of its vCPUs it declared it would use (null: nothing declared)
                 "expected_use": {"type": ["number", "null"]},
+                # its vertical autoscaling policy (null: none)
+                "autoscale": {"type": ["object", "null"]},
                 "pending_resize": {"anyOf": [{"type": "null"},
                                              obj({"cpu": INT, "ram": INT})]},
                 # a shutdown asked of the guest and not done yet (overdue: past its deadline)

@@ -1,6 +1,6 @@
 """The OpenAPI schemas and operations of telemetry (merged into the document by openapi.py)."""
 
-from service.api.v1.spec import NUM, STR, errors, json_of, obj, path_id, query
+from service.api.v1.spec import NUM, POS, STR, body_of, errors, json_of, obj, path_id, query
 from service.telemetry.history import RANGES, WINDOWS
 from service.telemetry.rates import FIELDS
 
@@ -8,6 +8,8 @@ NUMBERS = {"type": "array", "items": {"type": ["number", "null"]}}
 PERCENTILES = obj({"p50": {"type": ["number", "null"]}, "p95": {"type": ["number", "null"]},
                    "max": {"type": ["number", "null"]}})
 RANGE = query("range", {"enum": list(RANGES), "default": "1h"})
+SHARE = {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}
+SECONDS = {"type": "number", "minimum": 1, "maximum": 86400}
 
 SCHEMAS = {
     "Metrics": obj({
@@ -23,6 +25,9 @@ SCHEMAS = {
                         for window in WINDOWS}),
     }),
     "MetricsOne": obj({"metrics": {"$ref": "#/components/schemas/Metrics"}}),
+    # a VM's vertical autoscaling (service/usage/vertical.py)
+    "Autoscale": obj({"min_cpu": POS, "max_cpu": POS, "up": SHARE, "down": SHARE,
+                      "hold": SECONDS, "cooldown": SECONDS}, required=["min_cpu", "max_cpu"]),
     "Usage": obj({"usage": {"type": "array", "items": obj({
         "id": NUM, "name": STR, "pmid": NUM, "at": NUM,
         **{name: {"type": ["number", "null"]} for name in FIELDS}})}}),
@@ -46,6 +51,17 @@ PATHS = {
     "/vms/{vmid}/metrics": _history(
         "vmid", "What the VM used: CPU and steal (% of its vCPUs), memory, disk and network "
                 "rates over 1h (10 s steps), 24h (1 min) or 30d (10 min)"),
+    "/vms/{vmid}/autoscale": {
+        "parameters": [path_id("vmid")],
+        "put": {"summary": "Scale the VM's vCPUs by its use: one more while its CPU stays over "
+                           "`up` for `hold` s (up to max_cpu), one fewer while it stays under "
+                           "`down` for `cooldown` s (down to min_cpu); at most one change a "
+                           "cooldown (defaults: up 0.8, down 0.2, hold 60, cooldown 300)",
+                "requestBody": body_of("Autoscale"),
+                "responses": {"200": json_of("VmOne"), **errors("404", "422")}},
+        "delete": {"summary": "Stop scaling the VM (its size stays as it is)",
+                   "responses": {"200": json_of("VmOne"), **errors("404")}},
+    },
     "/pms/{pmid}/metrics": _history(
         "pmid", "What the host used (its CPU, its guests' steal, its memory, its guests' I/O) "
                 "over a range, as for a VM"),
