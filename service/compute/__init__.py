@@ -99,9 +99,9 @@ class Compute:
             vm = dataclasses.replace(self.store.vms.get(vmid), state=vm.state)
         return vm
 
-    def resize(self, vmid, tid=None, cpu=None, ram_mb=None, disk_gb=None):
+    def resize(self, vmid, tid=None, cpu=None, ram_mb=None, disk_gb=None, unplug=False):
         self._snapshots.refuse_if_any(vmid, "a resize (a revert would bring the old size back)")
-        return self._resizer.resize(vmid, tid, cpu, ram_mb, disk_gb)
+        return self._resizer.resize(vmid, tid, cpu, ram_mb, disk_gb, unplug)
 
     def migrate(self, vmid, pmid=None, user_id=None):
         """The migration job of VMID (to PMID, or where the placement policy says)."""

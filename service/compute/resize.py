@@ -28,8 +28,10 @@ class Resizer:
     creator: object  # (what an instance type asks for)
     quotas: object
 
-    def resize(self, vmid, tid=None, cpu=None, ram_mb=None, disk_gb=None):
-        """Resize VMID to instance type TID, or to the sizes given (the others kept)."""
+    def resize(self, vmid, tid=None, cpu=None, ram_mb=None, disk_gb=None, unplug=False):
+        """Resize VMID to instance type TID, or to the sizes given (the others kept). UNPLUG:
+        fewer vCPUs are taken from the running guest at once when its hypervisor can (vCPUs
+        that were hot-plugged), else at its next start as any shrink."""
         vm = self.store.vms.get(vmid)
         size = self._size_of(vm)
         if tid is not None:
@@ -54,6 +56,11 @@ class Resizer:
         claim = {key: max(wanted[key], size[key]) if key in pending else wanted[key]
                  for key in ("cpu", "ram_mb")}
         claim["disk_gb"] = wanted["disk_gb"]
+        if unplug and live and wanted["cpu"] < size["cpu"] and "cpu" in pending:
+            if self._unplugged(vm, wanted["cpu"]):
+                pending.pop("cpu")
+                claim["cpu"] = wanted["cpu"]
+                now["cpu"] = True
         before = self.store.resizes.change(vmid, claim, pending, tid=tid,
                                            guard=self.quotas.guard_more)
         self._apply(vm, size, wanted, now, before)
@@ -87,6 +94,16 @@ class Resizer:
             self.store.resizes.change(vm.id, {"cpu": before.cpu, "ram_mb": before.ram_mb,
                                               "disk_gb": disk_gb}, before.pending, tid=before.tid)
             raise
+
+    def _unplugged(self, vm, count):
+        """Whether the running guest let go of its vCPUs beyond COUNT (a hot-unplug)."""
+        try:
+            self.hv.sizing.unplug_vcpus(self.store.pms.get(vm.pmid), vm.domain, count)
+            return True
+        except VmfabricError as exc:
+            log.info("vm %s: its vCPUs cannot be unplugged live (%s); at its next start", vm.id,
+                     exc)
+            return False
 
     def started(self, vmid):
         """VMID started from shut off: a pending resize took effect; the claim follows it."""

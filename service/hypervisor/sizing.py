@@ -29,6 +29,12 @@ class Sizing:
                                 dom.vcpusFlags(CONFIG | libvirt.VIR_DOMAIN_VCPU_MAXIMUM), live)
         return self.connections.run(pm, f"set {domain} to {count} vCPUs", op)
 
+    def unplug_vcpus(self, pm, domain, count):
+        """Take the running domain down to COUNT vCPUs now (hot-plugged ones can go)."""
+        def op(conn):
+            conn.lookupByName(domain).setVcpusFlags(count, LIVE)
+        return self.connections.run(pm, f"unplug {domain}'s vCPUs down to {count}", op)
+
     def set_memory(self, pm, domain, ram_mb, live):
         """RAM_MB of memory: given by the balloon now (LIVE, within its maximum) and from its
         next start; the maximum is raised if RAM_MB is beyond it."""

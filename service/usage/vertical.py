@@ -83,7 +83,7 @@ class VerticalScaler:
             return None
         cpu, why = wanted
         try:
-            self.compute.resize(vm.id, cpu=cpu)
+            self.compute.resize(vm.id, cpu=cpu, unplug=True)
         except NoCapacity as exc:
             if cpu < vm.cpu:
                 raise
@@ -94,7 +94,10 @@ class VerticalScaler:
                 return outcome
             self.compute.resize(vm.id, cpu=cpu)
         self.store.vms.set_autoscale(vm.id, dict(policy, changed_at=now))
-        outcome = f"{vm.cpu} -> {cpu} vCPUs: {why}"
+        resized = self.store.vms.get(vm.id)
+        outcome = f"{vm.cpu} -> {cpu} vCPUs: {why}" + (
+            " (at its next start: its vCPUs could not be unplugged live)"
+            if resized.pending.get("cpu") == cpu else "")
         self._event(vm, outcome)
         log.info("vm %s: %s", vm.id, outcome)
         return outcome

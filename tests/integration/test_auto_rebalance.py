@@ -108,3 +108,47 @@ def test_an_idle_fleet_spread_over_three_hosts_is_packed_onto_fewer(server, lab_
     outcome = auto_events(server, packed[0])[0]["outcome"]
     assert "so it can be freed" in outcome
     print(f"packed onto {len(set(where(server, vms).values()))} hosts: {outcome}")
+
+
+def guest_cpus(lab_ctx, vm):
+    """The CPUs the guest itself sees online."""
+    import subprocess
+
+    done = subprocess.run(["ssh", "-F", lab_ctx.guest_access.ssh_config, f"root@{ip(vm)}",
+                           "grep -c ^processor /proc/cpuinfo"], capture_output=True, text=True,
+                          timeout=30)
+    return int(done.stdout.strip() or 0)
+
+
+def test_a_vm_with_a_policy_gets_a_vcpu_when_busy_and_gives_it_back_when_idle(server, lab_ctx,
+                                                                              made):
+    vm = made(1)[0]
+    answer = server.api("PUT", f"/vms/{vm['id']}/autoscale", json={
+        "min_cpu": 1, "max_cpu": 2, "up": 0.7, "down": 0.3, "hold": 3 * INTERVAL,
+        "cooldown": 20})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["vm"]["autoscale"]["max_cpu"] == 2
+    config = lab_ctx.guest_access.ssh_config
+    load.start(config, ip(vm), "cpu", seconds=120)
+    started = time.time()
+    wait_until(lambda: server.api("GET", f"/vms/{vm['id']}").json()["vm"]["resources"]["cpu"]
+               == 2, "the busy VM grown to 2 vCPUs", 60)
+    grew = time.time() - started
+    assert grew < 30 + 3 * INTERVAL, grew
+    wait_until(lambda: guest_cpus(lab_ctx, vm) == 2, "the guest seeing its second vCPU", 30)
+    load.stop(config, ip(vm))
+    stopped = time.time()
+    wait_until(lambda: server.api("GET", f"/vms/{vm['id']}").json()["vm"]["resources"]["cpu"]
+               == 1 or server.api("GET", f"/vms/{vm['id']}").json()["vm"]["pending_resize"],
+               "the idle VM giving its vCPU back", 90)
+    shown = server.api("GET", f"/vms/{vm['id']}").json()["vm"]
+    outcomes = [e["outcome"] for e in auto_events_of(server, vm["id"], "autoscale")]
+    print(f"grew in {grew:.1f} s, gave back {time.time() - stopped:.1f} s after idle: "
+          f"{shown['resources']}, pending {shown['pending_resize']}: {outcomes}")
+    assert any("1 -> 2 vCPUs" in o for o in outcomes) and any("2 -> 1" in o for o in outcomes)
+
+
+def auto_events_of(server, vmid, action):
+    answer = server.api("GET", "/events", params={"action": action})
+    assert answer.status_code == 200, answer.text
+    return [e for e in answer.json()["events"] if e["target"] == f"/api/v1/vms/{vmid}"]
