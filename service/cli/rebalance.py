@@ -125,8 +125,6 @@ def pm_drain(client, pmid, dry_run, as_json):
     data = client.call("POST", f"/pms/{pmid}/drain", {"dry_run": dry_run})
     if not as_json:
         show_plan(data["plan"])
-        if explain:
-            show_reasons(data["plan"])
     if "job" in data:
         job = run_job(client, data["job"])
         emit(click.get_current_context(), job)

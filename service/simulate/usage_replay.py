@@ -122,19 +122,16 @@ def oracle(day):
     packed = bound = 0
     for t in range(day.intervals):
         wanted = np.sort(day.demand[:, t])[::-1]
-        free_cpu, free_ram = [], []
-        cpu_left = np.empty(0)
+        cpu_left, ram_left = np.empty(0), np.empty(0)  # per host opened so far
         for need in wanted:
-            fits = np.flatnonzero((cpu_left >= need - 1e-12) & (np.asarray(free_ram) >= vm_ram)) \
-                if len(free_ram) else []
+            fits = np.flatnonzero((cpu_left >= need - 1e-12) & (ram_left >= vm_ram))
             if len(fits):
-                i = int(fits[0])
-                cpu_left[i] -= need
-                free_ram[i] -= vm_ram
+                cpu_left[fits[0]] -= need
+                ram_left[fits[0]] -= vm_ram
             else:
                 cpu_left = np.append(cpu_left, cores - need)
-                free_ram.append(ram - vm_ram)
-        packed += len(free_ram)
+                ram_left = np.append(ram_left, ram - vm_ram)
+        packed += len(ram_left)
         bound += max(np.ceil(wanted.sum() / cores - 1e-9), np.ceil(len(wanted) * vm_ram / ram))
     hours = INTERVAL_S / 3600
     return {"policy": "oracle", "vms": day.vms, "hosts": day.hosts,

@@ -178,11 +178,10 @@ vms = sa.Table(
     sa.Column("spread_group", sa.String(64), nullable=True),
     # the create request that made it: a batch is finished or undone as one
     sa.Column("batch", sa.String(32), nullable=True),
-    # the share of its vCPUs its create declared it would use (null: nothing declared), and
-    # when its last migration finished (automatic moves wait usage.residence after it)
+    # its declared share of its vCPUs used (null: none), its last migration's end, and its
+    # vertical autoscaling policy ({}: none): service/usage/
     sa.Column("expected_use", sa.Float, nullable=True),
     sa.Column("moved_at", sa.Float, nullable=True),
-    # its vertical autoscaling policy ({}: none; service/usage/vertical.py)
     sa.Column("autoscale", sa.JSON, nullable=False, default=dict),
     # a shutdown asked of the guest: {action, at, deadline, force}; {} when none
     sa.Column("power_request", sa.JSON, nullable=False, default=dict),

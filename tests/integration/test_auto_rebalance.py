@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.helpers.servers import armed_server
-from tests.helpers.telemetry import after, ip, reachable, reaches
+from tests.helpers.telemetry import ip, reachable, reaches
 from tests.helpers.waiting import wait_until
 from vmfabric_lab import load
 
@@ -51,6 +51,14 @@ def made(server, lab_ctx):
     yield make
     for vmid in vmids:
         server.api("DELETE", f"/vms/{vmid}")
+
+
+def vmfabric(server, *args):
+    command = os.path.join(os.path.dirname(sys.executable), "vmfabric")
+    done = subprocess.run([command, "--url", server.url, *args], capture_output=True, text=True,
+                          timeout=60, env=dict(os.environ, VMFABRIC_TOKEN=server.token))
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    return done
 
 
 def where(server, vms):
@@ -117,6 +125,9 @@ def test_an_idle_fleet_spread_over_three_hosts_is_packed_onto_fewer(server, lab_
     packed = [event["outcome"] for vm in vms for event in auto_events(server, vm["id"])
               if "so it can be freed" in event["outcome"]]
     print(f"packed from {spread} onto {len(set(where(server, vms).values()))} hosts: {packed[0]}")
+    # the plan explains itself: the VMs just moved stay, and say why
+    explained = vmfabric(server, "rebalance", "--goal", "consolidate_by_use", "--explain").stdout
+    assert "stays: moved" in explained and "usage.residence" in explained, explained
 
 
 def guest_cpus(lab_ctx, vm):
@@ -130,13 +141,10 @@ def guest_cpus(lab_ctx, vm):
 def test_a_vm_with_a_policy_gets_a_vcpu_when_busy_and_gives_it_back_when_idle(server, lab_ctx,
                                                                               made):
     vm = made(1)[0]
-    vmfabric = os.path.join(os.path.dirname(sys.executable), "vmfabric")
-    done = subprocess.run([vmfabric, "--url", server.url, "vm", "autoscale", str(vm["id"]),
-                           "--min", "1", "--max", "2", "--up", "0.7", "--down", "0.3",
-                           "--hold", str(3 * INTERVAL), "--cooldown", "20"],
-                          capture_output=True, text=True, timeout=60,
-                          env=dict(os.environ, VMFABRIC_TOKEN=server.token))
-    assert done.returncode == 0 and "1-2 vCPUs" in done.stdout, (done.stdout, done.stderr)
+    done = vmfabric(server, "vm", "autoscale", str(vm["id"]), "--min", "1", "--max", "2",
+                    "--up", "0.7", "--down", "0.3", "--hold", str(3 * INTERVAL),
+                    "--cooldown", "20")
+    assert "1-2 vCPUs" in done.stdout, done.stdout
     assert server.api("GET", f"/vms/{vm['id']}").json()["vm"]["autoscale"]["max_cpu"] == 2
     config = lab_ctx.guest_access.ssh_config
     load.start(config, ip(vm), "cpu", seconds=120)
