@@ -142,6 +142,20 @@ class Clusters:
         return self.jobs.run("cluster_run", {"cluster_id": cluster_id, "nodes": len(nodes)}, work,
                              user_id=user_id)
 
+    def setup_node(self, cluster_id, vm, program):
+        """Run PROGRAM on the cluster's node VM alone, now (a new node's setup); its result
+        ({rc, output, ok, ...}, as `run` reports each node)."""
+        nodes = self._addressed(cluster_id)
+        inventory = self.write_inventory(cluster_id)
+        run_limit = self.config["discovery"]["timeout"]
+        run = ansible_runs.run_playbook(
+            RUN_PLAYBOOK, inventory, work_dir=os.path.join(self.config["state_dir"], "ansible"),
+            fact_cache=self.config.fact_cache, forks=1, limit=[vm.name], timeout=run_limit,
+            extravars={"vmfabric_program_b64": base64.b64encode(program.encode()).decode(),
+                       "vmfabric_nodes": " ".join(address.ip for _, address in nodes)})
+        return _node_result(vm, run.hosts.get(vm.name), "no result from the node within "
+                                                        f"{run_limit:g} s")
+
     def _addressed(self, cluster_id):
         found = self.store.addresses.of_vms(self.store.clusters.node_ids(cluster_id))
         return [(vm, found[vm.id][0]) for vm in self.nodes(cluster_id) if found.get(vm.id)]

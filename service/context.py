@@ -56,7 +56,8 @@ class Context:
 
         return Services(config=self.config, store=self.store, process=self.process,
                         hypervisors=self.hypervisors, compute=self.compute, jobs=self.jobs,
-                        shutdowns=self.shutdowns, rebalancer=self.rebalancer)
+                        shutdowns=self.shutdowns, rebalancer=self.rebalancer,
+                        clusters=self.clusters)
 
     def close(self):
         """Stop the heartbeat and let go of every connection."""

@@ -46,7 +46,7 @@ def vm_ssh(client, vmid, command, identity):
         sys.exit(subprocess.call(argv))
 
 
-def _cluster(client, name):
+def find_cluster(client, name):
     for found in client.call("GET", "/clusters")["clusters"]:
         if found["name"] == name:
             return found
@@ -79,7 +79,7 @@ table_command(cluster, "list", "/clusters", "clusters", CLUSTER_COLUMNS, "List c
 @pass_client
 def cluster_show(client, name, as_json):
     """Show a cluster's nodes."""
-    found = _cluster(client, name)
+    found = find_cluster(client, name)
     emit(click.get_current_context(), {"cluster": found}, found["nodes"], VM_COLUMNS)
 
 
@@ -90,7 +90,7 @@ def cluster_show(client, name, as_json):
 @pass_client
 def cluster_add(client, name, count, as_json):
     """Add nodes to a cluster, with its placement rule (all or none)."""
-    found = _cluster(client, name)
+    found = find_cluster(client, name)
     with progress(f"adding {count} node(s) to {name}", as_json):
         data = client.call("POST", f"/clusters/{found['id']}/nodes", {"count": count})
     emit(click.get_current_context(), data, data["added"], VM_COLUMNS)
@@ -102,7 +102,7 @@ def cluster_add(client, name, count, as_json):
 @pass_client
 def cluster_destroy(client, name, as_json):
     """Destroy every node of a cluster, then the cluster."""
-    found = _cluster(client, name)
+    found = find_cluster(client, name)
     data = client.call("DELETE", f"/clusters/{found['id']}")
     emit(click.get_current_context(), data)
     if not as_json:
@@ -117,7 +117,7 @@ def cluster_inventory(client, name):
     """Print a cluster's Ansible inventory (JSON; ansible takes it as a file)."""
     import json
 
-    click.echo(json.dumps(client.call("GET", f"/clusters/{_cluster(client, name)['id']}/inventory"),
+    click.echo(json.dumps(client.call("GET", f"/clusters/{find_cluster(client, name)['id']}/inventory"),
                           indent=2))
 
 
@@ -132,7 +132,7 @@ def cluster_run(client, name, command, program, as_json):
     if bool(command) == bool(program):
         raise VmfabricError("give a command after --, or --program FILE")
     body = {"program": program.read()} if program else {"command": list(command)}
-    found = _cluster(client, name)
+    found = find_cluster(client, name)
     with progress(f"running on the {found['size']} node(s) of {name}", as_json):
         job = client.wait_job(client.call("POST", f"/clusters/{found['id']}/run", body)["job"])
     emit(click.get_current_context(), job)

@@ -1,6 +1,7 @@
 """The server acting on what guests use, by itself, every ``rebalance.every`` seconds: VMs
-with an autoscaling policy resized (service/usage/vertical.py), and with
-``rebalance.auto`` the fleet rebalanced.
+with an autoscaling policy resized (service/usage/vertical.py), clusters with one grown
+or shrunk (service/usage/horizontal.py), and with ``rebalance.auto`` the fleet
+rebalanced.
 
 A thread of the sync worker, working only while its process holds the sync lease (one
 per installation, however many servers share the store). Each round plans the goals of
@@ -20,6 +21,7 @@ import threading
 from service import clock
 from service.errors import VmfabricError
 from service.sync.loop import LEASE
+from service.usage.horizontal import ClusterScaler
 from service.usage.vertical import VerticalScaler
 
 log = logging.getLogger("vmfabric.rebalance")
@@ -31,8 +33,10 @@ class AutoRebalance:
     def __init__(self, config, services):
         self.settings = config["rebalance"]
         self.services = services
-        self.vertical = VerticalScaler(services.store, services.compute,
-                                       config["telemetry"]["interval"])
+        interval = config["telemetry"]["interval"]
+        self.vertical = VerticalScaler(services.store, services.compute, interval)
+        self.horizontal = ClusterScaler(services.store, services.clusters, services.compute,
+                                        interval)
         self._stop = threading.Event()
         self._thread = None
 
@@ -46,6 +50,7 @@ class AutoRebalance:
             try:
                 if self.services.store.leases.holder(LEASE) == self.services.process.id:
                     self.vertical.pass_once()
+                    self.horizontal.pass_once()
                     if self.settings["auto"]:
                         self.round()
             except Exception:  # the loop must outlive any one bad round

@@ -49,6 +49,13 @@ class ClusterRepo:
                          .values(next_node=first + count))
         return first
 
+    def set_autoscale(self, cluster_id, policy):
+        """CLUSTER_ID's horizontal autoscaling POLICY ({} for none)."""
+        self.get(cluster_id)
+        with self.store.write() as conn:
+            conn.execute(clusters.update().where(clusters.c.id == cluster_id)
+                         .values(autoscale=policy))
+
     def delete(self, cluster_id):
         """Forget the cluster; nodes still on their way out are let go of first."""
         with self.store.write() as conn:

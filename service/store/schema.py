@@ -125,6 +125,7 @@ clusters = sa.Table(
     sa.Column("user_data", sa.Text, nullable=False, default=""),
     # the number the next node's name gets (NAME-1, NAME-2 ...): never reused
     sa.Column("next_node", sa.Integer, nullable=False, default=1),
+    sa.Column("autoscale", sa.JSON, nullable=False, default=dict),  # service/usage/horizontal.py
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=True),
     sa.UniqueConstraint("user_id", "name", name="uq_clusters_owner_name"),
@@ -178,8 +179,7 @@ vms = sa.Table(
     sa.Column("spread_group", sa.String(64), nullable=True),
     # the create request that made it: a batch is finished or undone as one
     sa.Column("batch", sa.String(32), nullable=True),
-    # its declared share of its vCPUs used (null: none), its last migration's end, and its
-    # vertical autoscaling policy ({}: none): service/usage/
+    # declared use (share of its vCPUs), last migration's end, autoscaling: service/usage/
     sa.Column("expected_use", sa.Float, nullable=True),
     sa.Column("moved_at", sa.Float, nullable=True),
     sa.Column("autoscale", sa.JSON, nullable=False, default=dict),

@@ -18,3 +18,4 @@ class Services:
     jobs: object
     shutdowns: object
     rebalancer: object
+    clusters: object

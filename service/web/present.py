@@ -97,7 +97,16 @@ def job(row):
 def cluster(row, nodes):
     return {"id": row["id"], "name": row["name"], "instance_type": row["tid"],
             "image_id": row["image_id"] or None, "placement": row["placement"],
-            "size": len(nodes), "nodes": nodes, "created_at": row["created_at"]}
+            "size": len(nodes), "nodes": nodes, "created_at": row["created_at"],
+            # its horizontal autoscaling policy (its setup program shown by its size only)
+            "autoscale": _cluster_policy(row.get("autoscale"))}
+
+
+def _cluster_policy(policy):
+    if not policy:
+        return None
+    return {**{k: v for k, v in policy.items() if k != "setup"},
+            "setup_bytes": len((policy.get("setup") or "").encode())}
 
 
 def volume(record):

@@ -1,7 +1,9 @@
-"""rebalance.auto on the lab, on real guests made busy or left idle: a host whose guests wait
-for CPU (its CPU capped) is relieved by a migration within a minute of the breach lasting,
-and its steal falls under the target; an idle fleet spread over three hosts is packed onto
-fewer; every automatic move is an event with its reason."""
+"""The server acting on use, on the lab, on real guests made busy or left idle: a host whose
+guests wait for CPU (its CPU capped) is relieved by a migration within a minute of the
+breach lasting, and its steal falls under the target; an idle fleet spread over three
+hosts is packed onto fewer; a VM with a policy gets a vCPU when busy and gives it back; a
+busy cluster gets a node (in its inventory, set up) and loses it when idle. Every
+automatic change is an event with its reason."""
 
 import os
 import subprocess
@@ -166,7 +168,57 @@ def test_a_vm_with_a_policy_gets_a_vcpu_when_busy_and_gives_it_back_when_idle(se
     assert any("1 -> 2 vCPUs" in o for o in outcomes) and any("2 -> 1" in o for o in outcomes)
 
 
-def auto_events_of(server, vmid, action):
+def auto_events_of(server, oid, action, kind="vms"):
     answer = server.api("GET", "/events", params={"action": action})
     assert answer.status_code == 200, answer.text
-    return [e for e in answer.json()["events"] if e["target"] == f"/api/v1/vms/{vmid}"]
+    return [e for e in answer.json()["events"] if e["target"] == f"/api/v1/{kind}/{oid}"]
+
+
+def test_a_busy_cluster_grows_with_its_setup_applied_then_shrinks_back(server, lab_ctx,
+                                                                       tmp_path):
+    answer = server.api("POST", "/clusters", json={"name": "scaled", "instance_type": 1,
+                                                   "size": 2, "placement": "pack"})
+    assert answer.status_code == 201, answer.text
+    cluster = answer.json()["cluster"]
+    ssh = lab_ctx.guest_access.ssh_config
+    try:
+        for node in cluster["nodes"]:
+            wait_until(lambda: reachable(lab_ctx, ip(node)), f"{node['name']} answering", 90)
+        setup = tmp_path / "setup.sh"
+        setup.write_text("#!/bin/sh\necho \"ready $VMFABRIC_NODE\" > /root/vmfabric-setup\n")
+        shown = vmfabric(server, "cluster", "autoscale", "scaled", "--min", "2", "--max", "3",
+                         "--up", "0.6", "--down", "0.3", "--hold", str(3 * INTERVAL),
+                         "--cooldown", "20", "--setup", str(setup)).stdout
+        assert "2-3 nodes" in shown and "setup" in shown, shown
+        for node in cluster["nodes"]:
+            load.start(ssh, ip(node), "cpu", seconds=150)
+        started = time.time()
+
+        def nodes():
+            return server.api("GET", f"/clusters/{cluster['id']}").json()["cluster"]["nodes"]
+        grown = wait_until(lambda: (lambda n: n if len(n) == 3 else None)(nodes()),
+                           "the busy cluster grown to 3 nodes", 120)
+        took = time.time() - started
+        added = next(n for n in grown if n["name"] == "scaled-3")
+        inventory = server.api("GET", f"/clusters/{cluster['id']}/inventory").json()
+        assert "scaled-3" in str(inventory)
+        done = subprocess.run(["ssh", "-F", ssh, f"root@{ip(added)}", "cat /root/vmfabric-setup"],
+                              capture_output=True, text=True, timeout=30)
+        assert done.stdout.startswith("ready"), (done.stdout, done.stderr)
+        for node in cluster["nodes"]:
+            load.stop(ssh, ip(node))
+        stopped = time.time()
+        wait_until(lambda: sorted(n["name"] for n in nodes()) == ["scaled-1", "scaled-2"],
+                   "the idle cluster back to 2 nodes, its newest gone", 150)
+        outcomes = [e["outcome"] for e in auto_events_of(server, cluster["id"],
+                                                         "autoscale.cluster", "clusters")]
+        print(f"grew in {took:.1f} s; back to 2 nodes {time.time() - stopped:.1f} s after the "
+              f"load stopped: {outcomes}")
+        assert any("scaled-3 added and set up" in o for o in outcomes), outcomes
+    finally:
+        for node in cluster["nodes"]:
+            try:
+                load.stop(ssh, ip(node))
+            except Exception:
+                pass
+        server.api("DELETE", f"/clusters/{cluster['id']}")

@@ -11,7 +11,9 @@ from service.api.v1.answers import accepted, created
 from service.api.v1.door import blueprint
 from service.web import present
 from service.api.v1.validate import body
+from service.clusters import MAX_SIZE
 from service.errors import ValidationError
+from service.usage import horizontal
 
 
 def _view(cluster):
@@ -48,6 +50,23 @@ def list_clusters():
 @access.rule(MEMBER)
 def show_cluster(cluster_id):
     return jsonify(cluster=_view(mine(cluster_id)))
+
+
+@blueprint.put("/clusters/<id:cluster_id>/autoscale")
+@access.rule(MEMBER)
+def set_cluster_autoscale(cluster_id):
+    mine(cluster_id)
+    policy = horizontal.checked(body("ClusterAutoscale"), MAX_SIZE)
+    ctx().store.clusters.set_autoscale(cluster_id, policy)
+    return jsonify(cluster=_view(ctx().store.clusters.get(cluster_id)))
+
+
+@blueprint.delete("/clusters/<id:cluster_id>/autoscale")
+@access.rule(MEMBER)
+def remove_cluster_autoscale(cluster_id):
+    mine(cluster_id)
+    ctx().store.clusters.set_autoscale(cluster_id, {})
+    return jsonify(cluster=_view(ctx().store.clusters.get(cluster_id)))
 
 
 @blueprint.post("/clusters/<id:cluster_id>/nodes")

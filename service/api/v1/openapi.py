@@ -94,7 +94,7 @@ SCHEMAS = {
                      "image_id": {"type": ["integer", "null"]},
                      "placement": {"enum": ["spread", "pack"]}, "size": INT,
                      "nodes": {"type": "array", "items": {"$ref": "#/components/schemas/Vm"}},
-                     "created_at": NUM}),
+                     "created_at": NUM, "autoscale": {"type": ["object", "null"]}}),
     "ClusterOne": obj({"cluster": {"$ref": "#/components/schemas/Cluster"}}),
     "ClusterList": obj({"clusters": {"type": "array",
                                       "items": {"$ref": "#/components/schemas/Cluster"}}}),

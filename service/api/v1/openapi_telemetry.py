@@ -28,6 +28,11 @@ SCHEMAS = {
     # a VM's vertical autoscaling (service/usage/vertical.py)
     "Autoscale": obj({"min_cpu": POS, "max_cpu": POS, "up": SHARE, "down": SHARE,
                       "hold": SECONDS, "cooldown": SECONDS}, required=["min_cpu", "max_cpu"]),
+    # a virtual cluster's horizontal autoscaling (service/usage/horizontal.py)
+    "ClusterAutoscale": obj({"min_size": POS, "max_size": POS, "up": SHARE, "down": SHARE,
+                             "hold": SECONDS, "cooldown": SECONDS,
+                             "setup": {"type": "string", "maxLength": 65536}},
+                            required=["min_size", "max_size"]),
     "Usage": obj({"usage": {"type": "array", "items": obj({
         "id": NUM, "name": STR, "pmid": NUM, "at": NUM,
         **{name: {"type": ["number", "null"]} for name in FIELDS}})}}),
@@ -61,6 +66,18 @@ PATHS = {
                 "responses": {"200": json_of("VmOne"), **errors("404", "422")}},
         "delete": {"summary": "Stop scaling the VM (its size stays as it is)",
                    "responses": {"200": json_of("VmOne"), **errors("404")}},
+    },
+    "/clusters/{cluster_id}/autoscale": {
+        "parameters": [path_id("cluster_id")],
+        "put": {"summary": "Scale the cluster by its nodes' average CPU: a node added while it "
+                           "stays over `up` for `hold` s (placed by the cluster's rules, in its "
+                           "inventory, `setup` run on it before it counts), the newest removed "
+                           "while it stays under `down` for `cooldown` s; between min_size and "
+                           "max_size (defaults: up 0.7, down 0.2, hold 60, cooldown 300)",
+                "requestBody": body_of("ClusterAutoscale"),
+                "responses": {"200": json_of("ClusterOne"), **errors("404", "422")}},
+        "delete": {"summary": "Stop scaling the cluster (its nodes stay)",
+                   "responses": {"200": json_of("ClusterOne"), **errors("404")}},
     },
     "/pms/{pmid}/metrics": _history(
         "pmid", "What the host used (its CPU, its guests' steal, its memory, its guests' I/O) "
