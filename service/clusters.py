@@ -13,6 +13,7 @@ import base64
 import dataclasses
 import os
 import re
+import time
 
 from service import ansible_runs
 from service.errors import NotFound, ValidationError
@@ -23,6 +24,7 @@ PLACEMENTS = ("spread", "pack")
 MAX_SIZE = 100
 MAX_PROGRAM = 65536
 RUN_PLAYBOOK = "cluster_run.yml"
+SETUP_RETRY = 3  # seconds between tries of a new node's setup while it boots
 
 
 @dataclasses.dataclass
@@ -143,18 +145,26 @@ class Clusters:
                              user_id=user_id)
 
     def setup_node(self, cluster_id, vm, program):
-        """Run PROGRAM on the cluster's node VM alone, now (a new node's setup); its result
-        ({rc, output, ok, ...}, as `run` reports each node)."""
+        """Run PROGRAM on the cluster's node VM alone, now (a new node's setup), as soon as it
+        answers (a new node is still booting: tried again until ``discovery.timeout``); its
+        result ({rc, output, ok, ...}, as `run` reports each node)."""
         nodes = self._addressed(cluster_id)
         inventory = self.write_inventory(cluster_id)
         run_limit = self.config["discovery"]["timeout"]
-        run = ansible_runs.run_playbook(
-            RUN_PLAYBOOK, inventory, work_dir=os.path.join(self.config["state_dir"], "ansible"),
-            fact_cache=self.config.fact_cache, forks=1, limit=[vm.name], timeout=run_limit,
-            extravars={"vmfabric_program_b64": base64.b64encode(program.encode()).decode(),
-                       "vmfabric_nodes": " ".join(address.ip for _, address in nodes)})
-        return _node_result(vm, run.hosts.get(vm.name), "no result from the node within "
-                                                        f"{run_limit:g} s")
+        deadline = time.monotonic() + run_limit
+        while True:
+            run = ansible_runs.run_playbook(
+                RUN_PLAYBOOK, inventory, work_dir=os.path.join(self.config["state_dir"],
+                                                               "ansible"),
+                fact_cache=self.config.fact_cache, forks=1, limit=[vm.name],
+                timeout=max(1, deadline - time.monotonic()),
+                extravars={"vmfabric_program_b64": base64.b64encode(program.encode()).decode(),
+                           "vmfabric_nodes": " ".join(address.ip for _, address in nodes)})
+            result = _node_result(vm, run.hosts.get(vm.name),
+                                  f"no answer from the node within {run_limit:g} s")
+            if result["rc"] is not None or time.monotonic() > deadline - SETUP_RETRY:
+                return result
+            time.sleep(SETUP_RETRY)  # not answering yet: it is booting
 
     def _addressed(self, cluster_id):
         found = self.store.addresses.of_vms(self.store.clusters.node_ids(cluster_id))

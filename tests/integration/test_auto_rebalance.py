@@ -196,9 +196,12 @@ def test_a_busy_cluster_grows_with_its_setup_applied_then_shrinks_back(server, l
 
         def nodes():
             return server.api("GET", f"/clusters/{cluster['id']}").json()["cluster"]["nodes"]
-        grown = wait_until(lambda: (lambda n: n if len(n) == 3 else None)(nodes()),
-                           "the busy cluster grown to 3 nodes", 120)
+        wait_until(lambda: any("added and set up" in e["outcome"] for e in auto_events_of(
+            server, cluster["id"], "autoscale.cluster", "clusters")),
+            "the busy cluster grown by a node, set up", 180)
         took = time.time() - started
+        grown = nodes()
+        assert len(grown) == 3, grown
         added = next(n for n in grown if n["name"] == "scaled-3")
         inventory = server.api("GET", f"/clusters/{cluster['id']}/inventory").json()
         assert "scaled-3" in str(inventory)
