@@ -11,6 +11,7 @@ from service.placement.engine import Placer
 from service.placement.hosts import HostTable
 from service.placement.policies import POLICIES
 from service.store.vms import ClaimLost
+from service.usage.view import cores_of, host_use, recent_samples
 
 POLICY_KEY = "placement.policy"
 CONFIG_POLICY_KEY = "placement.config_policy"
@@ -92,11 +93,14 @@ class Scheduler:
         then decide again from fresh numbers, ROUNDS times at most.
         """
         placer = Placer(self.policy_name)
+        samples = None  # (usage-aware: the VMs' last hour, read once for every round)
         for _ in range(ROUNDS):
             pms = [pm for pm in self.store.pms.list() if pm.id not in exclude]
             table = HostTable.from_pms(pms)
             if getattr(placer.policy, "needs_use", False):
-                table.with_use(*self._use_of(pms))
+                samples = samples if samples is not None else recent_samples(
+                    self.store, self.usage, clock.now())
+                table.with_use(*self._use_of(pms, samples))
             state = StoreState(self.store)
             if len(requests) == 1:
                 plans = [[int(i)] for i in placer.rank(table, requests[0], state, CANDIDATES)]
@@ -113,11 +117,10 @@ class Scheduler:
                     state.changed.clear()
         raise NoCapacity(self._no_capacity_message(requests))
 
-    def _use_of(self, pms):
-        """(expected use, ceiling) in cores per host of PMS, for usage-aware placement."""
-        from service.usage.view import cores_of, host_use
-
-        use = host_use(self.store, self.usage, pms, clock.now())
+    def _use_of(self, pms, samples):
+        """(expected use, ceiling) in cores per host of PMS from the VMs' SAMPLES, for
+        usage-aware placement."""
+        use = host_use(self.store, self.usage, pms, clock.now(), samples)
         return ([use[pm.id] for pm in pms],
                 [cores_of(pm) * self.usage["place_target"] for pm in pms])
 

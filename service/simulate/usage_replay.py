@@ -81,7 +81,7 @@ def run(day, policy, name):
     replay = Replay(day)
     started = time.perf_counter()
     replay.host_of[:] = policy.place(replay)
-    host_hours = over_time = in_use_time = migrations = 0
+    over_time = in_use_time = migrations = 0
     steal_samples = []
     step_s = []
     for t in range(day.intervals):

@@ -10,6 +10,7 @@ import csv
 import numpy as np
 
 from service.errors import ConfigError
+from service.simulate.workload import is_number
 
 INTERVAL_S = 300
 MAX_ERRORS = 20
@@ -45,7 +46,7 @@ def _problem(row, width):
     try:
         values = [float(value) for value in row[1:]]
     except ValueError:
-        bad = next(v for v in row[1:] if not _is_number(v))
+        bad = next(v for v in row[1:] if not is_number(v))
         return f"sample {bad!r} is not a number"
     if any(v < 0 or v != v for v in values):
         return "samples must be numbers >= 0"
@@ -53,10 +54,3 @@ def _problem(row, width):
         return f"{len(values)} samples where the first line has {width}"
     return None
 
-
-def _is_number(text):
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False

@@ -61,7 +61,7 @@ def trace(path, host_size):
             for number, row in enumerate(csv.reader(fh), start=1):
                 if not row or row[0].strip().startswith("#"):
                     continue
-                if number == 1 and not _is_number(row[0]):
+                if number == 1 and not is_number(row[0]):
                     continue  # header
                 try:
                     arrivals.append(_arrival(row, host_size))
@@ -77,7 +77,7 @@ def trace(path, host_size):
     return arrivals
 
 
-def _is_number(text):
+def is_number(text):
     try:
         float(text)
         return True

@@ -35,23 +35,17 @@ def declared_share(expected):
     return float(expected)
 
 
-def rank(values, percentile=95):
-    """The nearest-rank PERCENTILE of VALUES (numbers, NaN ignored), or None."""
-    clean = sorted(v for v in values if not math.isnan(v))
-    if not clean:
-        return None
-    return clean[max(0, math.ceil(percentile / 100 * len(clean)) - 1)]
-
-
 def estimate(vcpus, observed, declared, percentile=95):
     """(cores, source): VCPUS' expected demand from OBSERVED (the last window's CPU samples in
-    % of its vCPUs, at PERCENTILE) or DECLARED (a share, or None)."""
-    if observed is not None and sum(not math.isnan(v) for v in observed) >= MIN_SAMPLES:
-        share = min(rank(observed, percentile), 100.0) / 100.0
-        return vcpus * share, f"observed p{percentile:g} {share:.0%} of its vCPUs"
+    % of its vCPUs, at PERCENTILE) or DECLARED (a share, or None); estimates() for one VM."""
+    window = np.array([list(observed or ())], dtype=np.float64)
+    cores = float(estimates([vcpus], window, [np.nan if declared is None else declared],
+                            percentile)[0])
+    if window.shape[1] and np.sum(~np.isnan(window)) >= MIN_SAMPLES:
+        return cores, f"observed p{percentile:g} {cores / vcpus:.0%} of its vCPUs"
     if declared is not None:
-        return vcpus * declared, f"declared {declared:.0%}"
-    return float(vcpus), "no history and nothing declared: all its vCPUs"
+        return cores, f"declared {declared:.0%}"
+    return cores, "no history and nothing declared: all its vCPUs"
 
 
 def estimates(vcpus, window, declared, percentile=95):

@@ -20,46 +20,21 @@ import numpy as np
 
 from service import clock
 from service.errors import ValidationError, VmfabricError
-from service.telemetry import history
+from service.usage import policy as policies
 
 log = logging.getLogger("vmfabric.autoscale")
 ACTION = "autoscale.cluster"
 DEFAULTS = {"up": 0.7, "down": 0.2, "hold": 60, "cooldown": 300, "setup": ""}
 MAX_SETUP = 65536
-CPU = 0
 
 
 def checked(data, limit):
     """The policy DATA asks for, with its defaults; ValidationError naming a bad field.
     LIMIT: the most nodes a cluster may have."""
-    policy = dict(DEFAULTS, **data)
-    for key in ("min_size", "max_size"):
-        value = policy.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
-            raise ValidationError(f"{key}: a number of nodes from 1 to {limit}, not {value!r}",
-                                  field=key)
-    if policy["min_size"] > policy["max_size"]:
-        raise ValidationError(f"min_size: {policy['min_size']} is above max_size "
-                              f"{policy['max_size']}", field="min_size")
-    for key in ("up", "down"):
-        if isinstance(policy[key], bool) or not isinstance(policy[key], (int, float)) \
-                or not 0 < policy[key] < 1:
-            raise ValidationError(f"{key}: a share of the nodes' vCPUs between 0 and 1, not "
-                                  f"{policy[key]!r}", field=key)
-    if policy["down"] >= policy["up"]:
-        raise ValidationError(f"down: {policy['down']} must be below up {policy['up']}",
-                              field="down")
-    for key in ("hold", "cooldown"):
-        if isinstance(policy[key], bool) or not isinstance(policy[key], (int, float)) \
-                or not 1 <= policy[key] <= 86400:
-            raise ValidationError(f"{key}: seconds from 1 to 86400, not {policy[key]!r}",
-                                  field=key)
+    policy = policies.checked(data, DEFAULTS, ("min_size", "max_size"), limit, "nodes",
+                              "the nodes'")
     if not isinstance(policy["setup"], str) or len(policy["setup"].encode()) > MAX_SETUP:
         raise ValidationError(f"setup: a program of at most {MAX_SETUP} bytes", field="setup")
-    unknown = sorted(set(policy) - set(DEFAULTS) - {"min_size", "max_size", "changed_at"})
-    if unknown:
-        raise ValidationError(f"{unknown[0]}: not a setting of a policy", field=unknown[0])
-    policy.setdefault("changed_at", None)
     return policy
 
 
@@ -72,12 +47,12 @@ class ClusterScaler:
         """Every autoscaled cluster looked at once; [(cluster id, what was done)]."""
         now = now or clock.now()
         done = []
-        for cluster in self.store.clusters.list():
-            policy = cluster["autoscale"] or {}
-            if not policy:
-                continue
+        scaled = [cluster for cluster in self.store.clusters.list() if cluster["autoscale"]]
+        samples = policies.cpu_samples(self.store, [c["autoscale"] for c in scaled],
+                                       self.interval, now)
+        for cluster in scaled:
             try:
-                outcome = self._one(cluster, policy, now)
+                outcome = self._one(cluster, cluster["autoscale"], samples, now)
             except VmfabricError as exc:
                 outcome = f"not scaled: {exc}"
                 self._event(cluster, outcome, 409)
@@ -85,11 +60,11 @@ class ClusterScaler:
                 done.append((cluster["id"], outcome))
         return done
 
-    def _one(self, cluster, policy, now):
-        if policy.get("changed_at") and now - policy["changed_at"] < policy["cooldown"]:
+    def _one(self, cluster, policy, samples, now):
+        if policies.cooling(policy, now):
             return None
         nodes = [vm for vm in self.clusters.nodes(cluster["id"]) if vm.state == "running"]
-        average = self._average(nodes, now, policy)
+        average = self._average([samples.get(vm.id, []) for vm in nodes], policy)
         size = len(nodes)
         grow = size < policy["min_size"] or (size < policy["max_size"] and average["up"])
         shrink = size > policy["max_size"] or (size > policy["min_size"] and average["down"])
@@ -123,11 +98,9 @@ class ClusterScaler:
         log.info("cluster %s: %s", cluster["name"], outcome)
         return outcome
 
-    def _average(self, nodes, now, policy):
-        """Whether the nodes' average CPU stayed over up for hold, or under down for cooldown."""
-        window = max(policy["hold"], policy["cooldown"]) + self.interval
-        series = self.store.samples.recent("v", now - window)
-        rows = [[history.unpack(data)[CPU] for _, data in series.get(vm.id, ())] for vm in nodes]
+    def _average(self, rows, policy):
+        """Whether the nodes' average CPU (ROWS: each node's samples) stayed over up for hold,
+        or under down for cooldown."""
         found = {"up": False, "down": False, "why": ""}
         for name, seconds, test, word in (("up", policy["hold"], np.greater, "over"),
                                           ("down", policy["cooldown"], np.less, "under")):

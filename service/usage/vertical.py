@@ -15,44 +15,18 @@ import logging
 import math
 
 from service import clock
-from service.errors import NoCapacity, ValidationError, VmfabricError
-from service.telemetry import history
+from service.errors import NoCapacity, VmfabricError
+from service.usage import policy as policies
+from service.usage.policy import cooling
 
 log = logging.getLogger("vmfabric.autoscale")
 ACTION = "autoscale"
 DEFAULTS = {"up": 0.8, "down": 0.2, "hold": 60, "cooldown": 300}
-CPU = 0
 
 
 def checked(data, vm):
     """The policy DATA asks for VM, with its defaults; ValidationError naming a bad field."""
-    policy = dict(DEFAULTS, **data)
-    for key in ("min_cpu", "max_cpu"):
-        value = policy.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1024:
-            raise ValidationError(f"{key}: a number of vCPUs from 1 to 1024, not {value!r}",
-                                  field=key)
-    if policy["min_cpu"] > policy["max_cpu"]:
-        raise ValidationError(f"min_cpu: {policy['min_cpu']} is above max_cpu "
-                              f"{policy['max_cpu']}", field="min_cpu")
-    for key in ("up", "down"):
-        value = policy[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-            raise ValidationError(f"{key}: a share of its vCPUs between 0 and 1, not {value!r}",
-                                  field=key)
-    if policy["down"] >= policy["up"]:
-        raise ValidationError(f"down: {policy['down']} must be below up {policy['up']}",
-                              field="down")
-    for key in ("hold", "cooldown"):
-        value = policy[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                not 1 <= value <= 86400:
-            raise ValidationError(f"{key}: seconds from 1 to 86400, not {value!r}", field=key)
-    unknown = sorted(set(policy) - set(DEFAULTS) - {"min_cpu", "max_cpu", "changed_at"})
-    if unknown:
-        raise ValidationError(f"{unknown[0]}: not a setting of a policy", field=unknown[0])
-    policy.setdefault("changed_at", None)
-    return policy
+    return policies.checked(data, DEFAULTS, ("min_cpu", "max_cpu"), 1024, "vCPUs", "its")
 
 
 class VerticalScaler:
@@ -63,11 +37,12 @@ class VerticalScaler:
         """Every autoscaled VM looked at once; [(vmid, what was done)]."""
         now = now or clock.now()
         done = []
-        for vm in self.store.vms.autoscaled():
-            if vm.state != "running":
-                continue
+        vms = [vm for vm in self.store.vms.autoscaled() if vm.state == "running"]
+        samples = policies.cpu_samples(self.store, [vm.autoscale for vm in vms], self.interval,
+                                       now)
+        for vm in vms:
             try:
-                outcome = self._one(vm, vm.autoscale, now)
+                outcome = self._one(vm, vm.autoscale, samples.get(vm.id, []), now)
             except VmfabricError as exc:
                 outcome = f"not resized: {exc}"
                 self._event(vm, outcome, 409)
@@ -75,10 +50,10 @@ class VerticalScaler:
                 done.append((vm.id, outcome))
         return done
 
-    def _one(self, vm, policy, now):
-        if policy.get("changed_at") and now - policy["changed_at"] < policy["cooldown"]:
+    def _one(self, vm, policy, samples, now):
+        if cooling(policy, now):
             return None
-        wanted = self._wanted(vm, policy, now)
+        wanted = self._wanted(vm, policy, samples)
         if wanted is None:
             return None
         cpu, why = wanted
@@ -102,10 +77,9 @@ class VerticalScaler:
         log.info("vm %s: %s", vm.id, outcome)
         return outcome
 
-    def _wanted(self, vm, policy, now):
-        """(vCPUs it should have, why), or None when it should stay as it is."""
-        samples = [history.unpack(data)[CPU] for at, data in self.store.samples.recent(
-            "v", now - max(policy["hold"], policy["cooldown"]) - self.interval).get(vm.id, ())]
+    def _wanted(self, vm, policy, samples):
+        """(vCPUs it should have, why), or None when it should stay as it is, by its CPU
+        SAMPLES."""
         recent = [s for s in samples if not math.isnan(s)]
         grow = math.ceil(policy["hold"] / self.interval)
         shrink = math.ceil(policy["cooldown"] / self.interval)

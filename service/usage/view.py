@@ -28,9 +28,15 @@ def cores_of(pm):
     return float(raw.get("cpu") or pm.cpu or 1)
 
 
-def vm_estimates(store, settings, vms, now):
-    """{vmid: (cores, why)} of VMS from their samples of the last window."""
-    windows = store.samples.recent("v", now - settings["window"])
+def recent_samples(store, settings, now):
+    """Every VM's samples of the last window (the read estimates are made from)."""
+    return store.samples.recent("v", now - settings["window"])
+
+
+def vm_estimates(store, settings, vms, now, windows=None):
+    """{vmid: (cores, why)} of VMS from their samples of the last window (WINDOWS, when read
+    already)."""
+    windows = recent_samples(store, settings, now) if windows is None else windows
     found = {}
     for vm in vms:
         observed = [history.unpack(data)[CPU] for _, data in windows.get(vm.id, ())]
@@ -39,10 +45,10 @@ def vm_estimates(store, settings, vms, now):
     return found
 
 
-def host_use(store, settings, pms, now):
+def host_use(store, settings, pms, now, windows=None):
     """{pmid: cores} the guests of each host are expected to use now (their estimates)."""
     vms = [vm for vm in store.vms.list() if vm.pmid is not None and vm.state != "failed"]
-    estimates = vm_estimates(store, settings, vms, now)
+    estimates = vm_estimates(store, settings, vms, now, windows)
     use = {pm.id: 0.0 for pm in pms}
     for vm in vms:
         if vm.pmid in use:
