@@ -91,8 +91,9 @@ def test_a_capped_hosts_busy_guests_are_relieved_and_steal_falls(server, lab, la
                                     if pmid != capped], "one busy guest moved off", 90)
         took = time.time() - breach
         assert len(moved) == 1 and took < 60 + 3 * INTERVAL, (moved, took)
-        events = auto_events(server, moved[0])
-        assert events and "steal over 5%" in events[0]["outcome"], events
+        # (the event is written once the migration is done)
+        events = wait_until(lambda: auto_events(server, moved[0]), "the move's event", 30)
+        assert "steal over 5%" in events[0]["outcome"], events
         print(f"moved {took:.1f} s after the breach showed: {events[0]['outcome']}")
         # with one guest left, the capped host's steal falls under the target
         relieved = time.time()
@@ -158,14 +159,15 @@ def test_a_vm_with_a_policy_gets_a_vcpu_when_busy_and_gives_it_back_when_idle(se
     wait_until(lambda: guest_cpus(lab_ctx, vm) == 2, "the guest seeing its second vCPU", 30)
     load.stop(config, ip(vm))
     stopped = time.time()
-    wait_until(lambda: server.api("GET", f"/vms/{vm['id']}").json()["vm"]["resources"]["cpu"]
-               == 1 or server.api("GET", f"/vms/{vm['id']}").json()["vm"]["pending_resize"],
-               "the idle VM giving its vCPU back", 90)
+    # (the event is written once the resize is done: waiting for it sees both)
+    wait_until(lambda: any("2 -> 1" in e["outcome"] for e in auto_events_of(
+        server, vm["id"], "autoscale")), "the idle VM giving its vCPU back", 90)
     shown = server.api("GET", f"/vms/{vm['id']}").json()["vm"]
     outcomes = [e["outcome"] for e in auto_events_of(server, vm["id"], "autoscale")]
     print(f"grew in {grew:.1f} s, gave back {time.time() - stopped:.1f} s after idle: "
           f"{shown['resources']}, pending {shown['pending_resize']}: {outcomes}")
     assert any("1 -> 2 vCPUs" in o for o in outcomes) and any("2 -> 1" in o for o in outcomes)
+    assert shown["resources"]["cpu"] == 1 or shown["pending_resize"]["cpu"] == 1, shown
 
 
 def auto_events_of(server, oid, action, kind="vms"):
