@@ -13,6 +13,7 @@ import yaml
 
 from service import defaults as env_defaults
 from service.errors import ConfigError
+from service.catalog import settings as image_settings
 from service.usage import settings as usage_settings
 
 log = logging.getLogger("vmfabric.config")
@@ -110,6 +111,7 @@ def defaults(home=None):
                       "tiers": [{"step": 10, "keep": 3600}, {"step": 60, "keep": 86400},
                                 {"step": 600, "keep": 30 * 86400}]},
         **copy.deepcopy(usage_settings.DEFAULTS),
+        **copy.deepcopy(image_settings.DEFAULTS),
         "state_dir": os.path.join(home, "state"),
     }
 
@@ -230,6 +232,7 @@ def _check(data):
     pools_from_config(data["networks"])  # every network's settings, or a ConfigError naming one
     _check_telemetry(data["telemetry"])
     usage_settings.check(data)
+    image_settings.check(data)
     if data["sync"]["dead_after"] < 2 * data["sync"]["heartbeat"]:
         raise ConfigError("sync.dead_after: must be at least twice sync.heartbeat, or a live "
                           "process could be taken for dead")

@@ -8,6 +8,8 @@ from service import compute as compute_mod
 from service.clusters import Clusters
 from service.compute import Compute
 from service.compute.shutdowns import Shutdowns
+from service.catalog.images import ImageCatalog
+from service.catalog.removal import ImageRemoval
 from service.fleet import Fleet
 from service.hypervisor import Hypervisors
 from service.identity.quotas import Quotas
@@ -44,6 +46,8 @@ class Context:
     accounts: Accounts
     volumes: Volumes
     rebalancer: Rebalancer
+    images: ImageCatalog
+    image_removal: ImageRemoval
 
     def start(self):
         """Beat this process's heartbeat (a server's sync runs in its own process: sync/worker.py)."""
@@ -57,7 +61,7 @@ class Context:
         return Services(config=self.config, store=self.store, process=self.process,
                         hypervisors=self.hypervisors, compute=self.compute, jobs=self.jobs,
                         shutdowns=self.shutdowns, rebalancer=self.rebalancer,
-                        clusters=self.clusters)
+                        clusters=self.clusters, image_removal=self.image_removal)
 
     def close(self):
         """Stop the heartbeat and let go of every connection."""
@@ -90,6 +94,8 @@ def build(config, keepalive=True):
     accounts = Accounts(store, tokens, config["identity"]["token_ttl"])
     volumes = Volumes(store, hypervisors, process, quotas, config["compute"]["detach_timeout"])
     rebalancer = Rebalancer(store, compute, jobs, fleet, rules, config)
+    images = ImageCatalog(config, store, jobs, process, quotas)
+    image_removal = ImageRemoval(config, store, hypervisors, images)
     return Context(config, store, process, fleet, scheduler, hypervisors, guest_access, quotas,
                    rules, shutdowns, compute, jobs, clusters, tokens, accounts, volumes,
-                   rebalancer)
+                   rebalancer, images, image_removal)

@@ -1,4 +1,4 @@
-"""Fault points: places in create, destroy, attach and migrate where a test breaks in.
+"""Fault points: places in create, destroy, attach, migrate and image imports where a test breaks in.
 
 A point is armed by creating a file named after it in the directory that
 $VMFABRIC_FAULTS_DIR names. An empty file kills the first process to reach the
@@ -17,7 +17,7 @@ _DIR = os.environ.get("VMFABRIC_FAULTS_DIR")
 POINTS = ("create.before_claim", "create.after_claim", "create.after_disk",
           "create.after_define", "create.after_start",
           "destroy.after_mark", "destroy.after_domain", "destroy.after_disks",
-          "volume.attach.after_disk", "migrate.before_move")
+          "volume.attach.after_disk", "migrate.before_move", "image.receive")
 PAUSE_LIMIT = 120
 
 

@@ -61,7 +61,8 @@ def nginx_config(config):
     return env.get_template("nginx.conf.j2").render(
         user=WORKER_USER, run_dir=run_dir(config), socket=socket_path(config),
         listen=listen_address(server["bind"], int(server["port"])),
-        max_body=int(server["max_body"]), header_timeout=HEADER_TIMEOUT,
+        max_body=int(server["max_body"]), max_image=int(config["images"]["max_size"]),
+        header_timeout=HEADER_TIMEOUT,
         body_timeout=BODY_TIMEOUT, app_timeout=APP_TIMEOUT)
 
 

@@ -125,8 +125,9 @@ def vm_destroy():
 @blueprint.route("/vm/types")
 @access.rule(SEED)
 def vm_types():
+    """The active types (a retired type makes no new VM)."""
     return jsonify(types=[{"tid": t["tid"], "cpu": t["cpu"], "ram": t["ram_mb"], "disk": t["disk_gb"]}
-                          for t in ctx().store.catalog.types()])
+                          for t in ctx().store.catalog.types() if not t["retired"]])
 
 
 @blueprint.route("/pm/list")
@@ -167,4 +168,6 @@ def pm_query(in_path=None):
 @blueprint.route("/image/list")
 @access.rule(SEED)
 def image_list():
-    return jsonify(images=[{"id": i["id"], "name": i["name"]} for i in ctx().store.catalog.images()])
+    """The active images the caller may use (public ones, and their own)."""
+    return jsonify(images=[{"id": i["id"], "name": i["name"]} for i in ctx().images.listing(g.user)
+                           if i["state"] == "active"])

@@ -18,6 +18,7 @@ import threading
 from service import faults, templates
 from service.errors import HypervisorError, NoCapacity, NotFound, ValidationError, VmfabricError
 from service.hypervisor import Unreachable
+from service.catalog import types as types_mod
 from service.network import cidata, guestkeys
 from service.placement.rules import spread_group_for
 from service.placement.request import UsageRequest
@@ -47,18 +48,38 @@ class Creator:
         self.headroom = config["compute"]["headroom"]
         self.default_keys = guestkeys.installation_key(config["ssh"]["private_key"])
 
-    def request_for(self, tid, image_id=None):
-        """(instance type, image, placement Request) for TID and IMAGE_ID (default: the first image)."""
+    def request_for(self, tid, image_id=None, user_id=None):
+        """(instance type, image, placement Request) for TID and IMAGE_ID (default: the first
+        public image); with USER_ID, an image that user may use. Checked before any claim:
+        the type is not retired, the image is active and the type meets its minimums."""
         itype = self.store.catalog.type(_id(tid, "instance_type"))
+        types_mod.check_launchable(itype)
         if image_id is None:
-            images = self.store.catalog.images()
+            images = [i for i in self.store.catalog.images()
+                      if i["public"] and i["state"] == "active"]
             if not images:
                 raise NotFound("no images are registered")
             image = images[0]
         else:
-            image = self.store.catalog.image(_id(image_id, "image_id"))
+            image = self._image_for(_id(image_id, "image_id"), user_id)
+        for need, have, what in (("min_disk_gb", "disk_gb", "GB of disk"),
+                                 ("min_ram_mb", "ram_mb", "MB of memory")):
+            if itype[have] < image[need]:
+                raise ValidationError(f"instance_type: image {image['id']} ({image['name']}) "
+                                      f"needs at least {image[need]} {what}; type "
+                                      f"{itype['tid']} has {itype[have]}", field="instance_type")
         disk_gb = max(itype["disk_gb"], math.ceil(image["virtual_size"] / GIB))
         return itype, image, Resources(itype["cpu"], itype["ram_mb"], disk_gb)
+
+    def _image_for(self, image_id, user_id):
+        image = self.store.catalog.image(image_id)
+        if user_id is not None and not image["public"] and image["user_id"] != user_id \
+                and not self.store.users.get(user_id).is_admin:
+            raise NotFound(f"no image {image_id}")
+        if image["state"] != "active":
+            raise ValidationError(f"image_id: image {image_id} is {image['state']}, not active",
+                                  field="image_id")
+        return image
 
     def first_boot(self, ssh_keys=None, user_data=""):
         """A checked FirstBoot (ValidationError naming ssh_keys or user_data)."""
@@ -80,7 +101,7 @@ class Creator:
         for member in names:
             templates.check_vm_name(member, field="name")
         share = demand.declared_share(expected_use)
-        itype, image, request = self.request_for(tid, image_id)
+        itype, image, request = self.request_for(tid, image_id, user_id)
         request = UsageRequest.of(request, demand.estimate(request.cpu, None, share)[0])
         boot = boot or self.first_boot()
         keys = [guestkeys.new_host_key(f"vmfabric-guest {n}") for n in names]

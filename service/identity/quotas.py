@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from service.errors import QuotaExceeded
 from service.resources import NAMES
-from service.store.schema import users, vms, volumes
+from service.store.schema import images, users, vms, volumes
 
 # what a quota limits: the three resources, and the number of VMs
 RESOURCES = NAMES + ("vms",)
@@ -21,6 +21,9 @@ USAGE = (sa.select(sa.func.coalesce(sa.func.sum(vms.c.cpu), 0),
          .where(vms.c.user_id == sa.bindparam("of_user"), vms.c.state != "failed"))
 VOLUME_DISK = (sa.select(sa.func.coalesce(sa.func.sum(volumes.c.size_gb), 0))
                .where(volumes.c.user_id == sa.bindparam("of_user"), volumes.c.state != "deleted"))
+# a member's private images count in their disk quota
+IMAGE_DISK = (sa.select(sa.func.coalesce(sa.func.sum(images.c.disk_gb), 0))
+              .where(images.c.user_id == sa.bindparam("of_user"), sa.not_(images.c.public)))
 LOCK_USER = (sa.select(users.c.role, users.c.quota).where(users.c.id == sa.bindparam("user_id"))
              .with_for_update())
 
@@ -85,7 +88,9 @@ class Quotas:
 
 
 def _used(conn, user_id):
-    """[cpu, ram_mb, disk_gb, vms] USER_ID holds: their VMs, and their volumes' disk."""
+    """[cpu, ram_mb, disk_gb, vms] USER_ID holds: their VMs, and their volumes' and private
+    images' disk."""
     cpu, ram, disk, count = conn.execute(USAGE, {"of_user": user_id}).first()
     disk += conn.execute(VOLUME_DISK, {"of_user": user_id}).scalar()
+    disk += conn.execute(IMAGE_DISK, {"of_user": user_id}).scalar()
     return [int(cpu), int(ram), int(disk), int(count)]

@@ -6,7 +6,7 @@ here comes with a migration that makes it on an existing store.
 
 import sqlalchemy as sa
 
-metadata = sa.MetaData()
+from service.store.metadata import metadata
 
 pms = sa.Table(
     "pms", metadata,
@@ -44,27 +44,6 @@ pms = sa.Table(
     sa.CheckConstraint("used_cpu >= 0 AND used_ram_mb >= 0 AND used_disk_gb >= 0",
                        name="ck_pm_used_nonnegative"),
     sqlite_autoincrement=True,
-)
-
-images = sa.Table(
-    "images", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("name", sa.String(255), nullable=False),
-    sa.Column("source", sa.String(2048), nullable=False, unique=True),  # as in image_file
-    sa.Column("path", sa.String(2048), nullable=False),  # local copy on the controller
-    sa.Column("format", sa.String(16), nullable=False),
-    sa.Column("virtual_size", sa.BigInteger, nullable=False),
-    sa.Column("size", sa.BigInteger, nullable=False),
-    sa.Column("sha256", sa.String(64), nullable=False),
-    sqlite_autoincrement=True,
-)
-
-types = sa.Table(
-    "types", metadata,
-    sa.Column("tid", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("cpu", sa.Integer, nullable=False),
-    sa.Column("ram_mb", sa.Integer, nullable=False),
-    sa.Column("disk_gb", sa.Integer, nullable=False),
 )
 
 # people and programs that use the API: admins run the fleet, members their own resources
@@ -243,15 +222,6 @@ addresses = sa.Table(
 )
 sa.Index("ix_addresses_vmid", addresses.c.vmid)
 
-# base images already copied to a host's pool
-host_images = sa.Table(
-    "host_images", metadata,
-    sa.Column("pmid", sa.Integer, sa.ForeignKey("pms.id"), primary_key=True),
-    sa.Column("image_id", sa.Integer, sa.ForeignKey("images.id"), primary_key=True),
-    sa.Column("volume", sa.String(255), nullable=False),
-    sa.Column("sha256", sa.String(64), nullable=False),
-)
-
 # small shared key/value state: round-robin cursor, active policy, ...
 kv = sa.Table(
     "kv", metadata,
@@ -298,3 +268,6 @@ leases = sa.Table(
     sa.Column("owner", sa.String(32)),
     sa.Column("acquired_at", sa.Float),
 )
+
+# the catalog (images, instance types, bases on hosts) is in its own module, on the same metadata
+from service.store.schema_catalog import host_images, images, types  # noqa: E402,F401

@@ -19,3 +19,4 @@ class Services:
     shutdowns: object
     rebalancer: object
     clusters: object
+    image_removal: object

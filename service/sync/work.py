@@ -5,7 +5,7 @@ process stops beating (killed, its machine gone), this hands the VM to Compute,
 which finishes or rolls back its work (compute/recover.py: a create settled as
 the batch it was, a destroy completed, a migration ended where its domain is).
 Work on a host that does not answer waits for the host, as 'deleting', holding
-its claim. Jobs of a dead process fail; volumes are settled by sync/volumes.py.
+its claim. Jobs of a dead process fail; volumes are settled by sync/volumes.py, images by catalog/removal.py.
 """
 
 import logging
@@ -22,7 +22,8 @@ def recover(services):
     live = services.process.live()
     done = {"finished": [], "failed": [], "destroyed": [], "waiting": [],
             "jobs": services.store.jobs.fail_orphans(live, JOB_ORPHANED),
-            "volumes": volumes.recover(services, live)}
+            "volumes": volumes.recover(services, live),
+            "images": services.image_removal.settle(live)}
     for vm in services.store.vms.orphaned_work(live):
         if vm.batch and vm.state == "creating" \
                 and services.store.vms.get(vm.id).state != "creating":

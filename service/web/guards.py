@@ -5,7 +5,8 @@ its body, and no change made by a method that must not change anything.
   (``server.allowed_hosts``; by default this machine's names and the addresses of its
   interfaces). A page under another name that resolves to the server (DNS rebinding)
   gets 400 and passes nothing else, not even the seed API's cross-site check.
-* Body: over ``server.max_body`` bytes is 413 before anything reads it.
+* Body: over ``server.max_body`` bytes is 413 before anything reads it (an image's upload,
+  streamed to disk, is bounded by ``images.max_size`` instead).
 * HEAD and OPTIONS: Flask answers HEAD with a GET route's view; a seed endpoint that
   changes state (``/vm/create`` ...) answers them with its failure shape instead, so
   neither method makes or destroys anything.
@@ -19,6 +20,8 @@ from flask import request
 from service.errors import VmfabricError
 
 SAFE_METHODS = ("HEAD", "OPTIONS")
+# the endpoints whose octet-stream bodies are streamed to disk, within their own limit
+STREAMED = frozenset({"v1.create_image"})
 
 
 class BadHost(VmfabricError):
@@ -101,7 +104,7 @@ def check(req, allowed, max_body, seed_changes):
         raise BadHost("this server is not known by the name in the request's Host header "
                       "(server.allowed_hosts)")
     length = req.content_length
-    if length is not None and length > max_body:
+    if length is not None and length > max_body and not streamed(req):
         raise BodyTooLarge(f"the request body is over {max_body} bytes (server.max_body)")
     if req.method in SAFE_METHODS and (req.endpoint in seed_changes or (
             req.method == "OPTIONS" and is_seed_path())):
@@ -112,3 +115,7 @@ def is_seed_path():
     path = request.path
     return not (path.startswith("/api/v1") or path == "/ui" or path.startswith("/ui/")
                 or path == "/metrics")
+
+
+def streamed(req):
+    return req.endpoint in STREAMED and req.mimetype == "application/octet-stream"

@@ -74,17 +74,25 @@ def pm(record, now=None):
 
 
 def image(row):
-    """An image; where it came from (a path or host of the server's) is for admins only."""
+    """An image; where it came from (a path or host of the server's) is for admins and the
+    image's owner only."""
     from flask import g
 
     user = g.get("user")
-    source = row["source"] if user is None or user.is_admin else None
+    mine = user is None or user.is_admin or row["user_id"] == user.id
+    source = row["source"].rpartition("#import-")[0] or row["source"] if mine else None
     return {"id": row["id"], "name": row["name"], "source": source, "format": row["format"],
-            "virtual_size": row["virtual_size"], "size": row["size"], "sha256": row["sha256"]}
+            "virtual_size": row["virtual_size"], "size": row["size"], "sha256": row["sha256"],
+            "state": row["state"], "public": row["public"],
+            "owner": row["user_id"] if mine else None, "os": row["os"],
+            "login": row["login"] or "root", "min_disk_gb": row["min_disk_gb"],
+            "min_ram_mb": row["min_ram_mb"], "created_at": row["created_at"],
+            "job": row["job_id"]}
 
 
 def itype(row):
-    return {"tid": row["tid"], "cpu": row["cpu"], "ram": row["ram_mb"], "disk": row["disk_gb"]}
+    return {"tid": row["tid"], "cpu": row["cpu"], "ram": row["ram_mb"], "disk": row["disk_gb"],
+            "retired": row["retired"]}
 
 
 def job(row):

@@ -64,7 +64,7 @@ def make_ctx(tmp_path, pms=3, capacity=(8, 8192, 40), policy="first_fit", networ
 
 def two_members(ctx):
     """(app, tokens, owned) on CTX: an admin, and two members (alice, bob) each with a VM, a
-    cluster, a job and a volume; OWNED[name] holds their ids, as URL values."""
+    cluster, a job, a volume and a private image; OWNED[name] holds their ids, as URL values."""
     from tests.helpers.servers import admin_token
 
     app = create_app(ctx=ctx)
@@ -77,8 +77,20 @@ def two_members(ctx):
         cluster, _ = ctx.clusters.create(f"{name}-c", 1, 1, user_id=user.id)
         job = ctx.jobs.run("cluster_run", {}, lambda: {}, user_id=user.id)
         volume = ctx.volumes.create(f"{name}-disk", 1, user_id=user.id)
+        image = private_image(ctx, user, f"{name}-image")
         owned[name] = {"vmid": vm.id, "cluster_id": cluster["id"], "job_id": job["id"],
                        "token_id": token_id, "volume_id": volume.id, "pmid": 1,
+                       "image_id": image["id"], "tid": 1,
                        "username": name, "name": "snap", "in_path": "1", "action": "start",
                        "filename": "dashboard.css"}
     return app, tokens, owned
+
+
+def private_image(ctx, user, name, size=1 << 20):
+    """An image USER uploads (SIZE zero bytes, raw): private to them, unless they are an admin."""
+    import io
+
+    from service.catalog.fields import image_fields
+
+    data = io.BytesIO(b"\0" * size)
+    return ctx.images.upload(user, image_fields({"name": name}), data.read, size)

@@ -5,7 +5,8 @@ openapi_identity.py, snapshots and volumes in openapi_storage.py, rebalancing an
 host maintenance in openapi_fleet.py, usage in openapi_telemetry.py; they are merged in below.
 """
 
-from service.api.v1 import openapi_fleet, openapi_identity, openapi_storage, openapi_telemetry
+from service.api.v1 import (openapi_catalog, openapi_fleet, openapi_identity, openapi_storage,
+                            openapi_telemetry)
 from service.api.v1.spec import (ADDRESS, AMOUNT, FIRST_BOOT, INT, NAME, NUM, POS, RATIO,
                                  RES, SPARE, STR, body_of, bounded, errors, json_of, obj,
                                  path_id, query)
@@ -125,11 +126,6 @@ SCHEMAS = {
     "HostKeys": obj({"pmid": POS, "recorded": {"type": "array", "items": STR},
                       "offered": {"type": "array", "items": STR}}),
     "Rekey": obj({"fingerprint": {"type": "string", "pattern": "^SHA256:[A-Za-z0-9+/]{43}$"}}),
-    "Image": obj({"id": POS, "name": STR, "source": {"type": ["string", "null"]}, "format": {"enum": ["raw", "qcow2"]},
-                   "virtual_size": INT, "size": INT, "sha256": STR}),
-    "ImageList": obj({"images": {"type": "array", "items": {"$ref": "#/components/schemas/Image"}}}),
-    "Type": obj({"tid": POS, "cpu": POS, "ram": POS, "disk": POS}),
-    "TypeList": obj({"types": {"type": "array", "items": {"$ref": "#/components/schemas/Type"}}}),
     "Policy": obj({"policy": {"enum": sorted(POLICIES)},
                     "available": {"type": "array", "items": STR}}),
     "PolicySet": obj({"policy": {"enum": sorted(POLICIES)}}),
@@ -254,8 +250,6 @@ PATHS = {
                  "responses": {"202": json_of("JobOne", "Accepted: the job runs"),
                                **errors("400", "404", "422")}},
     },
-    "/images": {"get": {"summary": "List images", "responses": {"200": json_of("ImageList")}}},
-    "/types": {"get": {"summary": "List instance types", "responses": {"200": json_of("TypeList")}}},
     "/policy": {
         "get": {"summary": "The active placement policy", "responses": {"200": json_of("Policy")}},
         "put": {"summary": "Change the active placement policy (admin)",
@@ -268,7 +262,8 @@ PATHS = {
                               "responses": {"200": {"description": "OpenAPI 3 document"}}}},
 }
 
-for part in (openapi_identity, openapi_storage, openapi_fleet, openapi_telemetry):
+for part in (openapi_identity, openapi_storage, openapi_fleet, openapi_telemetry,
+             openapi_catalog):
     SCHEMAS.update(part.SCHEMAS)
     PATHS.update(part.PATHS)
 

@@ -40,7 +40,8 @@ def world(ctx):
 def call(app, method, path, token=None, values=None):
     url = "/api/v1" + path.format(**(values or {"vmid": 1, "cluster_id": 1, "job_id": 1,
                                                 "token_id": 1, "volume_id": 1, "pmid": 1,
-                                                "username": "x", "name": "x"}))
+                                                "username": "x", "name": "x", "image_id": 1,
+                                                "tid": 1}))
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return app.test_client().open(url, method=method, json={}, headers=headers)
 
@@ -66,7 +67,8 @@ def test_a_member_on_an_admin_route_is_403(world, method, path):
                                           if RULES[op].who == access.MEMBER
                                           and any(p in op[1] for p in ("{vmid}", "{cluster_id}",
                                                                       "{job_id}", "{token_id}",
-                                                                      "{volume_id}"))])
+                                                                      "{volume_id}",
+                                                                      "{image_id}"))])
 def test_another_members_resource_is_404(world, method, path):
     app, tokens, owned = world
     response = call(app, method, path, tokens["alice"], owned["bob"])
