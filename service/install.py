@@ -102,7 +102,8 @@ def install(paths, port, files):
     ctx.fleet.register_pm_file(pm_path)
     pms = ctx.fleet.discover()
     images.store(ctx.store.catalog, image_rows)
-    ctx.store.catalog.put_types(types)
+    for kept in ctx.store.catalog.put_types(types):
+        say(kept)
     token_path = _admin_token(ctx, paths)
     ctx.close()
     linked = checkout.link(config)

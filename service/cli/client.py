@@ -18,9 +18,17 @@ class Client:
 
     def call(self, method, path, body=None, params=None):
         """The JSON answer of METHOD /api/v1PATH ({} for 204); VmfabricError with the reason."""
+        return self._send(method, path, json=body, params=params)
+
+    def upload(self, path, params, stream):
+        """POST STREAM (a file-like object with a length) to /api/v1PATH as the raw body."""
+        return self._send("POST", path, data=stream, params=params,
+                          headers={"Content-Type": "application/octet-stream"})
+
+    def _send(self, method, path, **kwargs):
         try:
-            response = self.session.request(method, f"{self.url}/api/v1{path}", json=body,
-                                            params=params, timeout=self.timeout)
+            response = self.session.request(method, f"{self.url}/api/v1{path}",
+                                            timeout=self.timeout, **kwargs)
         except requests.ConnectionError:
             raise VmfabricError(f"the server at {self.url} is not answering (is it running? "
                                 "set --url or VMFABRIC_URL)") from None

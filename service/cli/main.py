@@ -43,8 +43,8 @@ def _register():
     cli.add_command(simulate.simulate)
     cli.add_command(serve.serve)
     cli.add_command(db.db)
-    from service.cli import (autoscale, clusters, identity, migration, rebalance,  # noqa: F401
-                             resources, sizes, snapshots, top, volumes)  # (vm's commands ...)
+    from service.cli import (autoscale, catalog, clusters, identity, migration,  # noqa: F401
+                             rebalance, resources, sizes, snapshots, top, volumes)  # (commands)
 
     for group in resources.GROUPS + (clusters.cluster, volumes.volume) + identity.GROUPS:
         cli.add_command(group)

@@ -5,23 +5,15 @@ import sys
 import click
 
 from service.cli.client import pass_client
-from service.cli.output import emit
+from service.cli.output import bar, emit
 from service.cli.resources import json_option, vm
-
-BAR = 30
-
 
 def progress_line(job):
     """One line for a running migration: a bar of the bytes moved, and its phase."""
     progress = job.get("progress") or {}
     total, remaining = progress.get("data_total"), progress.get("data_remaining")
     phase = progress.get("phase", job["state"])
-    if not total:
-        return f"[{' ' * BAR}]   -   {phase}"
-    done = max(0.0, min(1.0, 1 - (remaining or 0) / total))
-    filled = int(done * BAR)
-    return (f"[{'#' * filled}{' ' * (BAR - filled)}] {done * 100:3.0f}% "
-            f"{(total - (remaining or 0)) / 2 ** 20:.1f}/{total / 2 ** 20:.1f} MiB  {phase}")
+    return bar(total - (remaining or 0) if total else 0, total, phase)
 
 
 @vm.command("migrate")

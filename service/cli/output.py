@@ -102,3 +102,16 @@ def gone_command(group, name, path, arguments, said, doc):
     for argument, kind in reversed(arguments):
         command = click.argument(argument, type=kind)(command)
     return group.command(name, help=doc)(command)
+
+
+BAR = 30
+
+
+def bar(done, total, label):
+    """[####      ]  40% 12.0/30.0 MiB  LABEL (no bar while TOTAL is unknown)."""
+    if not total:
+        return f"[{' ' * BAR}]   -   {done / 2 ** 20:.1f} MiB  {label}"
+    share = max(0.0, min(1.0, done / total))
+    filled = int(share * BAR)
+    return (f"[{'#' * filled}{' ' * (BAR - filled)}] {share * 100:3.0f}% "
+            f"{done / 2 ** 20:.1f}/{total / 2 ** 20:.1f} MiB  {label}")

@@ -202,15 +202,6 @@ def pm_rekey(client, pmid, fingerprint, as_json):
     emit(click.get_current_context(), {"pm": pm, "job": job}, [pm], PM_COLUMNS)
 
 
-table_command(image, "list", "/images", "images",
-              [("ID", "id"), ("NAME", "name"), ("FORMAT", "format"),
-               ("VIRTUAL MB", lambda i: i["virtual_size"] // 2**20), ("SOURCE", "source")],
-              "List images.")
-table_command(itype, "list", "/types", "types",
-              [("TID", "tid"), ("CPU", "cpu"), ("RAM MB", "ram"), ("DISK GB", "disk")],
-              "List instance types.")
-
-
 @policy.command("show")
 @json_option
 @pass_client

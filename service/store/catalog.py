@@ -43,7 +43,7 @@ class Catalog:
                 changed = any(found[k] != row[k] for k in SIZES)
                 users = _type_users(conn, row["tid"]) if changed else []
                 if users:
-                    kept.append(f"type {row['tid']} keeps its sizes: {_names(users)} use it")
+                    kept.append(f"type {row['tid']} keeps its sizes: in use by {_names(users)}")
                     continue
                 conn.execute(types.update().where(types.c.tid == row["tid"])
                              .values(**{k: row[k] for k in SIZES}))
@@ -74,8 +74,8 @@ class Catalog:
             resized = [k for k in SIZES if k in values and values[k] != found[k]]
             users = _type_users(conn, tid) if resized else []
             if users:
-                raise Conflict(f"type {tid} cannot change its {resized[0]}: {_names(users)} "
-                               "use it (retire it and create another)")
+                raise Conflict(f"type {tid} cannot change its {resized[0]} while in use by "
+                               f"{_names(users)} (retire it and create another)")
             conn.execute(types.update().where(types.c.tid == tid).values(**values))
         return self.type(tid)
 

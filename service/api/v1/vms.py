@@ -69,7 +69,9 @@ def vm_ssh(vmid):
     # vmfabric's own key opens the guest when it is among the guest's keys (a path on the
     # server's machine: useful to an admin's CLI run there, and none of a member's business)
     ours = g.user.is_admin and set(ctx().compute.default_keys) & set(vm.ssh_keys)
-    return jsonify(vmid=vmid, user="root", address=addresses[0].ip, host_key=key,
+    # the user the guest's cloud image logs in as (root unless the image says otherwise)
+    login = ctx().store.catalog.image(vm.image_id)["login"] or "root"
+    return jsonify(vmid=vmid, user=login, address=addresses[0].ip, host_key=key,
                    known_hosts_line=f"{addresses[0].ip} {key}",
                    identity_file=ctx().config["ssh"]["private_key"] if ours else None)
 
