@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import secrets
+import threading
 
 from service import clock, images as inspection
 from service.catalog import fetch, transfer
@@ -20,6 +21,7 @@ from service.errors import NotFound, ValidationError, VmfabricError
 log = logging.getLogger("vmfabric.images")
 GIB = 1 << 30
 UPLOAD, IMPORT = "image.upload", "image.import"
+RECORD_WAIT = 30
 
 
 class ImageCatalog:
@@ -72,8 +74,10 @@ class ImageCatalog:
         """(image row, job): the URL is checked now (a 422 names it); the job fetches it."""
         fetch.resolve(fields["url"], fetch.Allowed(self.settings["import_networks"]))
         row = self._begin(user, fields, f"{fields['url']}#import-{secrets.token_hex(4)}", None)
+        recorded = threading.Event()  # the row names its job before the job may remove it
 
         def work(report):
+            recorded.wait(RECORD_WAIT)
             try:
                 deadline = clock.monotonic() + self.settings["import_timeout"]
                 response, length = fetch.open_url(fields["url"], self.settings)
@@ -91,7 +95,10 @@ class ImageCatalog:
 
         job = self.jobs.run(IMPORT, {"image_id": row["id"], "name": row["name"]}, work,
                             user_id=user.id, reports=True)
-        return self.store.catalog.set_image(row["id"], job_id=job["id"]), job
+        try:
+            return self.store.catalog.set_image(row["id"], job_id=job["id"]), job
+        finally:
+            recorded.set()
 
     def _begin(self, user, fields, source, length):
         os.makedirs(self.dir, mode=0o700, exist_ok=True)
