@@ -149,3 +149,12 @@ def write_config(cfg, path):
     with open(path, "w") as fh:
         yaml.safe_dump(dict(cfg), fh)
     return path
+
+
+def run_cli(server, *args, token=None, timeout=600):
+    """`vmfabric --url SERVER ARGS...` as a user would run it, with SERVER's token (or TOKEN)."""
+    import sys
+
+    vmfabric = os.path.join(os.path.dirname(sys.executable), "vmfabric")
+    return subprocess.run([vmfabric, "--url", server.url, *args], capture_output=True, text=True,
+                          timeout=timeout, env=dict(os.environ, VMFABRIC_TOKEN=token or server.token))

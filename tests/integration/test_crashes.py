@@ -1,5 +1,5 @@
-"""A server process killed (SIGKILL) at each fault point of create, destroy, attach and
-migrate: with no restart, the sync loop of another process finishes or rolls back its work,
+"""A server process killed (SIGKILL) at each fault point of create, destroy, attach,
+migrate and an image's upload or import: with no restart, the sync loop of another process finishes or rolls back its work,
 and the fleet is whole. On SQLite (the session lab) and on PostgreSQL (a lab of its own)."""
 
 import dataclasses
@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from service import faults
+from tests.helpers.file_server import serving
 from tests.helpers.servers import armed_server
 from tests.helpers.fleet import fleet_is_whole
 from tests.helpers.waiting import wait_until
@@ -33,7 +34,8 @@ def env(request, tmp_path_factory):
     lab, ctx = ((request.getfixturevalue("lab"), request.getfixturevalue("lab_ctx"))
                 if request.param == "sqlite" else
                 (request.getfixturevalue("pg_lab"), request.getfixturevalue("pg_lab_ctx")))
-    srv = armed_server(ctx, tmp_path_factory, f"faulty-server-{request.param}")
+    srv = armed_server(ctx, tmp_path_factory, f"faulty-server-{request.param}",
+                       images={"import_networks": ["127.0.0.1/32"]})
     yield Env(lab, ctx, srv)
     srv.kill()
 
@@ -156,3 +158,28 @@ def test_a_migration_killed_before_the_move_is_undone(env):
     stayed = lab_ctx.store.vms.get(vm["id"])
     assert (stayed.pmid, stayed.target_pmid, stayed.state) == (vm["pmid"], None, "running")
     assert faulty.api("DELETE", f"/vms/{vm['id']}", timeout=120).status_code == 204
+
+
+@pytest.mark.parametrize("how", ["upload", "import"])
+def test_an_image_killed_midway_leaves_no_half_image(env, how, tmp_path):
+    data = os.urandom(8 << 20)
+    (tmp_path / "half.raw").write_bytes(data)
+    arm(env.server, "image.receive")
+    name = f"half-{how}"
+    with serving(tmp_path) as base:
+        if how == "upload":
+            assert died_answering(lambda: env.server.api(
+                "POST", "/images", params={"name": name}, data=data,
+                headers={"Content-Type": "application/octet-stream"}))
+        else:
+            answer = env.server.api("POST", "/images", json={"name": name,
+                                                             "url": f"{base}/half.raw"})
+            assert answer.status_code == 202, answer.text
+        store = env.ctx.store
+        wait_until(lambda: name not in [r["name"] for r in store.catalog.images()],
+                   "the sync removing the half image", timeout=60)
+    runtime = env.ctx.images.dir
+    kept = {os.path.basename(r["path"]) for r in store.catalog.images()}
+    assert [f for f in os.listdir(runtime) if f not in kept] == []
+    job = store.jobs.recent(limit=1)[0]
+    assert job["kind"] == f"image.{how}" and job["state"] == "failed"
