@@ -7,9 +7,10 @@ from service.web import access
 from service.web.access import DASHBOARD
 from service.web.context import ctx
 from service.web import present
+from service.ui import catalog
 from service.ui.door import blueprint
 
-PARTS = ("hosts", "vms", "clusters", "volumes", "jobs", "events")
+PARTS = ("hosts", "vms", "clusters", "volumes", "images", "types", "jobs", "events")
 
 
 def _signed_in():
@@ -22,8 +23,10 @@ def dashboard():
     if not _signed_in():
         return redirect("/ui/login", code=303)
     store = ctx().store
-    return render_template("ui/dashboard.html", user=g.user, types=store.catalog.types(),
-                           images=store.catalog.images(),
+    return render_template("ui/dashboard.html", user=g.user,
+                           types=[t for t in store.catalog.types() if not t["retired"]],
+                           images=[i for i in ctx().images.listing(g.user)
+                                   if i["state"] == "active"],
                            parts=[p for p in PARTS if p != "hosts" or g.user.is_admin])
 
 
@@ -51,6 +54,10 @@ def part(name):
         return _part("clusters", clusters=rows)
     if name == "volumes":
         return _part("volumes", volumes=[present.volume(v) for v in store.volumes.list(mine)])
+    if name == "images":
+        return catalog.images_part()
+    if name == "types":
+        return catalog.types_part()
     if name == "jobs":
         return _part("jobs", jobs=[present.job(j) for j in store.jobs.recent(8, mine)])
     return _part("events", events=store.events.list(user_id=mine, limit=12))

@@ -21,7 +21,7 @@ from service.errors import VmfabricError
 
 SAFE_METHODS = ("HEAD", "OPTIONS")
 # the endpoints whose octet-stream bodies are streamed to disk, within their own limit
-STREAMED = frozenset({"v1.create_image"})
+STREAMED = frozenset({"v1.create_image", "ui.upload_image"})
 
 
 class BadHost(VmfabricError):

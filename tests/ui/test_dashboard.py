@@ -1,7 +1,7 @@
 """The dashboard in a real browser (headless Chromium) on the lab: log in by keyboard, see the
 hosts with their bars, create a VM from the form and watch it become running without a
-reload, read its console, destroy it; a member does not see another member's VM; a phone-sized
-window has nothing wider than itself."""
+reload, read its console, destroy it; a member does not see another member's VM, and uploads
+and deletes an image of their own; a phone-sized window has nothing wider than itself."""
 
 
 import pytest
@@ -166,3 +166,34 @@ def test_an_admin_sees_a_hosts_graphs_and_its_use_beside_its_allocation(server, 
         By.CSS_SELECTOR, "#hosts article.host p.use")))
     browser.get(f"{server.url}/ui/pms/1/usage")
     assert len(wait(browser, 60).until(graphs_drawn)) == 4
+
+
+def image_row(driver, name):
+    for row in driver.find_elements(By.CSS_SELECTOR, "#images tr[data-image]"):
+        if row.find_element(By.CSS_SELECTOR, "td.name").text == name:
+            return row
+    return None
+
+
+def test_a_member_uploads_an_image_from_the_page_and_deletes_it(server, browser, tmp_path):
+    path = tmp_path / "page-upload.raw"
+    path.write_bytes(b"\0" * (4 << 20))
+    log_in(browser, server.url, "amy")
+    wait(browser).until(seen.presence_of_element_located((By.CSS_SELECTOR, "#types tr[data-tid]")))
+    assert "retired" not in browser.find_element(By.ID, "types").text  # a member's: offered ones
+    browser.find_element(By.CSS_SELECTOR, "#upload-image-box summary").click()
+    form = browser.find_element(By.ID, "upload-image")
+    form.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(path))
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(browser, 120).until(lambda d: (row := image_row(d, "page-upload")) is not None
+                             and row.find_element(By.CSS_SELECTOR, "td.state").text == "active")
+    row = image_row(browser, "page-upload")
+    assert "only its owner" in row.text
+    image_id = row.get_attribute("data-image")
+    assert server.api("GET", f"/images/{image_id}").json()["image"]["public"] is False
+    wait(browser).until(lambda d: image_row(d, "page-upload")
+                        .find_element(By.XPATH, ".//button[text()='delete']").click() or True)
+    wait(browser).until(seen.alert_is_present())
+    browser.switch_to.alert.accept()
+    wait(browser).until(lambda d: image_row(d, "page-upload") is None)
+    assert server.api("GET", f"/images/{image_id}").status_code == 404

@@ -16,25 +16,29 @@ revision = "0016"
 down_revision = "0015"
 branch_labels = None
 depends_on = None
-IMAGE_COLUMNS = (
-    sa.Column("state", sa.String(16), nullable=False, server_default="active"),
-    sa.Column("user_id", sa.Integer, nullable=True),
-    sa.Column("public", sa.Boolean, nullable=False, server_default=sa.true()),
-    sa.Column("os", sa.String(32), nullable=True),
-    sa.Column("login", sa.String(32), nullable=True),
-    sa.Column("min_disk_gb", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("min_ram_mb", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("disk_gb", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("created_at", sa.Float, nullable=True),
-    sa.Column("owner", sa.String(32), nullable=True),
-    sa.Column("job_id", sa.Integer, nullable=True),
-)
+
+
+def image_columns():
+    """The new columns of images (made afresh for each use: a Column belongs to one table)."""
+    return (
+        sa.Column("state", sa.String(16), nullable=False, server_default="active"),
+        sa.Column("user_id", sa.Integer, nullable=True),
+        sa.Column("public", sa.Boolean, nullable=False, server_default=sa.true()),
+        sa.Column("os", sa.String(32), nullable=True),
+        sa.Column("login", sa.String(32), nullable=True),
+        sa.Column("min_disk_gb", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("min_ram_mb", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("disk_gb", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("created_at", sa.Float, nullable=True),
+        sa.Column("owner", sa.String(32), nullable=True),
+        sa.Column("job_id", sa.Integer, nullable=True),
+    )
 
 
 def upgrade():
     # plain ADD COLUMNs: a copied table would be refused by host_images' foreign key
-    for column in IMAGE_COLUMNS:
-        op.add_column("images", column._copy())
+    for column in image_columns():
+        op.add_column("images", column)
     op.add_column("types", sa.Column("retired", sa.Boolean, nullable=False,
                                      server_default=sa.false()))
 
@@ -42,5 +46,5 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table("types") as alter:
         alter.drop_column("retired")
-    for column in reversed(IMAGE_COLUMNS):
+    for column in reversed(image_columns()):
         op.drop_column("images", column.name)
