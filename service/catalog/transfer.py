@@ -4,6 +4,8 @@ is whole and its checksum is the one the client gave."""
 
 import hashlib
 import os
+import queue
+import threading
 
 from service import clock, faults
 from service.errors import ValidationError, VmfabricError
@@ -21,10 +23,13 @@ def receive(read, path, limit, length=None, sha256=None, report=None, deadline=N
 
     LENGTH: the bytes announced (short of them is a failure); LIMIT: the most allowed;
     SHA256: what the digest must be (a ValidationError naming it otherwise); REPORT(done,
-    total) about once a second; DEADLINE: a clock.monotonic() time to finish by.
+    total) about once a second; DEADLINE: a clock.monotonic() time to finish by. The digest
+    is taken in a thread of its own while the next bytes arrive and are written (hashlib
+    lets go of the GIL), so hashing costs no time of its own.
     """
     part = path + ".part"
-    digest, done, last = hashlib.sha256(), 0, clock.monotonic()
+    digest = Digest()
+    done, last = 0, clock.monotonic()
     try:
         with open(part, "wb") as out:
             while length is None or done < length:
@@ -53,11 +58,38 @@ def receive(read, path, limit, length=None, sha256=None, report=None, deadline=N
                                   field="sha256")
         os.replace(part, path)
     except BaseException:
+        digest.close()
         remove(part)
         raise
     if report:
         report(done, length)
     return done, found
+
+
+class Digest:
+    """SHA-256 taken by a thread of its own from a bounded queue of blocks."""
+
+    def __init__(self, depth=16):
+        self._hash = hashlib.sha256()
+        self._blocks = queue.Queue(depth)
+        self._thread = threading.Thread(target=self._run, name="vmfabric-sha256", daemon=True)
+        self._thread.start()
+
+    def update(self, block):
+        self._blocks.put(block)
+
+    def hexdigest(self):
+        self.close()
+        return self._hash.hexdigest()
+
+    def close(self):
+        if self._thread.is_alive():
+            self._blocks.put(None)
+            self._thread.join()
+
+    def _run(self):
+        while (block := self._blocks.get()) is not None:
+            self._hash.update(block)
 
 
 def remove(*paths):

@@ -37,7 +37,9 @@ class Progress:
         return self.size
 
     def read(self, n=-1):
-        block = self.fh.read(n if n and n > 0 else 1 << 20)
+        # whole MiBs, whatever the HTTP library asks for (it sends what it is given): 16 KiB
+        # blocks would cost a Python round per block of a many-GB file
+        block = self.fh.read(max(n or 0, 1 << 20))
         self.done += len(block)
         self.show(self.done, self.size)
         return block
