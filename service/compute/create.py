@@ -121,7 +121,9 @@ class Creator:
             s = self.services
             vmids = s.scheduler.claim(rows, [request] * len(names), placement=placement,
                                       exclude=avoid, owner=s.process.id,
-                                      on_claim=s.allocator.claim, guard=s.quotas.guard)
+                                      on_claim=s.allocator.claim,
+                                      guard=lambda conn, claimed: self._guard(conn, claimed,
+                                                                              image["id"]))
         except NoCapacity as exc:
             if avoid:
                 raise NoCapacity(f"spread: the cluster's other nodes hold {len(avoid)} host(s) "
@@ -132,6 +134,11 @@ class Creator:
         keys_of = {vmid: private for vmid, (private, _) in zip(vmids, keys)}
         Batch(self, vmids, image, request, keys_of, spread=spread_group is not None).launch()
         return [self.store.vms.get(vmid) for vmid in vmids]
+
+    def _guard(self, conn, rows, image_id):
+        """In the claim's transaction: the user's quota, and the image still active."""
+        self.store.catalog.check_active(conn, image_id)
+        self.services.quotas.guard(conn, rows)
 
     def cleanup(self, pm, vmid):
         self.launcher.cleanup(pm, vmid)

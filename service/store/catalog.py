@@ -150,6 +150,14 @@ class Catalog:
                          .values(state="deleting"))
         return self.image(image_id)
 
+    @staticmethod
+    def check_active(conn, image_id):
+        """Inside a claim's transaction: IMAGE_ID is still active (not being deleted since the
+        request looked), so a VM and the image's deletion never both go through."""
+        state = conn.execute(sa.select(images.c.state).where(images.c.id == image_id)).scalar()
+        if state != "active":
+            raise Conflict(f"image {image_id} is {state or 'deleted'}, not active")
+
     def drop_image(self, image_id):
         with self.store.write() as conn:
             conn.execute(host_images.delete().where(host_images.c.image_id == image_id))

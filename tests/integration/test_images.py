@@ -2,7 +2,8 @@
 (a wrong checksum refused, the right one taken) and one imported from a loopback HTTP
 server both boot guests that answer SSH; a qcow2 with a backing or data file is refused
 naming why; an image in use stays, and deleting an unused one removes its copies from
-the hosts; a member's image is private and counts in their quota."""
+the hosts; a member's image is private and counts in their quota. An instance type is
+created, used, retired (no new VM of it, the existing one untouched) and deleted once unused."""
 
 import hashlib
 import json
@@ -83,7 +84,8 @@ def test_an_image_imported_from_a_url_boots(server, lab_ctx, image_copy):
     path, digest = image_copy
     with serving(path.parent) as base:
         answer = server.api("POST", "/images", json={"name": "imported", "sha256": digest,
-                                                     "url": f"{base}/{path.name}"})
+                                                     "url": f"{base}/{path.name}",
+                                                     "login": "debian"})
         assert answer.status_code == 202, answer.text
         job = answer.json()["job"]
         ended = wait_until(lambda: (lambda j: j if j["state"] in ("succeeded", "failed") else None)(
@@ -93,6 +95,8 @@ def test_an_image_imported_from_a_url_boots(server, lab_ctx, image_copy):
     image = server.api("GET", f"/images/{answer.json()['image']['id']}").json()["image"]
     assert image["state"] == "active" and image["sha256"] == digest
     vm = boots(server, lab_ctx, image["id"], "from-url")
+    # `vm ssh` logs in as the user the image says its cloud image has
+    assert server.api("GET", f"/vms/{vm['id']}/ssh").json()["user"] == "debian"
     destroy(server, vm["id"])
     assert server.api("DELETE", f"/images/{image['id']}").status_code == 204
 
@@ -134,3 +138,27 @@ def test_a_members_image_is_theirs_alone_and_counts_in_their_quota(server, lab_c
     assert call("ivan", "DELETE", f"/images/{image['id']}").status_code == 404
     assert call("imogen", "DELETE", f"/images/{image['id']}").status_code == 204
     assert call("imogen", "GET", "/whoami").json()["user"]["quota"]["disk_gb"]["used"] == 0
+
+
+def test_a_type_is_created_used_retired_and_deleted_once_unused(server):
+    made = run_cli(server, "type", "create", "--cpu", "1", "--ram", "384", "--disk", "1", "--json")
+    assert made.returncode == 0, made.stderr
+    tid = json.loads(made.stdout)["type"]["tid"]
+    created = server.api("POST", "/vms", json={"name": "typed", "instance_type": tid})
+    assert created.status_code == 201, created.text
+    vm = created.json()["vms"][0]
+    assert (vm["state"], vm["instance_type"]) == ("running", tid)
+    retired = run_cli(server, "type", "retire", str(tid))
+    assert retired.returncode == 0, retired.stderr
+    refused = server.api("POST", "/vms", json={"name": "typed-2", "instance_type": tid})
+    assert refused.status_code == 422 and f"type {tid} is retired" in refused.text
+    assert tid not in [t["tid"] for t in requests.get(f"{server.url}/vm/types", timeout=30)
+                       .json()["types"]]
+    still = server.api("GET", f"/vms/{vm['id']}").json()["vm"]
+    assert (still["state"], still["instance_type"]) == ("running", tid)
+    in_use = run_cli(server, "type", "delete", str(tid))
+    assert in_use.returncode != 0 and f"in use by vm {vm['id']} (typed)" in in_use.stderr
+    destroy(server, vm["id"])
+    gone = run_cli(server, "type", "delete", str(tid))
+    assert gone.returncode == 0, gone.stderr
+    assert server.api("GET", f"/types/{tid}").status_code == 404
