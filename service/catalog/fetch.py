@@ -51,7 +51,8 @@ def resolve(url, allowed, field="url"):
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     refused = [a for a in addresses if not allowed.admits(a)]
     if refused:
-        raise ValidationError(f"{field}: {parts.hostname} is {refused[0]}, an address "
+        named = "" if parts.hostname == refused[0] else f"{parts.hostname} is "
+        raise ValidationError(f"{field}: {named}{refused[0]}, an address "
                               "images.import_networks does not allow", field=field)
     return parts.scheme, parts.hostname, port, addresses[0]
 
