@@ -81,6 +81,24 @@ def id_arg(name, required=True):
     return value
 
 
+# an earlier edition of the specification named /vm/create's arguments so (a published web
+# client still sends them): taken as aliases; the specification's names stay primary
+ALIASES = {"instance_type": "vm_type", "image_id": "image_type"}
+
+
+def aliased_id_arg(name, required=True):
+    """id_arg(NAME), or its earlier name's; both given with different values is a failure."""
+    alias = ALIASES[name]
+    primary, earlier = id_arg(name, required=False), id_arg(alias, required=False)
+    if primary is not None and earlier is not None and primary != earlier:
+        raise ValidationError(f"{name}: {primary}, but {alias} (its earlier name) says {earlier}",
+                              field=name)
+    value = primary if primary is not None else earlier
+    if value is None and required:
+        raise ValidationError(f"{name}: required (or {alias}, its earlier name)", field=name)
+    return value
+
+
 def _live_vm(vmid):
     """VMID's VM as the seed API shows VMs (the caller's, not failed, not on its way out):
     its brief record, all these endpoints need."""
@@ -101,8 +119,8 @@ def vm_create():
     name = arg("name")
     if not name:
         raise ValidationError("name: required", field="name")
-    tid = id_arg("instance_type")
-    vm = ctx().compute.create(name, tid, id_arg("image_id", required=False),
+    tid = aliased_id_arg("instance_type")
+    vm = ctx().compute.create(name, tid, aliased_id_arg("image_id", required=False),
                               user_id=g.user.id)[0]
     return jsonify(vmid=vm.id)
 

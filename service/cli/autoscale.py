@@ -3,6 +3,7 @@
 
 import click
 
+from service.cli.refs import CLUSTER, VM
 from service.cli.client import pass_client
 from service.cli.clusters import cluster, find_cluster
 from service.cli.output import emit
@@ -10,7 +11,7 @@ from service.cli.resources import json_option, vm
 
 
 @vm.command("autoscale")
-@click.argument("vmid", type=int)
+@click.argument("vmid", type=VM)
 @click.option("--min", "min_cpu", type=click.IntRange(1), help="The fewest vCPUs it shrinks to.")
 @click.option("--max", "max_cpu", type=click.IntRange(1), help="The most vCPUs it grows to.")
 @click.option("--up", type=click.FloatRange(0, 1, min_open=True, max_open=True),
@@ -53,7 +54,7 @@ def vm_autoscale(client, vmid, min_cpu, max_cpu, up, down, hold, cooldown, off, 
 
 
 @cluster.command("autoscale")
-@click.argument("name")
+@click.argument("name", type=CLUSTER)
 @click.option("--min", "min_size", type=click.IntRange(1, 100), help="The fewest nodes.")
 @click.option("--max", "max_size", type=click.IntRange(1, 100), help="The most nodes.")
 @click.option("--up", type=click.FloatRange(0, 1, min_open=True, max_open=True),

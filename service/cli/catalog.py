@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from service.cli.refs import IMAGE
 from service.cli.client import pass_client
 from service.cli.output import bar, emit, table_command
 from service.cli.resources import image, itype, json_option
@@ -94,7 +95,7 @@ def image_add(client, source, name, sha256, os_name, login, min_disk, min_ram, a
 
 
 @image.command("show")
-@click.argument("image_id", type=int)
+@click.argument("image_id", type=IMAGE)
 @json_option
 @pass_client
 def image_show(client, image_id, as_json):
@@ -106,7 +107,7 @@ def image_show(client, image_id, as_json):
 
 
 @image.command("delete")
-@click.argument("image_id", type=int)
+@click.argument("image_id", type=IMAGE)
 @json_option
 @pass_client
 def image_delete(client, image_id, as_json):

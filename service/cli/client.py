@@ -1,6 +1,8 @@
 """The HTTP client behind the CLI: one place that talks to /api/v1 and turns errors into reasons."""
 
+import socket
 import time
+import urllib.parse
 
 import click
 import requests
@@ -8,9 +10,12 @@ import requests
 from service.errors import VmfabricError
 
 
+LOGIN_HINT = " (log in with `vmfabric login`, or give --token / $VMFABRIC_TOKEN)"
+
+
 class Client:
     def __init__(self, url, token=None, timeout=900):
-        self.url = url.rstrip("/")
+        self.url = checked_url(url)
         self.timeout = timeout
         self.session = requests.Session()
         if token:
@@ -29,9 +34,14 @@ class Client:
         try:
             response = self.session.request(method, f"{self.url}/api/v1{path}",
                                             timeout=self.timeout, **kwargs)
-        except requests.ConnectionError:
+        except requests.ConnectionError as exc:
+            if _unresolved(exc):
+                raise VmfabricError(f"cannot resolve {urllib.parse.urlsplit(self.url).hostname!r}"
+                                    f" (the host in --url or VMFABRIC_URL: {self.url})") from None
             raise VmfabricError(f"the server at {self.url} is not answering (is it running? "
                                 "set --url or VMFABRIC_URL)") from None
+        except requests.RequestException as exc:
+            raise VmfabricError(f"cannot reach {self.url}: {exc.__class__.__name__}") from None
         except requests.Timeout:
             raise VmfabricError(f"the server at {self.url} did not answer in {self.timeout} s") from None
         if response.status_code == 204:
@@ -44,7 +54,7 @@ class Client:
             error = data.get("error", {}) if isinstance(data, dict) else {}
             message = error.get("message") or f"HTTP {response.status_code}"
             if response.status_code == 401:
-                message += " (log in with `vmfabric login`, or give --token / $VMFABRIC_TOKEN)"
+                message += LOGIN_HINT
             raise VmfabricError(message)
         return data
 
@@ -62,3 +72,32 @@ class Client:
 
 
 pass_client = click.make_pass_decorator(Client)
+
+
+def checked_url(url):
+    """URL without its trailing slash; VmfabricError naming what is wrong with it (no scheme,
+    another scheme, no host) instead of the HTTP library's traceback."""
+    text = (url or "").strip()
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        guess = text if "://" in text else f"http://{text}"
+        raise VmfabricError(f"--url / VMFABRIC_URL: {text!r} is not an http(s) URL (such as "
+                            f"{guess!r})")
+    try:
+        parts.port
+    except ValueError:
+        raise VmfabricError(f"--url / VMFABRIC_URL: {text!r} has a bad port") from None
+    return text.rstrip("/")
+
+
+def _unresolved(exc):
+    """True when EXC (a connection error) comes from a name that did not resolve."""
+    seen, cause = set(), exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, socket.gaierror) or "NameResolutionError" in type(cause).__name__:
+            return True
+        cause = cause.__cause__ or cause.__context__ or (cause.args[0] if cause.args and
+                                                          isinstance(cause.args[0], BaseException)
+                                                          else None)
+    return "Name or service not known" in str(exc) or "Failed to resolve" in str(exc)

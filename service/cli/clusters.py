@@ -7,6 +7,8 @@ import tempfile
 
 import click
 
+from service.cli.refs import CLUSTER, VM
+from service.cli import waiting
 from service.cli.client import pass_client
 from service.cli.output import create_body, emit, guest_options, progress, table_command
 from service.cli.resources import VM_COLUMNS, client_group, json_option, vm
@@ -25,15 +27,25 @@ def _identity(info):
 
 
 @vm.command("ssh", context_settings={"ignore_unknown_options": True})
-@click.argument("vmid", type=int)
+@click.argument("vmid", type=VM)
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 @click.option("-i", "--identity", type=click.Path(exists=True, dir_okay=False),
               help="Private key to log in with (default: vmfabric's own, when the guest takes "
                    "it and you can read it; else ssh's own).")
+@click.option("--timeout", type=click.FloatRange(0, 3600), default=120, show_default=True,
+              help="Seconds to wait for a guest still booting to answer SSH (0: do not wait).")
 @pass_client
-def vm_ssh(client, vmid, command, identity):
-    """SSH to a guest, its host key verified against the one vmfabric gave it."""
+def vm_ssh(client, vmid, command, identity, timeout):
+    """SSH to a guest (name or id), its host key verified against the one vmfabric gave it;
+    waits for a guest that is still booting.
+
+    \b
+    Example: vmfabric vm ssh web -- uptime
+    """
     info = client.call("GET", f"/vms/{vmid}/ssh")
+    if timeout and not waiting.banner(info["address"]):
+        click.echo(f"waiting for vm {vmid}'s SSH at {info['address']} ...", err=True)
+        info = waiting.ssh(client, vmid, timeout)
     with tempfile.NamedTemporaryFile("w", prefix="vmfabric-known-", suffix=".hosts") as known:
         known.write(info["known_hosts_line"] + "\n")
         known.flush()
@@ -46,11 +58,9 @@ def vm_ssh(client, vmid, command, identity):
         sys.exit(subprocess.call(argv))
 
 
-def find_cluster(client, name):
-    for found in client.call("GET", "/clusters")["clusters"]:
-        if found["name"] == name:
-            return found
-    raise VmfabricError(f"no cluster named {name!r}")
+def find_cluster(client, cluster_id):
+    """The cluster CLUSTER_ID (a CLUSTER argument: its name or id, resolved)."""
+    return client.call("GET", f"/clusters/{cluster_id}")["cluster"]
 
 
 @cluster.command("create")
@@ -74,7 +84,7 @@ table_command(cluster, "list", "/clusters", "clusters", CLUSTER_COLUMNS, "List c
 
 
 @cluster.command("show")
-@click.argument("name")
+@click.argument("name", type=CLUSTER)
 @json_option
 @pass_client
 def cluster_show(client, name, as_json):
@@ -84,20 +94,20 @@ def cluster_show(client, name, as_json):
 
 
 @cluster.command("add")
-@click.argument("name")
+@click.argument("name", type=CLUSTER)
 @click.option("--count", type=click.IntRange(1, 100), default=1, show_default=True)
 @json_option
 @pass_client
 def cluster_add(client, name, count, as_json):
     """Add nodes to a cluster, with its placement rule (all or none)."""
     found = find_cluster(client, name)
-    with progress(f"adding {count} node(s) to {name}", as_json):
+    with progress(f"adding {count} node(s) to {found['name']}", as_json):
         data = client.call("POST", f"/clusters/{found['id']}/nodes", {"count": count})
     emit(click.get_current_context(), data, data["added"], VM_COLUMNS)
 
 
 @cluster.command("destroy")
-@click.argument("name")
+@click.argument("name", type=CLUSTER)
 @json_option
 @pass_client
 def cluster_destroy(client, name, as_json):
@@ -106,14 +116,15 @@ def cluster_destroy(client, name, as_json):
     data = client.call("DELETE", f"/clusters/{found['id']}")
     emit(click.get_current_context(), data)
     if not as_json:
-        click.echo(f"cluster {name}: {len(data['destroyed'])} node(s) destroyed"
+        click.echo(f"cluster {found['name']}: {len(data['destroyed'])} node(s) destroyed"
                    + (f", {len(data['pending'])} waiting for their host" if data["pending"] else ""))
 
 
 @cluster.command("inventory")
-@click.argument("name")
+@click.argument("name", type=CLUSTER)
+@json_option
 @pass_client
-def cluster_inventory(client, name):
+def cluster_inventory(client, name, as_json):
     """Print a cluster's Ansible inventory (JSON; ansible takes it as a file)."""
     import json
 
@@ -122,7 +133,7 @@ def cluster_inventory(client, name):
 
 
 @cluster.command("run", context_settings={"ignore_unknown_options": True})
-@click.argument("name")
+@click.argument("name", type=CLUSTER)
 @click.argument("command", nargs=-1, required=False, type=click.UNPROCESSED)
 @click.option("--program", type=click.File("r"), help="A script to copy to every node and run.")
 @json_option
@@ -133,7 +144,7 @@ def cluster_run(client, name, command, program, as_json):
         raise VmfabricError("give a command after --, or --program FILE")
     body = {"program": program.read()} if program else {"command": list(command)}
     found = find_cluster(client, name)
-    with progress(f"running on the {found['size']} node(s) of {name}", as_json):
+    with progress(f"running on the {found['size']} node(s) of {found['name']}", as_json):
         job = client.wait_job(client.call("POST", f"/clusters/{found['id']}/run", body)["job"])
     emit(click.get_current_context(), job)
     if not as_json:

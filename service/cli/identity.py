@@ -1,11 +1,12 @@
 """`vmfabric login|logout|whoami|events` and `vmfabric user|token ...`."""
 
 import datetime
+import json
 
 import click
 
 from service.cli import credentials
-from service.cli.client import Client, pass_client
+from service.cli.client import LOGIN_HINT, Client, pass_client
 from service.cli.output import emit, gone_command, table_command
 from service.cli.resources import client_group, json_option
 from service.errors import VmfabricError
@@ -24,19 +25,27 @@ def _when(timestamp):
 @click.command()
 @click.option("--username", prompt=True)
 @click.option("--password", prompt=True, hide_input=True)
+@json_option
 @click.pass_context
-def login(ctx, username, password):
+def login(ctx, username, password, as_json):
     """Log in; the token is kept (mode 0600) for the commands that follow."""
     url = ctx.obj["url"]
-    issued = Client(url).call("POST", "/tokens", {"username": username, "password": password,
-                                                   "name": "vmfabric login"})
+    try:
+        issued = Client(url).call("POST", "/tokens", {"username": username, "password": password,
+                                                       "name": "vmfabric login"})
+    except VmfabricError as exc:
+        raise VmfabricError(str(exc).replace(LOGIN_HINT, "")) from None
     credentials.store(url, issued["token"], issued["id"])
-    click.echo(f"logged in to {url} as {username} (token kept in {credentials.path()})")
+    if as_json:
+        click.echo(json.dumps({"url": url, "username": username, "kept_in": credentials.path()}))
+    else:
+        click.echo(f"logged in to {url} as {username} (token kept in {credentials.path()})")
 
 
 @click.command()
+@json_option
 @click.pass_context
-def logout(ctx):
+def logout(ctx, as_json):
     """Forget the stored login of this server (and revoke it)."""
     url = ctx.obj["url"]
     kept = credentials.forget(url)
@@ -45,12 +54,13 @@ def logout(ctx):
             Client(url, kept["token"]).call("DELETE", f"/tokens/{kept['id']}")
         except VmfabricError:  # the server may be gone; the token is forgotten all the same
             pass
-    click.echo(f"logged out of {url}")
+    click.echo(json.dumps({"url": url, "logged_out": True}) if as_json else f"logged out of {url}")
 
 
 @click.command()
+@json_option
 @click.pass_context
-def whoami(ctx):
+def whoami(ctx, as_json):
     """The account the token belongs to, its role and quota."""
     client = Client(ctx.obj["url"], credentials.token_for(ctx.obj["url"], ctx.obj["token"]))
     data = client.call("GET", "/whoami")
@@ -89,13 +99,8 @@ def user_create(client, username, role, password, as_json):
     emit(click.get_current_context(), data, [data["user"]], USER_COLUMNS)
 
 
-@user.command("delete")
-@click.argument("username")
-@pass_client
-def user_delete(client, username):
-    """Remove an account that owns nothing."""
-    client.call("DELETE", f"/users/{username}")
-    click.echo(f"user {username} deleted")
+gone_command(user, "delete", "/users/{username}", [("username", str)],
+             "user {username} deleted", "Remove an account that owns nothing.")
 
 
 @user.command("quota")
@@ -117,11 +122,16 @@ def user_quota(client, username, cpu, ram_mb, disk_gb, vms, as_json):
 @token.command("create")
 @click.option("--name", default="token", show_default=True)
 @click.option("--ttl", type=click.IntRange(60), help="Seconds it lives (at most the server's limit).")
+@json_option
 @pass_client
-def token_create(client, name, ttl):
+def token_create(client, name, ttl, as_json):
     """A new token for your account (printed once, on stdout)."""
     body = {"name": name, **({"ttl": ttl} if ttl else {})}
-    click.echo(client.call("POST", "/tokens", body)["token"])
+    issued = client.call("POST", "/tokens", body)
+    if as_json:
+        emit(click.get_current_context(), issued)
+    else:
+        click.echo(issued["token"])
 
 
 table_command(token, "list", "/tokens", "tokens",

@@ -4,6 +4,7 @@ import sys
 
 import click
 
+from service.cli.refs import VM
 from service.cli.client import pass_client
 from service.cli.output import bar, emit
 from service.cli.resources import json_option, vm
@@ -17,7 +18,7 @@ def progress_line(job):
 
 
 @vm.command("migrate")
-@click.argument("vmid", type=int)
+@click.argument("vmid", type=VM)
 @click.option("--to", "pmid", type=int, help="The host to move to (default: the placement "
                                              "policy's choice).")
 @json_option

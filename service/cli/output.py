@@ -73,9 +73,9 @@ def first_boot(ssh_keys, user_data):
     return body
 
 
-def table_command(group, name, path, key, columns, doc, argument=None):
-    """A command `GROUP NAME [ARGUMENT] [--json]`: GET PATH (formatted with ARGUMENT's value),
-    and its KEY (a list, or one object) as a table of COLUMNS."""
+def table_command(group, name, path, key, columns, doc, argument=None, kind=int):
+    """A command `GROUP NAME [ARGUMENT] [--json]`: GET PATH (formatted with ARGUMENT's value,
+    of click type KIND), and its KEY (a list, or one object) as a table of COLUMNS."""
     from service.cli.client import pass_client
 
     def run(client, as_json, **given):
@@ -85,20 +85,23 @@ def table_command(group, name, path, key, columns, doc, argument=None):
 
     command = click.option("--json", "as_json", is_flag=True, help="Print JSON.")(pass_client(run))
     if argument:
-        command = click.argument(argument, type=int)(command)
+        command = click.argument(argument, type=kind)(command)
     return group.command(name, help=doc)(command)
 
 
 def gone_command(group, name, path, arguments, said, doc):
-    """A command `GROUP NAME ARGUMENTS...` that DELETEs PATH (formatted with the arguments)
-    and says SAID (formatted the same way)."""
+    """A command `GROUP NAME ARGUMENTS... [--json]` that DELETEs PATH (formatted with the
+    arguments) and says SAID (formatted the same way), or prints {"deleted": ARGUMENTS}."""
     from service.cli.client import pass_client
 
-    def run(client, **given):
+    def run(client, as_json, **given):
         client.call("DELETE", path.format(**given))
-        click.echo(said.format(**given))
+        if as_json:
+            click.echo(json.dumps({"deleted": given}))
+        else:
+            click.echo(said.format(**given))
 
-    command = pass_client(run)
+    command = click.option("--json", "as_json", is_flag=True, help="Print JSON.")(pass_client(run))
     for argument, kind in reversed(arguments):
         command = click.argument(argument, type=kind)(command)
     return group.command(name, help=doc)(command)

@@ -125,6 +125,8 @@ def pm_drain(client, pmid, dry_run, as_json):
     data = client.call("POST", f"/pms/{pmid}/drain", {"dry_run": dry_run})
     if not as_json:
         show_plan(data["plan"])
+    elif "job" not in data:
+        emit(click.get_current_context(), data)
     if "job" in data:
         job = run_job(client, data["job"])
         emit(click.get_current_context(), job)

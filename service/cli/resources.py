@@ -8,6 +8,9 @@ from service.cli import credentials
 from service.cli.client import Client, pass_client
 from service.cli.output import (create_body, emit, guest_options, progress as _progress,
                                 table_command)
+from service.cli import waiting
+from service.cli.refs import VM
+from service.cli.waiting import ENDS_IN
 from service.errors import VmfabricError
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -44,12 +47,19 @@ policy = client_group("policy", "The active placement policy.")
 @click.option("--spread", is_flag=True, help="Put a batch's VMs on distinct hosts.")
 @click.option("--expected-use", help="What it will use: a share of its vCPUs (0.3) or a "
                                      "profile (idle, light, web, database, batch).")
+@click.option("--wait", is_flag=True, help="Wait until each guest's SSH answers.")
+@click.option("--timeout", type=click.FloatRange(1, 3600), default=180, show_default=True,
+              help="Seconds --wait waits for each guest.")
 @guest_options
 @json_option
 @pass_client
-def vm_create(client, name, tid, image_id, count, spread, expected_use, ssh_keys, user_data,
-              as_json):
-    """Create VM NAME (or a batch NAME-1..NAME-COUNT, placed all or nothing)."""
+def vm_create(client, name, tid, image_id, count, spread, expected_use, wait, timeout, ssh_keys,
+              user_data, as_json):
+    """Create VM NAME (or a batch NAME-1..NAME-COUNT, placed all or nothing).
+
+    \b
+    Example: vmfabric vm create web --type 1 --wait && vmfabric vm ssh web
+    """
     body = create_body(name, tid, image_id, ssh_keys, user_data, count=count,
                        placement="spread" if spread else "pack")
     if expected_use is not None:
@@ -59,54 +69,88 @@ def vm_create(client, name, tid, image_id, count, spread, expected_use, ssh_keys
             body["expected_use"] = expected_use
     with _progress(f"creating {count} VM(s)", as_json):
         data = client.call("POST", "/vms", body)
+    if wait:
+        with _progress("waiting for SSH to answer", as_json):
+            for made in data["vms"]:
+                waiting.ssh(client, made["id"], timeout)
     emit(click.get_current_context(), data, data["vms"], VM_COLUMNS)
+
+
+VM_STATES = ("creating", "running", "shutoff", "paused", "crashed", "missing", "migrating",
+             "deleting", "failed")
+SORTS = {"id": lambda v: v["id"], "name": lambda v: v["name"], "state": lambda v: v["state"],
+         "pm": lambda v: (v["pmid"] is None, v["pmid"] or 0), "type": lambda v: v["instance_type"]}
 
 
 @vm.command("list")
 @click.option("--pm", "pmid", type=int, help="Only VMs on this PM.")
-@click.option("--state", help="Only VMs in this state.")
+@click.option("--state", type=click.Choice(VM_STATES), help="Only VMs in this state.")
+@click.option("--name", help="Only VMs of this name.")
+@click.option("--sort", type=click.Choice(sorted(SORTS)), default="id", show_default=True)
 @json_option
 @pass_client
-def vm_list(client, pmid, state, as_json):
-    """List VMs."""
-    params = {k: v for k, v in (("pmid", pmid), ("state", state)) if v}
+def vm_list(client, pmid, state, name, sort, as_json):
+    """List VMs (an admin sees every VM, with its owner).
+
+    \b
+    Example: vmfabric vm list --state running --sort pm
+    """
+    params = {k: v for k, v in (("pmid", pmid), ("state", state), ("name", name)) if v}
     data = client.call("GET", "/vms", params=params)
-    emit(click.get_current_context(), data, data["vms"], VM_COLUMNS)
+    data["vms"].sort(key=SORTS[sort])
+    columns = VM_COLUMNS
+    if any(v.get("owner") for v in data["vms"]):
+        columns = VM_COLUMNS[:2] + [("OWNER", lambda v: v.get("owner") or "-")] + VM_COLUMNS[2:]
+    emit(click.get_current_context(), data, data["vms"], columns)
 
 
 @vm.command("destroy")
-@click.argument("vmid", type=int)
+@click.argument("vmids", type=VM, nargs=-1, required=True)
 @json_option
 @pass_client
-def vm_destroy(client, vmid, as_json):
-    """Destroy a VM: stop it, undefine it, delete its disk."""
-    data = client.call("DELETE", f"/vms/{vmid}")
-    pending = "vm" in data
-    emit(click.get_current_context(), {"vmid": vmid, "destroyed": not pending, **data})
-    if not as_json:
-        click.echo(f"vm {vmid}: its host does not answer; it is deleting and goes when the "
-                   f"host is back ({data['vm']['error']})" if pending else f"vm {vmid} destroyed")
+def vm_destroy(client, vmids, as_json):
+    """Destroy VMs (names or ids): stop each, undefine it, delete its disk.
+
+    \b
+    Example: vmfabric vm destroy web-1 web-2 12
+    """
+    done = {"destroyed": [], "deleting": []}
+    for vmid in vmids:
+        data = client.call("DELETE", f"/vms/{vmid}")
+        done["deleting" if "vm" in data else "destroyed"].append(vmid)
+        if not as_json:
+            click.echo(f"vm {vmid}: its host does not answer; it is deleting and goes when the "
+                       f"host is back ({data['vm']['error']})" if "vm" in data else
+                       f"vm {vmid} destroyed")
+    emit(click.get_current_context(), done)
 
 
 def _power(action, help_text):
-    @vm.command(action, help=help_text)
-    @click.argument("vmid", type=int)
+    @vm.command(action, help=help_text + "\n\n\b\nExample: vmfabric vm " + action
+                + " web-1 web-2 --wait")
+    @click.argument("vmids", type=VM, nargs=-1, required=True)
+    @click.option("--wait", is_flag=True, help=f"Wait until each VM is {ENDS_IN[action]}.")
+    @click.option("--timeout", type=click.FloatRange(1, 3600), default=120, show_default=True,
+                  help="Seconds --wait waits for each VM.")
     @json_option
     @pass_client
-    def command(client, vmid, as_json):
-        data = client.call("POST", f"/vms/{vmid}/actions", {"action": action})
-        emit(click.get_current_context(), data, [data["vm"]], VM_COLUMNS)
+    def command(client, vmids, wait, timeout, as_json):
+        shown = []
+        for vmid in vmids:
+            found = client.call("POST", f"/vms/{vmid}/actions", {"action": action})["vm"]
+            shown.append(waiting.state(client, vmid, ENDS_IN[action], timeout) if wait else found)
+        emit(click.get_current_context(), {"vms": shown}, shown, VM_COLUMNS)
     return command
 
 
-for _action, _help in (("start", "Start a stopped VM."), ("stop", "Force a VM off."),
-                       ("reboot", "Reboot a running VM."),
-                       ("pause", "Suspend a running VM."), ("resume", "Resume a paused VM.")):
+for _action, _help in (("start", "Start stopped VMs (names or ids)."),
+                       ("stop", "Force VMs off."), ("reboot", "Reboot running VMs."),
+                       ("pause", "Suspend running VMs."), ("resume", "Resume paused VMs.")):
     _power(_action, _help)
 
 
 @vm.command("shutdown")
-@click.argument("vmid", type=int)
+@click.argument("vmid", type=VM)
 @click.option("--force", is_flag=True, help="Stop the VM if its guest has not shut down within "
               "the server's compute.shutdown_timeout.")
 @click.option("--wait", is_flag=True, help="Wait until the VM is off (or its shutdown is "
@@ -131,7 +175,7 @@ def vm_shutdown(client, vmid, force, wait, as_json):
 
 
 @vm.command("console")
-@click.argument("vmid", type=int)
+@click.argument("vmid", type=VM)
 @click.option("--lines", type=click.IntRange(1, 10000), default=50, show_default=True)
 @json_option
 @pass_client

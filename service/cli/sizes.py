@@ -2,13 +2,14 @@
 
 import click
 
+from service.cli.refs import VM
 from service.cli.client import pass_client
 from service.cli.output import emit
 from service.cli.resources import json_option, vm
 
 
 @vm.command("resize")
-@click.argument("vmid", type=int)
+@click.argument("vmid", type=VM)
 @click.option("--type", "tid", type=int, help="The instance type to resize to.")
 @click.option("--cpu", type=click.IntRange(1), help="vCPUs.")
 @click.option("--ram", type=click.IntRange(1), help="Memory, MB.")

@@ -4,6 +4,7 @@ import time
 
 import click
 
+from service.cli.refs import VM
 from service.cli.client import pass_client
 from service.cli.output import emit, gone_command, table_command
 from service.cli.resources import json_option, vm
@@ -21,7 +22,7 @@ SNAPSHOT_COLUMNS = [("NAME", "name"), ("VM STATE", "vm_state"),
 
 
 @snapshot.command("create")
-@click.argument("vmid", type=int)
+@click.argument("vmid", type=VM)
 @click.argument("name")
 @json_option
 @pass_client
@@ -32,11 +33,11 @@ def snapshot_create(client, vmid, name, as_json):
 
 
 table_command(snapshot, "list", "/vms/{vmid}/snapshots", "snapshots", SNAPSHOT_COLUMNS,
-              "A VM's snapshots.", argument="vmid")
+              "A VM's snapshots.", argument="vmid", kind=VM)
 
 
 @snapshot.command("revert")
-@click.argument("vmid", type=int)
+@click.argument("vmid", type=VM)
 @click.argument("name")
 @json_option
 @pass_client
@@ -46,5 +47,5 @@ def snapshot_revert(client, vmid, name, as_json):
     emit(click.get_current_context(), data, [data["vm"]], SIZE_COLUMNS)
 
 
-gone_command(snapshot, "delete", "/vms/{vmid}/snapshots/{name}", [("vmid", int), ("name", str)],
+gone_command(snapshot, "delete", "/vms/{vmid}/snapshots/{name}", [("vmid", VM), ("name", str)],
              "vm {vmid}: snapshot {name} deleted", "Delete a VM's snapshot NAME.")

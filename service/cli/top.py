@@ -5,6 +5,7 @@ import time
 
 import click
 
+from service.cli.refs import VM
 from service.cli.client import pass_client
 from service.cli.output import emit
 from service.cli.resources import PM_COLUMNS, VM_COLUMNS, pm, vm
@@ -83,7 +84,7 @@ def _show(client, path, key, columns):
 
 
 @vm.command("show")
-@click.argument("vmid", type=int)
+@click.argument("vmid", type=VM)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_client
 def vm_show(client, vmid, as_json):

@@ -2,6 +2,7 @@
 
 import click
 
+from service.cli.refs import VM, VOLUME
 from service.cli.client import pass_client
 from service.cli.output import emit, gone_command, table_command
 from service.cli.resources import client_group, json_option
@@ -29,7 +30,7 @@ table_command(volume, "list", "/volumes", "volumes", COLUMNS, "List volumes.")
 
 
 @volume.command("show")
-@click.argument("volume_id", type=int)
+@click.argument("volume_id", type=VOLUME)
 @json_option
 @pass_client
 def volume_show(client, volume_id, as_json):
@@ -38,8 +39,8 @@ def volume_show(client, volume_id, as_json):
 
 
 @volume.command("attach")
-@click.argument("volume_id", type=int)
-@click.argument("vmid", type=int)
+@click.argument("volume_id", type=VOLUME)
+@click.argument("vmid", type=VM)
 @json_option
 @pass_client
 def volume_attach(client, volume_id, vmid, as_json):
@@ -48,7 +49,7 @@ def volume_attach(client, volume_id, vmid, as_json):
 
 
 @volume.command("detach")
-@click.argument("volume_id", type=int)
+@click.argument("volume_id", type=VOLUME)
 @json_option
 @pass_client
 def volume_detach(client, volume_id, as_json):
@@ -56,5 +57,5 @@ def volume_detach(client, volume_id, as_json):
     _show(client.call("POST", f"/volumes/{volume_id}/actions", {"action": "detach"}))
 
 
-gone_command(volume, "destroy", "/volumes/{volume_id}", [("volume_id", int)],
+gone_command(volume, "destroy", "/volumes/{volume_id}", [("volume_id", VOLUME)],
              "volume {volume_id} destroyed", "Destroy an available volume and its data.")

@@ -126,9 +126,8 @@ class Creator:
                                                                               image["id"]))
         except NoCapacity as exc:
             if avoid:
-                raise NoCapacity(f"spread: the cluster's other nodes hold {len(avoid)} host(s) "
-                                 f"(pm {', '.join(map(str, sorted(avoid)))}), and no "
-                                 f"{len(names)} other host(s) have room ({exc})") from None
+                raise NoCapacity(_spread_refusal(avoid, len(names), len(s.store.pms.list()),
+                                                 exc)) from None
             raise
         faults.point("create.after_claim")
         keys_of = {vmid: private for vmid, (private, _) in zip(vmids, keys)}
@@ -142,6 +141,18 @@ class Creator:
 
     def cleanup(self, pm, vmid):
         self.launcher.cleanup(pm, vmid)
+
+
+def _spread_refusal(held, count, hosts, exc):
+    """Why a spread cluster's new nodes found no host: the rule itself when every host holds
+    a node already (whatever room they have), else the room of the others."""
+    which = f"pm {', '.join(map(str, sorted(held)))}"
+    if len(held) >= hosts:
+        return (f"spread: each of the {hosts} host(s) already holds a node of this cluster "
+                f"({which}), and a spread cluster puts at most one node on a host (add hosts, or "
+                "make the cluster with --pack)")
+    return (f"spread: the cluster's other nodes hold {len(held)} host(s) ({which}), and the "
+            f"{hosts - len(held)} other host(s) have no room for {count} more ({exc})")
 
 
 class Batch:

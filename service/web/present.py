@@ -10,7 +10,7 @@ MEMBER_ERRORS = {"failed": "it could not be made on any host (unreachable, or ou
                  "deleting": "its host does not answer; it goes when the host is back"}
 
 
-def vm(record, addresses=(), now=None, for_admin=True):
+def vm(record, addresses=(), now=None, for_admin=True, owner=None):
     age = record.state_age(now or clock.now())
     error = record.error if for_admin or not record.error else MEMBER_ERRORS.get(
         record.state, "unreachable")
@@ -22,7 +22,7 @@ def vm(record, addresses=(), now=None, for_admin=True):
         "domain": record.domain_name, "resources": record.resources.as_api(),
         "addresses": [{"network": a.network, "ip": a.ip, "mac": a.mac} for a in addresses],
         "cluster_id": record.cluster_id, "error": error, "created_at": record.created_at,
-        "expected_use": record.expected_use,
+        "owner": owner, "expected_use": record.expected_use,
         "autoscale": record.autoscale or None,
         # a resize waiting for the VM's next start (resources holds the larger size until then)
         "pending_resize": ({"cpu": record.pending.get("cpu", record.cpu),
@@ -50,7 +50,23 @@ def vms(records, store):
     now = clock.now()
     user = g.get("user")
     for_admin = user is None or user.is_admin
-    return [vm(r, held[r.id], now, for_admin) for r in records]
+    names = _owners(store, records) if for_admin else {}
+    return [vm(r, held[r.id], now, for_admin, names.get(r.user_id)) for r in records]
+
+
+def _owners(store, records):
+    """{user id: username} of RECORDS' owners: an admin sees whose each VM is (a member's are
+    all their own). One VM: its owner's row; more: every user in one read."""
+    from service.errors import NotFound
+
+    wanted = {r.user_id for r in records if r.user_id is not None}
+    if len(wanted) == 1:
+        (user_id,) = wanted
+        try:
+            return {user_id: store.users.get(user_id).username}
+        except NotFound:
+            return {}
+    return {u.id: u.username for u in store.users.list() if u.id in wanted} if wanted else {}
 
 
 def pm(record, now=None):

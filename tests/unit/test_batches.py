@@ -2,7 +2,7 @@
 
 import pytest
 
-from service.errors import HypervisorError
+from service.errors import HypervisorError, NoCapacity
 from service.store.schema import pms
 
 pytestmark = pytest.mark.fleet(pms=3)
@@ -69,3 +69,12 @@ def test_a_batch_whose_members_all_run_is_finished(ctx):
         ctx.store.vms.set_state(vm.id, "creating", owner="gone2")
     work.recover(ctx.sync_services())
     assert {ctx.store.vms.get(vm.id).state for vm in vms} == {"running"}
+
+
+def test_a_spread_cluster_on_every_host_says_the_rule_is_why(ctx):
+    """Every host holds a node: the refusal names the spread rule, not the room hosts have."""
+    cluster, _ = ctx.clusters.create("everywhere", 1, 3, placement="spread")
+    with pytest.raises(NoCapacity, match=r"spread: each of the 3 host\(s\) already holds a node "
+                                         r"of this cluster \(pm 1, 2, 3\), and a spread cluster "
+                                         r"puts at most one node on a host"):
+        ctx.clusters.add_nodes(cluster["id"], 1)

@@ -44,6 +44,8 @@ SCHEMAS = {
                 "state_age": {"type": ["number", "null"]}, "domain": STR,
                 "resources": RES, "addresses": {"type": "array", "items": ADDRESS},
                 "cluster_id": {"type": ["integer", "null"]}, "error": STR, "created_at": NUM,
+                # the username of its owner (admins only; null for a member's own view)
+                "owner": {"type": ["string", "null"]},
                 # the share of its vCPUs it declared it would use (null: nothing declared)
                 "expected_use": {"type": ["number", "null"]},
                 # its vertical autoscaling policy (null: none)

@@ -125,3 +125,14 @@ def test_changes_at_info_reads_at_debug_mistakes_as_one_warning(client, caplog):
     client.get("/vm/create?name=x&instance_type=%C2%B2", headers={"X-Request-Id": "h1"})
     assert level_of("h1") in (["INFO"], ["WARNING"])
     assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_an_earlier_editions_argument_names_are_aliases(client):
+    """A published web client sends vm_type and image_type: taken, unless they contradict the
+    specification's own names."""
+    made = get(client, "/vm/create?name=web&vm_type=2&image_type=1")["vmid"]
+    assert made > 0 and get(client, f"/vm/query?vmid={made}")["instance_type"] == 2
+    assert get(client, "/vm/create?name=b&instance_type=1&vm_type=1")["vmid"] > 0
+    assert get(client, "/vm/create?name=c&instance_type=1&vm_type=2") == {"vmid": 0}
+    assert get(client, "/vm/create?name=d&image_id=1&image_type=2&instance_type=1") == {"vmid": 0}
+    assert get(client, "/vm/create?name=e&image_type=1") == {"vmid": 0}

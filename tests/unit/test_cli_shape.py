@@ -1,0 +1,31 @@
+"""Every command of the CLI that talks to the server takes --json, and has an example or a
+plain sentence in its --help (no server needed: the command tree itself)."""
+
+import click
+
+from service.cli.main import cli
+
+# commands that are not clients of the server's answers: the server itself, the store's
+# upgrade, the test lab, and `vm ssh` (its output is the guest's)
+NOT_CLIENTS = {("serve",), ("db",), ("lab",), ("simulate",), ("vm", "ssh")}
+
+
+def commands(group=cli, path=()):
+    for name, command in group.commands.items():
+        here = path + (name,)
+        if any(here[:len(skip)] == skip for skip in NOT_CLIENTS):
+            continue
+        if isinstance(command, click.Group):
+            yield from commands(command, here)
+        else:
+            yield here, command
+
+
+def test_every_client_command_takes_json_and_says_what_it_does():
+    found = list(commands())
+    assert len(found) > 50
+    without = [" ".join(p) for p, c in found
+               if not any("--json" in o.opts for o in c.params if isinstance(o, click.Option))]
+    assert without == []
+    silent = [" ".join(p) for p, c in found if not (c.help or "").strip()]
+    assert silent == []
