@@ -69,7 +69,8 @@ def whoami(ctx, as_json):
 
 @click.command()
 @click.option("--user", "username", help="Only this user's events (admin).")
-@click.option("--action", help="Only this action (an endpoint, e.g. v1.create_vms).")
+@click.option("--action", help="Only this action (vm.create, vm.start, image.delete, "
+                                "rebalance.auto ...; the server lists them if one is wrong).")
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
 @json_option
 @click.pass_context

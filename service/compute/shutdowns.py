@@ -72,5 +72,5 @@ class Shutdowns:
     def _event(self, vm, outcome):
         log.warning("vm %s: %s", vm.id, outcome)
         self.store.events.record(user_id=vm.user_id, username="vmfabric", action=EVENT,
-                                 target=f"/api/v1/vms/{vm.id}", request_id="", status=0,
+                                 target=f"vm {vm.id}", request_id="", status=0,
                                  outcome=outcome)

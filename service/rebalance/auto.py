@@ -88,7 +88,7 @@ class AutoRebalance:
     def _event(self, step, outcome, status=200):
         self.services.store.events.record(
             user_id=None, username="vmfabric", action=ACTION,
-            target=f"/api/v1/vms/{step['vmid']}", request_id="", status=status, outcome=outcome)
+            target=f"vm {step['vmid']}", request_id="", status=status, outcome=outcome)
 
     def stop(self):
         self._stop.set()

@@ -116,5 +116,5 @@ class ClusterScaler:
 
     def _event(self, cluster, outcome, status=200):
         self.store.events.record(user_id=cluster["user_id"], username="vmfabric", action=ACTION,
-                                 target=f"/api/v1/clusters/{cluster['id']}", request_id="",
+                                 target=f"cluster {cluster['id']}", request_id="",
                                  status=status, outcome=outcome)

@@ -111,5 +111,5 @@ class VerticalScaler:
 
     def _event(self, vm, outcome, status=200):
         self.store.events.record(user_id=vm.user_id, username="vmfabric", action=ACTION,
-                                 target=f"/api/v1/vms/{vm.id}", request_id="", status=status,
+                                 target=f"vm {vm.id}", request_id="", status=status,
                                  outcome=outcome)

@@ -1,15 +1,17 @@
 """The audit trail's writer: every state-changing call becomes an event.
 
 Recorded after the answer is made: who (the token's user, or the seed API's
-account), what (the endpoint), the target (the URL path; never the query
-string or the body, where tokens and passwords travel), when, the request id
-and the outcome (the status and the error, if any).
+account), what (the action's public name: service/web/audit_names.py), the
+object acted on (`vm 12`; never the query string or the body, where tokens and
+passwords travel), when, the request id and the outcome (the status and the
+error, if any). The dashboard's changes are recorded as the API's are.
 """
 
 import logging
 
 from flask import g, request
 
+from service.web import audit_names
 from service.web.context import ctx
 from service.errors import VmfabricError
 
@@ -18,6 +20,7 @@ SEED_CHANGES = frozenset({"seed.vm_create", "seed.vm_destroy", "seed_volumes.vol
                           "seed_volumes.volume_destroy", "seed_volumes.volume_attach",
                           "seed_volumes.volume_detach"})
 READS = ("GET", "HEAD", "OPTIONS")
+UI_CHANGES = frozenset({"ui.create_vm", "ui.act_on_vm", "ui.upload_image", "ui.delete_image"})
 
 
 def changes_state(req=None):
@@ -27,7 +30,7 @@ def changes_state(req=None):
         return False
     if endpoint in SEED_CHANGES:
         return True
-    return method not in READS and req.path.startswith("/api/v1")
+    return method not in READS and (req.path.startswith("/api/v1") or endpoint in UI_CHANGES)
 
 
 def record(response, req=None):
@@ -40,7 +43,7 @@ def record(response, req=None):
     try:
         ctx().store.events.record(
             user_id=user.id if user else None, username=user.username if user else "-",
-            action=request.endpoint, target=request.path[:128],
+            action=audit_names.action_of(request), target=audit_names.target_of(request, response),
             request_id=g.get("request_id", ""), status=response.status_code, outcome=outcome)
     except VmfabricError as exc:  # the answer is made; a lost event is logged, not raised
         log.error("could not record the event of %s %s: %s", request.method, request.path, exc)

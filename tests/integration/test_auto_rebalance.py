@@ -70,7 +70,7 @@ def where(server, vms):
 def auto_events(server, vmid):
     answer = server.api("GET", "/events", params={"action": "rebalance.auto"})
     assert answer.status_code == 200, answer.text
-    return [e for e in answer.json()["events"] if e["target"] == f"/api/v1/vms/{vmid}"]
+    return [e for e in answer.json()["events"] if e["target"] == f"vm {vmid}"]
 
 
 def test_a_capped_hosts_busy_guests_are_relieved_and_steal_falls(server, lab, lab_ctx, made):
@@ -173,7 +173,7 @@ def test_a_vm_with_a_policy_gets_a_vcpu_when_busy_and_gives_it_back_when_idle(se
 def auto_events_of(server, oid, action, kind="vms"):
     answer = server.api("GET", "/events", params={"action": action})
     assert answer.status_code == 200, answer.text
-    return [e for e in answer.json()["events"] if e["target"] == f"/api/v1/{kind}/{oid}"]
+    return [e for e in answer.json()["events"] if e["target"] == f"{kind.rstrip('s')} {oid}"]
 
 
 def test_a_busy_cluster_grows_with_its_setup_applied_then_shrinks_back(server, lab_ctx,

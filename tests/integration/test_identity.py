@@ -1,6 +1,7 @@
 """Identity on a real server: logins and tokens, members kept to their own, the seed API's
 modes and its cross-site guard, the audit trail, and no secret in the server's log."""
 
+import json
 import os
 import subprocess
 import sys
@@ -57,10 +58,15 @@ def test_a_member_logs_in_and_sees_only_their_own(server, lab_ctx):
         assert cli.returncode == 0 and "mias-own" in cli.stdout and "admins-own" not in cli.stdout
         events = requests.get(f"{server.url}/api/v1/events", headers=mine).json()["events"]
         assert {e["username"] for e in events} == {"mia"}
-        assert any(e["action"] == "v1.create_vms" and e["status"] == 201 for e in events)
+        mias_vm = [v for v in cli_json_vms(server, token) if v["name"] == "mias-own"][0]
+        # the create's event names the VM it made, by its public action name
+        assert any(e["action"] == "vm.create" and e["status"] == 201
+                   and e["target"] == f"vm {mias_vm['id']}" for e in events)
         everyone = server.api("GET", "/events", params={"user": "admin"}).json()["events"]
-        assert any(e["action"] == "v1.create_users" or e["action"] == "v1.create_user"
+        assert any(e["action"] == "user.create" and e["target"].startswith("user ")
                    for e in everyone)
+        unknown = server.api("GET", "/events", params={"action": "v1.create_vms"})
+        assert unknown.status_code == 422 and "vm.create" in unknown.json()["error"]["message"]
     finally:
         for response in (theirs, ours):
             server.api("DELETE", f"/vms/{response.json()['vms'][0]['id']}")
@@ -101,3 +107,11 @@ def test_the_seed_api_with_tokens_and_switched_off(lab_ctx):
         assert off.api("GET", "/health").status_code == 200
     finally:
         off.kill()
+
+
+def cli_json_vms(server, token):
+    vmfabric = os.path.join(os.path.dirname(sys.executable), "vmfabric")
+    done = subprocess.run([vmfabric, "--url", server.url, "vm", "list", "--json"],
+                          capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, VMFABRIC_TOKEN=token))
+    return json.loads(done.stdout)["vms"]

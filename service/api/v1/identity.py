@@ -2,12 +2,12 @@
 
 from flask import g, jsonify, request
 
-from service.web import access
+from service.web import access, audit_names
 from service.web.access import ADMIN, MEMBER, OPEN
 from service.web.context import ctx
 from service.api.v1.answers import created
 from service.api.v1.door import blueprint
-from service.api.v1.validate import body, query_int
+from service.api.v1.validate import body, query_int, quote
 from service.errors import ValidationError
 
 
@@ -86,8 +86,12 @@ def set_quota(username):
 def list_events():
     """Newest first; a member sees their own, an admin everyone's (or ?user=NAME's)."""
     mine = access.scope()
+    action = request.args.get("action")
+    if action is not None and action not in audit_names.KNOWN:
+        raise ValidationError(f"action: {quote(action)} is no action; one of "
+                              f"{', '.join(sorted(audit_names.KNOWN))}", field="action")
     rows = ctx().store.events.list(
         user_id=mine, username=request.args.get("user") if mine is None else None,
-        action=request.args.get("action"), limit=query_int("limit", 100, 1, 1000),
+        action=action, limit=query_int("limit", 100, 1, 1000),
         before=query_int("before", None, 1, 2 ** 31 - 1))
     return jsonify(events=rows)

@@ -25,7 +25,7 @@ def made(ctx, size=2):
 
 def events(ctx, cluster):
     return [e["outcome"] for e in ctx.store.events.list(action="autoscale.cluster")
-            if e["target"] == f"/api/v1/clusters/{cluster['id']}"]
+            if e["target"] == f"cluster {cluster['id']}"]
 
 
 def test_a_busy_cluster_grows_by_its_rules_then_waits_then_sheds_its_newest_node(ctx):

@@ -19,7 +19,7 @@ POLICY = {"min_cpu": 1, "max_cpu": 2, "hold": 30, "cooldown": 60}
 
 def events(ctx, vmid):
     return [e["outcome"] for e in ctx.store.events.list(action="autoscale")
-            if e["target"] == f"/api/v1/vms/{vmid}"]
+            if e["target"] == f"vm {vmid}"]
 
 
 def test_a_busy_vm_grows_one_vcpu_then_waits_then_gives_it_back_when_idle(ctx):
