@@ -15,7 +15,8 @@ user = client_group("user", "Accounts (admin): list, create, delete, quota.")
 token = client_group("token", "API tokens: create, list, revoke.")
 USER_COLUMNS = [("USERNAME", "username"), ("ROLE", "role")] + [
     (title, lambda u, key=key: f"{u['quota'][key]['used']}/{u['quota'][key]['limit'] or '-'}")
-    for title, key in (("CPU", "cpu"), ("RAM MB", "ram_mb"), ("DISK GB", "disk_gb"), ("VMS", "vms"))]
+    for title, key in (("CPU USED/LIMIT", "cpu"), ("RAM MB USED/LIMIT", "ram_mb"),
+                       ("DISK GB USED/LIMIT", "disk_gb"), ("VMS USED/LIMIT", "vms"))]
 
 
 def _when(timestamp):

@@ -17,12 +17,14 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON."
 VM_COLUMNS = [("VMID", "id"), ("NAME", lambda v: v["name"][:40]), ("TYPE", "instance_type"),
               ("IMAGE", "image_id"), ("PMID", "pmid"), ("STATE", "state"),
               ("ADDRESS", lambda v: ", ".join(a["ip"] for a in v.get("addresses", [])))]
+# X/Y is used/total everywhere (hosts here, users' quotas, the dashboard's bars), and says so
 PM_COLUMNS = [("PMID", "id"), ("ADDRESS", "address"),
               ("STATE", lambda p: p["state"] + (" (failed)" if p.get("failed") else "")
                + (" (maintenance)" if p.get("maintenance") else "")),
-              ("CPU", lambda p: f"{p['free']['cpu']}/{p['capacity']['cpu']}"),
-              ("RAM MB", lambda p: f"{p['free']['ram']}/{p['capacity']['ram']}"),
-              ("DISK GB", lambda p: f"{p['free']['disk']}/{p['capacity']['disk']}"),
+              ("CPU USED/TOTAL", lambda p: f"{p['allocated']['cpu']}/{p['capacity']['cpu']}"),
+              ("RAM MB USED/TOTAL", lambda p: f"{p['allocated']['ram']}/{p['capacity']['ram']}"),
+              ("DISK GB USED/TOTAL",
+               lambda p: f"{p['allocated']['disk']}/{p['capacity']['disk']}"),
               ("VMS", "vms"), ("REASON", lambda p: p["reason"][:60])]
 
 
@@ -187,7 +189,8 @@ def vm_console(client, vmid, lines, as_json):
         click.echo("\n".join(data["lines"]))
 
 
-table_command(pm, "list", "/pms", "pms", PM_COLUMNS, "List PMs with free/capacity and state.")
+table_command(pm, "list", "/pms", "pms", PM_COLUMNS,
+              "List PMs: what their VMs hold of each resource (used/total), and their state.")
 
 
 @pm.command("add")

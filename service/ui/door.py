@@ -1,7 +1,11 @@
 """The dashboard's blueprint: its pages answer errors as alerts, load nothing from another site
 and are framed by no one; the vendored front-end files (htmx, Pico CSS, uPlot) are served here."""
 
+import datetime
 import os
+import time
+
+import markupsafe
 
 from flask import Blueprint, abort, send_from_directory
 
@@ -25,6 +29,25 @@ alerts.install(blueprint)
 # the dashboard loads nothing from anywhere but here, and is framed by no one
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+
+
+@blueprint.app_template_filter("when")
+def when(timestamp):
+    """A <time> of TIMESTAMP: UTC in the page, turned into the reader's local time by
+    static/times.js."""
+    if not timestamp:
+        return "-"
+    moment = datetime.datetime.fromtimestamp(float(timestamp), datetime.timezone.utc)
+    return markupsafe.Markup('<time datetime="{}">{}</time>').format(
+        moment.isoformat(timespec="seconds"), moment.strftime("%Y-%m-%d %H:%M:%S UTC"))
+
+
+@blueprint.app_template_filter("took")
+def took(job):
+    """How long JOB ran (so far, while it runs)."""
+    end = job.get("finished_at") or time.time()
+    seconds = max(0.0, end - job["created_at"])
+    return f"{seconds:.1f} s" if seconds < 60 else f"{seconds // 60:.0f} min {seconds % 60:.0f} s"
 
 
 @blueprint.after_request

@@ -23,11 +23,21 @@ def dashboard():
     if not _signed_in():
         return redirect("/ui/login", code=303)
     store = ctx().store
-    return render_template("ui/dashboard.html", user=g.user,
-                           types=[t for t in store.catalog.types() if not t["retired"]],
-                           images=[i for i in ctx().images.listing(g.user)
-                                   if i["state"] == "active"],
+    quota = ctx().quotas.usage(store, g.user)
+    room = {name: None if q["limit"] is None else max(0, q["limit"] - q["used"])
+            for name, q in quota.items()}
+    types = [dict(t, fits=_fits(t, room)) for t in store.catalog.types() if not t["retired"]]
+    return render_template("ui/dashboard.html", user=g.user, types=types, quota=quota,
+                           room=room, images=[i for i in ctx().images.listing(g.user)
+                                              if i["state"] == "active"],
                            parts=[p for p in PARTS if p != "hosts" or g.user.is_admin])
+
+
+def _fits(itype, room):
+    """Whether one VM of ITYPE fits what the user's quota has left (ROOM: None, no limit)."""
+    asks = {"cpu": itype["cpu"], "ram_mb": itype["ram_mb"], "disk_gb": itype["disk_gb"],
+            "vms": 1}
+    return all(room.get(name) is None or amount <= room[name] for name, amount in asks.items())
 
 
 def _part(name, **values):

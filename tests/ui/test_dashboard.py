@@ -116,15 +116,68 @@ def test_a_member_does_not_see_another_members_vm(server, browser):
 
 
 def test_a_phone_sized_window_has_nothing_wider_than_itself(server):
+    """At 390 px the page is no wider than the window, and every cell and button of the VM
+    table (a VM on it) is on screen and whole, by the elements' geometry."""
+    made = server.api("POST", "/vms", json={"name": "on-a-phone", "instance_type": 1})
+    assert made.status_code == 201, made.text
     driver = chromium(width=390, height=844)
     try:
         log_in(driver, server.url, "uiadmin")
         wait(driver).until(seen.presence_of_element_located((By.CSS_SELECTOR, "#hosts article")))
+        wait(driver).until(lambda d: vm_row(d, "on-a-phone") is not None)
         wide = driver.execute_script(
             "return document.documentElement.scrollWidth - window.innerWidth")
         assert wide <= 0, f"the page is {wide} px wider than the window"
+        cut = driver.execute_script("""
+            var width = window.innerWidth, bad = [];
+            document.querySelectorAll("main td, main button, main th").forEach(function (el) {
+              var box = el.getBoundingClientRect();
+              if (box.width === 0) { return; }  // (a header a phone hides)
+              if (box.left < 0 || box.right > width + 0.5 || el.scrollWidth > el.clientWidth + 1)
+                { bad.push(el.tagName + " " + el.textContent.trim().slice(0, 30)); }
+            });
+            return bad;""")
+        assert cut == [], f"cut or off-screen at 390 px: {cut[:8]}"
+        state = vm_row(driver, "on-a-phone").find_element(By.CSS_SELECTOR, "td.state")
+        assert state.text.endswith("running") and state.get_attribute("data-label") == "State"
     finally:
         driver.quit()
+        server.api("DELETE", f"/vms/{made.json()['vms'][0]['id']}")
+
+
+def test_a_member_sees_their_quota_and_an_alert_where_they_are(server, browser, lab_ctx):
+    lab_ctx.accounts.set_quota("bob", {"cpu": 1, "vms": 1})
+    log_in(browser, server.url, "bob")
+    quota = wait(browser).until(seen.presence_of_element_located((By.ID, "quota")))
+    assert "CPU 0/1" in quota.text and "VMs 0/1" in quota.text
+    options = browser.find_elements(By.CSS_SELECTOR, "select[name=instance_type] option")
+    offered = {o.get_attribute("value"): o.get_attribute("disabled") for o in options}
+    assert offered["1"] is None and offered["2"] == "true"  # 2 CPUs: over the quota
+    browser.find_element(By.CSS_SELECTOR, "#create-vm summary").click()
+    browser.find_element(By.NAME, "name").send_keys("   ")  # only spaces: no name
+    form = browser.find_element(By.CSS_SELECTOR, "#create-vm form")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    alert = wait(browser).until(lambda d: d.find_element(By.ID, "vms-alerts").text and
+                                d.find_element(By.ID, "vms-alerts"))
+    assert "name" in alert.text
+    # shown where the user is: within a screen of the form they used, not at the page's top
+    gap = browser.execute_script(
+        "return arguments[0].getBoundingClientRect().top - arguments[1].getBoundingClientRect()"
+        ".bottom", alert, form)
+    assert 0 <= gap < 200, f"the alert is {gap} px from the form"
+    assert browser.find_element(By.ID, "alerts").text == ""
+
+
+def test_times_are_readable_and_events_name_what_they_acted_on(server, browser):
+    made = server.api("POST", "/vms", json={"name": "timed", "instance_type": 1}).json()["vms"][0]
+    log_in(browser, server.url, "uiadmin")
+    cell = wait(browser).until(lambda d: [td for td in d.find_elements(
+        By.CSS_SELECTOR, "#events td") if td.text == f"vm {made['id']}"])
+    row = cell[0].find_element(By.XPATH, "..")
+    when = row.find_element(By.TAG_NAME, "time")
+    assert not when.text.isdigit() and any(ch in when.text for ch in "/-:")
+    assert "vm.create" in row.text
+    server.api("DELETE", f"/vms/{made['id']}")
 
 
 def graphs_drawn(driver):

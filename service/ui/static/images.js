@@ -29,7 +29,10 @@
       var target = alerted ? status : document.getElementById("images");
       if (!alerted) { status.textContent = ""; }
       target.innerHTML = request.responseText;
-      if (window.htmx) { window.htmx.process(target); }  // its buttons work at once
+      if (window.htmx) {  // its buttons work at once, and it is labelled as a swap would be
+        window.htmx.process(target);
+        target.dispatchEvent(new CustomEvent("htmx:afterSwap", {bubbles: true}));
+      }
     };
     request.onerror = function () {
       bar.hidden = true;
