@@ -81,6 +81,16 @@ def test_a_spread_cluster_on_the_network(server, lab, lab_ctx):
         assert run.returncode == 0, run.stdout + run.stderr
         for index, node in enumerate(nodes):
             assert f"--- {node['name']}\nnode {index} of {node['name']}" in run.stdout, run.stdout
+        # the playbook by hand, as the README shows it: the nodes come from the inventory,
+        # and a program that fails makes the run fail
+        by_hand = playbook(inventory, "echo nodes: $VMFABRIC_NODES")
+        assert by_hand.returncode == 0, by_hand.stdout + by_hand.stderr
+        assert f"nodes: {' '.join(ips)}" in by_hand.stdout, by_hand.stdout
+        failing = playbook(inventory, "exit 3")
+        assert failing.returncode != 0
+        assert all(f"{n['name']}" in failing.stdout for n in nodes)
+        assert "the program exited with 3" in failing.stdout
+        assert failing.stdout.count("failed=1") == len(nodes), failing.stdout
     finally:
         gone = api(server, "DELETE", f"/clusters/{cluster['id']}")
     assert gone.status_code == 200 and sorted(gone.json()["destroyed"]) == sorted(
@@ -88,3 +98,14 @@ def test_a_spread_cluster_on_the_network(server, lab, lab_ctx):
     assert not os.path.exists(inventory)
     assert all(lab_ctx.store.addresses.of_vm(n["id"]) == [] for n in nodes)
     assert api(server, "GET", f"/clusters/{cluster['id']}").status_code == 404
+
+
+def playbook(inventory, program):
+    """playbooks/cluster_run.yml by hand, from the checkout, with PROGRAM (a shell line)."""
+    import base64
+
+    venv_bin = os.path.dirname(sys.executable)
+    encoded = base64.b64encode(f"#!/bin/sh\n{program}\n".encode()).decode()
+    return subprocess.run([os.path.join(venv_bin, "ansible-playbook"), "-i", inventory,
+                           "playbooks/cluster_run.yml", "-e", f"vmfabric_program_b64={encoded}"],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
