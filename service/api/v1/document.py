@@ -6,6 +6,7 @@ import copy
 import functools
 import re
 
+from service.api.v1 import naming_doc
 from service.api.v1.openapi import BASE
 from service.api.v1.spec import ERR
 
@@ -19,8 +20,9 @@ def document_path(rule):
     return CONVERTER.sub(r"{\1}", rule[len(V1):]) or "/"
 
 
-def operations(app):
-    """{(METHOD, path): the access rule its route declares (None: none)} of APP's /api/v1."""
+def operations(app, endpoints=None):
+    """{(METHOD, path): the access rule its route declares (None: none)} of APP's /api/v1;
+    ENDPOINTS (a dict): filled with each one's view name."""
     from service.web import access
 
     found = {}
@@ -30,6 +32,9 @@ def operations(app):
         declared = access.rule_of(app.view_functions[url_rule.endpoint])
         for method in url_rule.methods - {"HEAD", "OPTIONS"}:
             found[(method, document_path(url_rule.rule))] = declared
+            if endpoints is not None:
+                endpoints[(method, document_path(url_rule.rule))] = \
+                    url_rule.endpoint.rpartition(".")[2]
     return found
 
 
@@ -57,10 +62,12 @@ def document(app):
     if cached is not None:
         return cached
     doc = copy.deepcopy(BASE)
-    for (method, path), declared in operations(app).items():
+    endpoints = {}
+    for (method, path), declared in operations(app, endpoints).items():
         operation = doc["paths"].get(path, {}).get(method.lower())
         if operation is None or declared is None:
             continue
+        naming_doc.describe(operation, path, endpoints[(method, path)])
         if declared.who == OPEN:
             operation["security"] = [{}, {"token": []}] if path == "/tokens" else []
             continue
@@ -68,5 +75,7 @@ def document(app):
         if declared.who != MEMBER or declared.by_action:
             operation["responses"].setdefault("403", ERR["403"])
         operation["x-access"] = declared.who
+    for item in doc["paths"].values():
+        naming_doc.describe_shared(item)
     app.extensions["vmfabric.openapi"] = doc
     return doc
