@@ -1,13 +1,12 @@
 """`vmfabric login|logout|whoami|events` and `vmfabric user|token ...`."""
 
-import datetime
 import json
 
 import click
 
 from service.cli import credentials
 from service.cli.client import LOGIN_HINT, Client, pass_client
-from service.cli.output import emit, gone_command, table_command
+from service.cli.output import emit, gone_command, table_command, when
 from service.cli.resources import client_group, json_option
 from service.errors import VmfabricError
 
@@ -17,10 +16,6 @@ USER_COLUMNS = [("USERNAME", "username"), ("ROLE", "role")] + [
     (title, lambda u, key=key: f"{u['quota'][key]['used']}/{u['quota'][key]['limit'] or '-'}")
     for title, key in (("CPU USED/LIMIT", "cpu"), ("RAM MB USED/LIMIT", "ram_mb"),
                        ("DISK GB USED/LIMIT", "disk_gb"), ("VMS USED/LIMIT", "vms"))]
-
-
-def _when(timestamp):
-    return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S") if timestamp else "-"
 
 
 @click.command()
@@ -80,7 +75,7 @@ def events(ctx, username, action, limit, as_json):
     client = Client(ctx.obj["url"], credentials.token_for(ctx.obj["url"], ctx.obj["token"]))
     params = {k: v for k, v in (("user", username), ("action", action), ("limit", limit)) if v}
     data = client.call("GET", "/events", params=params)
-    emit(ctx, data, data["events"], [("WHEN", lambda e: _when(e["at"])), ("USER", "username"),
+    emit(ctx, data, data["events"], [("WHEN", lambda e: when(e["at"])), ("USER", "username"),
                                      ("ACTION", "action"), ("TARGET", "target"),
                                      ("STATUS", "status"), ("OUTCOME", lambda e: e["outcome"][:60])])
 
@@ -137,9 +132,9 @@ def token_create(client, name, ttl, as_json):
 
 
 table_command(token, "list", "/tokens", "tokens",
-              [("ID", "id"), ("NAME", "name"), ("CREATED", lambda t: _when(t["created_at"])),
-               ("EXPIRES", lambda t: _when(t["expires_at"])),
-               ("REVOKED", lambda t: _when(t["revoked_at"]))],
+              [("ID", "id"), ("NAME", "name"), ("CREATED", lambda t: when(t["created_at"])),
+               ("EXPIRES", lambda t: when(t["expires_at"])),
+               ("REVOKED", lambda t: when(t["revoked_at"]))],
               "Your tokens (never the tokens themselves).")
 
 

@@ -43,10 +43,11 @@ def _register():
     cli.add_command(simulate.simulate)
     cli.add_command(serve.serve)
     cli.add_command(db.db)
-    from service.cli import (autoscale, catalog, clusters, identity, migration,  # noqa: F401
-                             rebalance, resources, sizes, snapshots, top, volumes)  # (commands)
+    from service.cli import (autoscale, catalog, clusters, identity, jobs,  # noqa: F401
+                             migration, rebalance, resources, sizes, snapshots, top,
+                             volumes)  # (their commands)
 
-    for group in resources.GROUPS + (clusters.cluster, volumes.volume) + identity.GROUPS:
+    for group in resources.GROUPS + (clusters.cluster, volumes.volume, jobs.job) + identity.GROUPS:
         cli.add_command(group)
     for command in identity.COMMANDS + (rebalance.rebalance,):
         cli.add_command(command)

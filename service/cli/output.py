@@ -118,3 +118,11 @@ def bar(done, total, label):
     filled = int(share * BAR)
     return (f"[{'#' * filled}{' ' * (BAR - filled)}] {share * 100:3.0f}% "
             f"{done / 2 ** 20:.1f}/{total / 2 ** 20:.1f} MiB  {label}")
+
+
+def when(timestamp):
+    """TIMESTAMP in this machine's local time, or - when there is none."""
+    import datetime
+
+    return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S") \
+        if timestamp else "-"

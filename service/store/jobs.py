@@ -43,13 +43,22 @@ class JobRepo:
     def get(self, job_id):
         return self._get.one({"job_id": job_id}, f"no job {job_id}")
 
-    def recent(self, limit=10, user_id=None):
-        """The newest jobs (USER_ID: only theirs)."""
+    def recent(self, limit=10, user_id=None, before=None):
+        """The newest jobs (USER_ID: only theirs; BEFORE: only older than that id)."""
         query = sa.select(jobs).order_by(jobs.c.id.desc()).limit(limit)
         if user_id is not None:
             query = query.where(jobs.c.user_id == user_id)
+        if before is not None:
+            query = query.where(jobs.c.id < before)
         with self.store.read() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
+
+    def count(self, user_id=None):
+        query = sa.select(sa.func.count()).select_from(jobs)
+        if user_id is not None:
+            query = query.where(jobs.c.user_id == user_id)
+        with self.store.read() as conn:
+            return conn.execute(query).scalar()
 
     def counts(self):
         """{state: how many jobs are in it}."""

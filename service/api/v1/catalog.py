@@ -2,7 +2,7 @@
 
 from flask import current_app, g, jsonify
 
-from service.api.v1 import document
+from service.api.v1 import document, paging
 from service.api.v1.answers import created
 from service.api.v1.door import blueprint
 from service.api.v1.validate import body
@@ -18,8 +18,9 @@ from service.web.context import ctx
 @access.rule(MEMBER)
 def list_types():
     """Members see the types they may create VMs of; admins the retired ones too."""
-    return jsonify(types=[present.itype(r) for r in ctx().store.catalog.types()
-                          if g.user.is_admin or not r["retired"]])
+    rows = [r for r in ctx().store.catalog.types() if g.user.is_admin or not r["retired"]]
+    return paging.answer("types", rows, lambda chunk: [present.itype(r) for r in chunk],
+                         lambda r: r["tid"])
 
 
 @blueprint.post("/types")

@@ -8,6 +8,7 @@ from service.web import access
 from service.web.access import MEMBER
 from service.web.context import ctx
 from service.api.v1.answers import accepted, created
+from service.api.v1 import paging
 from service.api.v1.door import blueprint
 from service.web import present
 from service.api.v1.validate import body
@@ -42,8 +43,8 @@ def mine(cluster_id):
 @access.rule(MEMBER)
 def list_clusters():
     mine_only = access.scope()
-    return jsonify(clusters=[_view(c) for c in ctx().store.clusters.list()
-                             if mine_only is None or c["user_id"] == mine_only])
+    rows = [c for c in ctx().store.clusters.list() if mine_only is None or c["user_id"] == mine_only]
+    return paging.answer("clusters", rows, lambda chunk: [_view(c) for c in chunk])
 
 
 @blueprint.get("/clusters/<id:cluster_id>")

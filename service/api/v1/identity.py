@@ -6,6 +6,7 @@ from service.web import access, audit_names
 from service.web.access import ADMIN, MEMBER, OPEN
 from service.web.context import ctx
 from service.api.v1.answers import created
+from service.api.v1 import paging
 from service.api.v1.door import blueprint
 from service.api.v1.validate import body, query_int, quote
 from service.errors import ValidationError
@@ -38,7 +39,7 @@ def create_token():
 @blueprint.get("/tokens")
 @access.rule(MEMBER)
 def list_tokens():
-    return jsonify(tokens=ctx().store.users.tokens_of(g.user.id))
+    return paging.answer("tokens", ctx().store.users.tokens_of(g.user.id))
 
 
 @blueprint.delete("/tokens/<id:token_id>")
@@ -57,7 +58,8 @@ def whoami():
 @blueprint.get("/users")
 @access.rule(ADMIN)
 def list_users():
-    return jsonify(users=[_user_view(u) for u in ctx().store.users.list()])
+    return paging.answer("users", ctx().store.users.list(),
+                         lambda chunk: [_user_view(u) for u in chunk], lambda u: u.id)
 
 
 @blueprint.post("/users")
@@ -90,8 +92,10 @@ def list_events():
     if action is not None and action not in audit_names.KNOWN:
         raise ValidationError(f"action: {quote(action)} is no action; one of "
                               f"{', '.join(sorted(audit_names.KNOWN))}", field="action")
-    rows = ctx().store.events.list(
-        user_id=mine, username=request.args.get("user") if mine is None else None,
-        action=action, limit=query_int("limit", 100, 1, 1000),
-        before=query_int("before", None, 1, 2 ** 31 - 1))
-    return jsonify(events=rows)
+    filters = {"user_id": mine, "username": request.args.get("user") if mine is None else None,
+               "action": action}
+    before = query_int("before", None, 1, 2 ** 31 - 1)  # (the cursor's earlier name)
+    return paging.newest_first(
+        "events", lambda most, cursor: ctx().store.events.list(
+            limit=most, before=cursor if cursor is not None else before, **filters),
+        lambda: ctx().store.events.count(**filters))

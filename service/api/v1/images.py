@@ -4,6 +4,7 @@ deleting them."""
 from flask import g, jsonify, request
 
 from service.api.v1.answers import accepted, created
+from service.api.v1 import paging
 from service.api.v1.door import blueprint
 from service.api.v1.validate import body
 from service.catalog.fields import image_fields
@@ -16,7 +17,8 @@ from service.web.context import ctx
 @blueprint.get("/images")
 @access.rule(MEMBER)
 def list_images():
-    return jsonify(images=[present.image(r) for r in ctx().images.listing(g.user)])
+    return paging.answer("images", ctx().images.listing(g.user),
+                         lambda chunk: [present.image(r) for r in chunk])
 
 
 @blueprint.post("/images")

@@ -7,9 +7,9 @@ host maintenance in openapi_fleet.py, usage in openapi_telemetry.py; they are me
 
 from service.api.v1 import (openapi_catalog, openapi_fleet, openapi_identity, openapi_storage,
                             openapi_telemetry)
-from service.api.v1.spec import (ADDRESS, AMOUNT, FIRST_BOOT, INT, NAME, NUM, POS, RATIO,
-                                 RES, SPARE, STR, body_of, bounded, errors, json_of, obj,
-                                 path_id, query)
+from service.api.v1.spec import (ADDRESS, AMOUNT, FIRST_BOOT, INT, NAME, NUM, POS, RATIO, RES,
+                                 SPARE, STR, body_of, bounded, errors, json_of, obj, page_of,
+                                 paged, path_id, query)
 from service.compute.power import ALLOWED_FROM
 from service.placement.engine import PLACEMENTS
 from service.placement.policies import POLICIES
@@ -56,7 +56,7 @@ SCHEMAS = {
                 "shutdown": {"anyOf": [{"type": "null"}, obj({
                     "asked_at": NUM, "deadline": NUM, "force": {"type": "boolean"},
                     "overdue": {"type": "boolean"}})]}}),
-    "VmList": obj({"vms": {"type": "array", "items": {"$ref": "#/components/schemas/Vm"}}}),
+    "VmList": page_of("vms", "Vm"),
     "VmOne": obj({"vm": {"$ref": "#/components/schemas/Vm"}}),
     "VmCreate": obj({
         "name": NAME, "instance_type": POS, "image_id": POS, **FIRST_BOOT,
@@ -87,7 +87,7 @@ SCHEMAS = {
                 "unknown_domains": {"type": "array", "items": STR},
                 "maintenance": {"type": "boolean"}, "down_since": {"type": ["number", "null"]},
                 "failed": {"type": "boolean"}}),
-    "PmList": obj({"pms": {"type": "array", "items": {"$ref": "#/components/schemas/Pm"}}}),
+    "PmList": page_of("pms", "Pm"),
     "PmOne": obj({"pm": {"$ref": "#/components/schemas/Pm"}}),
     "PmAdd": obj({"address": {"type": "string", "minLength": 1, "maxLength": 300},
                    "settings": SETTINGS}, required=["address"]),
@@ -99,8 +99,7 @@ SCHEMAS = {
                      "nodes": {"type": "array", "items": {"$ref": "#/components/schemas/Vm"}},
                      "created_at": NUM, "autoscale": {"type": ["object", "null"]}}),
     "ClusterOne": obj({"cluster": {"$ref": "#/components/schemas/Cluster"}}),
-    "ClusterList": obj({"clusters": {"type": "array",
-                                      "items": {"$ref": "#/components/schemas/Cluster"}}}),
+    "ClusterList": page_of("clusters", "Cluster"),
     "ClusterCreate": obj({
         "name": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,31}$"},
         "instance_type": POS, "size": {"type": "integer", "minimum": 1, "maximum": 100},
@@ -122,6 +121,7 @@ SCHEMAS = {
                  "params": {"type": "object"}, "result": {"type": "object"},
                  "progress": {"type": "object"}, "error": STR,
                  "created_at": NUM, "finished_at": {"type": ["number", "null"]}}),
+    "JobList": page_of("jobs", "Job"),
     "JobOne": obj({"job": {"$ref": "#/components/schemas/Job"}}),
     "PmAdded": obj({"job": {"$ref": "#/components/schemas/Job"},
                      "pm": {"$ref": "#/components/schemas/Pm"}}),
@@ -138,9 +138,9 @@ SCHEMAS = {
 
 PATHS = {
     "/vms": {
-        "get": {"summary": "List VMs", "parameters": [query("pmid", POS), query("state", STR),
-                                                      query("name", STR), bounded("limit", 1),
-                                                      bounded("offset", 0)],
+        "get": {"summary": "List VMs", "parameters": paged(query("pmid", POS), query("state", STR),
+                                                           query("name", STR),
+                                                           bounded("offset", 0)),
                 "responses": {"200": json_of("VmList"), **errors("422")}},
         "post": {"summary": "Create one VM, or a cluster of count VMs placed together",
                  "requestBody": body_of("VmCreate"),
@@ -180,7 +180,7 @@ PATHS = {
     },
     "/pms": {
         "get": {"summary": "List PMs with capacity, allocated, free and state",
-                "responses": {"200": json_of("PmList")}},
+                "parameters": paged(), "responses": {"200": json_of("PmList")}},
         "post": {"summary": "Add a host at runtime; it is discovered by a job (poll Location)",
                  "requestBody": body_of("PmAdd"),
                  "responses": {"202": json_of("PmAdded", "Added; the discovery job runs"),
@@ -211,13 +211,18 @@ PATHS = {
                  "responses": {"202": json_of("JobOne", "Accepted: the job runs"),
                                **errors("400", "404", "422")}},
     },
+    "/jobs": {
+        "get": {"summary": "Jobs, newest first (yours; an admin's: everyone's)",
+                "parameters": paged(), "responses": {"200": json_of("JobList")}},
+    },
     "/jobs/{job_id}": {
         "parameters": [path_id("job_id")],
         "get": {"summary": "A job's state and, when finished, its result or error",
                 "responses": {"200": json_of("JobOne"), **errors("404")}},
     },
     "/clusters": {
-        "get": {"summary": "List virtual clusters", "responses": {"200": json_of("ClusterList")}},
+        "get": {"summary": "List virtual clusters", "parameters": paged(),
+                "responses": {"200": json_of("ClusterList")}},
         "post": {"summary": "Make a virtual cluster: every node placed (spread: each on its own "
                             "host) and made, or none",
                  "requestBody": body_of("ClusterCreate"),

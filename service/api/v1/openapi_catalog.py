@@ -1,7 +1,8 @@
 """The OpenAPI schemas and operations of images and instance types (merged into the document
 by openapi.py)."""
 
-from service.api.v1.spec import INT, NUM, POS, STR, body_of, errors, json_of, obj, path_id, query
+from service.api.v1.spec import (INT, NUM, POS, STR, body_of, errors, json_of, obj, page_of, paged,
+                                 path_id, query)
 
 IMAGE_NAME = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$"}
 SHA256 = {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}
@@ -25,14 +26,14 @@ SCHEMAS = {
                   "created_at": {"type": ["number", "null"]},
                   "job": {"type": ["integer", "null"]}}),
     "ImageOne": obj({"image": {"$ref": "#/components/schemas/Image"}}),
-    "ImageList": obj({"images": {"type": "array", "items": {"$ref": "#/components/schemas/Image"}}}),
+    "ImageList": page_of("images", "Image"),
     "ImageImport": obj(dict(IMAGE_FIELDS, url={"type": "string", "maxLength": 2000}),
                        required=["name", "url"]),
     "ImageImporting": obj({"image": {"$ref": "#/components/schemas/Image"},
                            "job": {"$ref": "#/components/schemas/Job"}}),
     "Type": obj({"tid": POS, "cpu": POS, "ram": POS, "disk": POS, "retired": {"type": "boolean"}}),
     "TypeOne": obj({"type": {"$ref": "#/components/schemas/Type"}}),
-    "TypeList": obj({"types": {"type": "array", "items": {"$ref": "#/components/schemas/Type"}}}),
+    "TypeList": page_of("types", "Type"),
     "TypeCreate": obj(dict(TYPE_SIZES, tid=POS), required=["cpu", "ram", "disk"]),
     "TypeChange": obj(dict(TYPE_SIZES, retired={"type": "boolean"}), required=[]),
 }
@@ -40,7 +41,7 @@ SCHEMAS = {
 PATHS = {
     "/images": {
         "get": {"summary": "List the images you may use (an admin: every image)",
-                "responses": {"200": json_of("ImageList")}},
+                "parameters": paged(), "responses": {"200": json_of("ImageList")}},
         "post": {
             "summary": "Bring an image: upload its bytes (application/octet-stream, with its "
                        "Content-Length; the fields in the query), or import it from an http(s) "
@@ -67,7 +68,7 @@ PATHS = {
     },
     "/types": {
         "get": {"summary": "List instance types (members: the active ones)",
-                "responses": {"200": json_of("TypeList")}},
+                "parameters": paged(), "responses": {"200": json_of("TypeList")}},
         "post": {"summary": "Create an instance type (admin)", "requestBody": body_of("TypeCreate"),
                  "responses": {"201": json_of("TypeOne", "Created"),
                                **errors("400", "403", "409", "422")}},

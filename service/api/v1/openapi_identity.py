@@ -3,7 +3,7 @@ trail (merged into the document by openapi.py)."""
 
 from service.web.ids import MAX_ID
 from service.api.v1.spec import (INT, MAX_AMOUNT, NUM, POS, STR, body_of, errors, json_of, obj,
-                                 path_id, query)
+                                 page_of, paged, path_id, query)
 
 SCHEMAS = {
     # a login (username and password, both) or, with a token, another token (neither)
@@ -16,14 +16,14 @@ SCHEMAS = {
     "TokenIssued": obj({"token": STR, "id": POS}),
     "TokenInfo": obj({"id": POS, "name": STR, "created_at": NUM, "expires_at": NUM,
                        "revoked_at": {"type": ["number", "null"]}}),
-    "TokenList": obj({"tokens": {"type": "array", "items": {"$ref": "#/components/schemas/TokenInfo"}}}),
+    "TokenList": page_of("tokens", "TokenInfo"),
     "QuotaUse": obj({"limit": {"type": ["integer", "null"]}, "used": INT}),
     "User": obj({"id": POS, "username": STR, "role": {"enum": ["admin", "member"]},
                   "quota": obj({name: {"$ref": "#/components/schemas/QuotaUse"}
                                  for name in ("cpu", "ram_mb", "disk_gb", "vms")}),
                   "created_at": NUM}),
     "UserOne": obj({"user": {"$ref": "#/components/schemas/User"}}),
-    "UserList": obj({"users": {"type": "array", "items": {"$ref": "#/components/schemas/User"}}}),
+    "UserList": page_of("users", "User"),
     "UserCreate": obj({"username": {"type": "string", "pattern": "^[a-z][a-z0-9_.-]{0,31}$"},
                         "password": {"type": "string", "minLength": 8, "maxLength": 1024},
                         "role": {"enum": ["admin", "member"]}}, required=["username", "password"]),
@@ -32,12 +32,12 @@ SCHEMAS = {
     "Event": obj({"id": POS, "at": NUM, "user_id": {"type": ["integer", "null"]},
                    "username": STR, "action": STR, "target": STR, "request_id": STR,
                    "status": INT, "outcome": STR}),
-    "EventList": obj({"events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}),
+    "EventList": page_of("events", "Event"),
 }
 
 PATHS = {
     "/tokens": {
-        "get": {"summary": "Your API tokens (never the tokens themselves)",
+        "get": {"summary": "Your API tokens (never the tokens themselves)", "parameters": paged(),
                 "responses": {"200": json_of("TokenList"), **errors("401")}},
         "post": {"summary": "Log in ({username, password}: no token needed) or, with a token, "
                             "get another for the same user; the token is shown only here",
@@ -53,7 +53,7 @@ PATHS = {
     "/whoami": {"get": {"summary": "The caller, their role and quota",
                         "responses": {"200": json_of("UserOne"), **errors("401")}}},
     "/users": {
-        "get": {"summary": "Every user with quota and usage (admin)",
+        "get": {"summary": "Every user with quota and usage (admin)", "parameters": paged(),
                 "responses": {"200": json_of("UserList"), **errors("401", "403")}},
         "post": {"summary": "Add a user (admin)", "requestBody": body_of("UserCreate"),
                  "responses": {"201": json_of("UserOne", "Added"),
@@ -76,9 +76,8 @@ PATHS = {
     },
     "/events": {
         "get": {"summary": "The audit trail, newest first (yours; an admin's: everyone's)",
-                "parameters": [query("user", STR), query("action", STR),
-                               query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
-                               query("before", POS)],
+                "parameters": paged(query("user", STR), query("action", STR),
+                                    query("before", POS)),
                 "responses": {"200": json_of("EventList"), **errors("401", "422")}},
     },
 }

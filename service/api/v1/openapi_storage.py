@@ -2,7 +2,7 @@
 openapi.py)."""
 
 from service.api.v1.spec import (MAX_AMOUNT, NAME, NUM, POS, STR, body_of, errors, json_of, obj,
-                                 path_id)
+                                 page_of, paged, path_id)
 
 SNAPSHOT_NAME = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"}
 
@@ -18,8 +18,7 @@ SCHEMAS = {
                     "pmid": {"type": ["integer", "null"]}, "vmid": {"type": ["integer", "null"]},
                     "target": {"type": ["string", "null"]}, "error": STR, "created_at": NUM}),
     "VolumeOne": obj({"volume": {"$ref": "#/components/schemas/Volume"}}),
-    "VolumeList": obj({"volumes": {"type": "array",
-                                    "items": {"$ref": "#/components/schemas/Volume"}}}),
+    "VolumeList": page_of("volumes", "Volume"),
     "VolumeCreate": obj({"name": dict(NAME, maxLength=255),
                           "size": {"type": "integer", "minimum": 1, "maximum": MAX_AMOUNT}}),
     "VolumeAction": obj({"action": {"enum": ["attach", "detach"]}, "vmid": POS},
@@ -50,7 +49,8 @@ PATHS = {
                                  **errors("404", "409", "502")}},
     },
     "/volumes": {
-        "get": {"summary": "List volumes", "responses": {"200": json_of("VolumeList")}},
+        "get": {"summary": "List volumes", "parameters": paged(),
+                "responses": {"200": json_of("VolumeList")}},
         "post": {"summary": "A raw disk of SIZE GB (made on the host of the first VM it is "
                             "attached to)",
                  "requestBody": body_of("VolumeCreate"),

@@ -6,6 +6,7 @@ from service.web import access
 from service.web.access import ADMIN, MEMBER
 from service.web.context import ctx
 from service.api.v1.answers import accepted
+from service.api.v1 import paging
 from service.api.v1.door import blueprint
 from service.web import present
 from service.api.v1.validate import body
@@ -15,7 +16,8 @@ from service.errors import NotFound
 @blueprint.get("/pms")
 @access.rule(ADMIN)
 def list_pms():
-    return jsonify(pms=[present.pm(r) for r in ctx().store.pms.list()])
+    return paging.answer("pms", ctx().store.pms.list(),
+                         lambda chunk: [present.pm(r) for r in chunk], lambda pm: pm.id)
 
 
 @blueprint.get("/pms/<id:pmid>")
@@ -61,6 +63,16 @@ def rekey(pmid):
     data = body("Rekey")
     ctx().fleet.rekey(pmid, data["fingerprint"])
     return accepted(ctx().jobs.discover([pmid], user_id=g.user.id))
+
+
+@blueprint.get("/jobs")
+@access.rule(MEMBER)
+def list_jobs():
+    """Newest first: a member's own jobs, an admin's every job."""
+    mine = access.scope()
+    return paging.newest_first(
+        "jobs", lambda most, before: [present.job(j) for j in ctx().store.jobs.recent(
+            most, mine, before)], lambda: ctx().store.jobs.count(mine))
 
 
 @blueprint.get("/jobs/<id:job_id>")

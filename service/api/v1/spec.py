@@ -76,3 +76,18 @@ def bounded(name, minimum):
     return query(name, {"type": "integer", "minimum": minimum, "maximum": LIMITS[name]})
 
 
+# lists page one way (service/api/v1/paging.py): ?limit=&cursor=, and total and next
+CURSOR = {"type": "string", "pattern": "^[0-9]{1,10}$"}
+
+
+def page_of(key, item):
+    """A page of a list: its items under KEY, how many the filters match in all (`total`) and
+    the cursor of the following page (`next`, null on the last)."""
+    return obj({key: {"type": "array", "items": ref(item)},
+                "total": {"type": "integer", "minimum": 0},
+                "next": {"type": ["string", "null"]}}, required=[key])
+
+
+def paged(*parameters):
+    """The parameters of a list operation: PARAMETERS, then limit and cursor."""
+    return [*parameters, bounded("limit", 1), query("cursor", CURSOR)]

@@ -6,6 +6,7 @@ from service.web import access
 from service.web.access import ADMIN, MEMBER
 from service.web.context import ctx
 from service.api.v1.answers import accepted, created
+from service.api.v1 import paging
 from service.api.v1.door import blueprint
 from service.web import present
 from service.api.v1.validate import body, query_int
@@ -37,10 +38,10 @@ def placement_of(data):
 @access.rule(MEMBER)
 def list_vms():
     rows = ctx().store.vms.list(user_id=access.scope(), pmid=query_int("pmid", None, 1, MAX_ID),
-                                state=request.args.get("state"), name=request.args.get("name"),
-                                limit=query_int("limit", 1000, 1, LIMITS["limit"]),
-                                offset=query_int("offset", 0, 0, LIMITS["offset"]))
-    return jsonify(vms=present.vms(rows, ctx().store))
+                                state=request.args.get("state"), name=request.args.get("name"))
+    offset = query_int("offset", 0, 0, LIMITS["offset"])  # (before cursors; still taken)
+    return paging.answer("vms", rows[offset:], lambda chunk: present.vms(chunk, ctx().store),
+                         lambda vm: vm.id)
 
 
 @blueprint.get("/vms/<id:vmid>")

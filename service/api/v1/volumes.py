@@ -6,6 +6,7 @@ from service.web import access
 from service.web.access import MEMBER
 from service.web.context import ctx
 from service.api.v1.answers import created
+from service.api.v1 import paging
 from service.api.v1.door import blueprint
 from service.web import present
 from service.api.v1.validate import body
@@ -27,7 +28,8 @@ def create_volume():
 @blueprint.get("/volumes")
 @access.rule(MEMBER)
 def list_volumes():
-    return jsonify(volumes=[present.volume(v) for v in ctx().store.volumes.list(access.scope())])
+    return paging.answer("volumes", ctx().store.volumes.list(access.scope()),
+                         lambda chunk: [present.volume(v) for v in chunk], lambda v: v.id)
 
 
 @blueprint.get("/volumes/<id:volume_id>")
