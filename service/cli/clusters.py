@@ -68,15 +68,28 @@ def find_cluster(client, cluster_id):
 @click.option("--size", type=click.IntRange(1, 100), required=True, help="Number of nodes.")
 @click.option("--spread/--pack", default=True, help="Each node on its own host (default), or "
               "as few hosts as possible.")
+@click.option("--wait", is_flag=True, help="Wait until every node's SSH answers.")
+@click.option("--timeout", type=click.FloatRange(1, 3600), default=180, show_default=True,
+              help="Seconds --wait waits for each node.")
 @guest_options
 @json_option
 @pass_client
-def cluster_create(client, name, tid, size, spread, image_id, ssh_keys, user_data, as_json):
-    """Make cluster NAME of SIZE nodes (NAME-1 ...), all or none."""
+def cluster_create(client, name, tid, size, spread, wait, timeout, image_id, ssh_keys,
+                   user_data, as_json):
+    """Make cluster NAME of SIZE nodes (NAME-1 ...), all or none.
+
+    \b
+    Example: vmfabric cluster create mpi --type 1 --size 3 --wait
+             vmfabric cluster run mpi -- hostname
+    """
     body = create_body(name, tid, image_id, ssh_keys, user_data, size=size,
                        placement="spread" if spread else "pack")
     with progress(f"making cluster {name} of {size} node(s)", as_json):
         data = client.call("POST", "/clusters", body)
+    if wait:
+        with progress("waiting for every node's SSH to answer", as_json):
+            for node in data["cluster"]["nodes"]:
+                waiting.ssh(client, node["id"], timeout)
     emit(click.get_current_context(), data, data["cluster"]["nodes"], VM_COLUMNS)
 
 

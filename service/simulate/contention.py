@@ -6,7 +6,7 @@ VM's steal over an interval is 1 - C/D on a host over capacity, and nothing on o
 under it. Measured on the lab (tests/bench/bench_contention.py: two busy guests on a
 host whose CPU is capped at 0.5, 1 and 1.5 cores by a CFS quota), the guests read
 75.7, 50.9 and 26.0 % where the model says 75, 50 and 25 %: 1.01-1.04 times it, so
-``SCALE`` stays 1 (the README has the run).
+``SCALE`` stays 1 (docs/performance.md has the run).
 """
 
 import numpy as np

@@ -54,7 +54,7 @@ class BestFit:
 
 
 class Usage:
-    # the defaults: tuned on 2011-03-03 and 2011-03-22, reported on all five days (README)
+    # the defaults: tuned on 2011-03-03 and 2011-03-22, reported on all five days (docs/fleet.md)
     def __init__(self, target=0.9, fill=0.85, steal_target=0.05, hold=3, residence=24,
                  max_moves=None, cpu_ratio=16.0, declared=None, place_target=1.0,
                  percentile=80):

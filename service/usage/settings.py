@@ -1,7 +1,7 @@
 """The settings of usage-aware decisions (``usage``) and automatic rebalancing
 (``rebalance``), with their checks: each bad value is named with what it must be.
 
-The defaults are the ones the simulator found on real workloads (the README's table):
+The defaults are the ones the simulator found on real workloads (the table in docs/fleet.md):
 estimates at the p80 of the last hour, hosts packed to 0.85 of their cores by those
 estimates and relieved when their measured use stays over 0.9 (or their steal over 5 %)
 for 15 minutes, a VM left where it is for 2 hours after an automatic move.
