@@ -21,7 +21,13 @@ def _user():
     return g.user
 
 
-def _vms(message):
+def _vms(message, vmid=None):
+    """The refreshed VM table with MESSAGE; or, for an action from VMID's own page, that
+    page's detail part."""
+    if vmid is not None and request.headers.get("HX-Target") == "vm-page":
+        from service.ui.vm_page import detail
+
+        return detail(vmid, message)
     store = ctx().store
     return render_template("ui/part_vms.html", user=g.user, message=message,
                            vms=present.vms(store.vms.list(user_id=access.scope()), store))
@@ -67,4 +73,4 @@ def act_on_vm(vmid, action):
         raise ValidationError(f"action: one of {', '.join(ALLOWED_FROM)} or destroy",
                               field="action")
     after = ctx().compute.power(vmid, action)
-    return _vms(f"vm {vmid}: {action} done, it is {after.state}")
+    return _vms(f"vm {vmid}: {action} done, it is {after.state}", vmid)

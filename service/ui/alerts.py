@@ -6,7 +6,8 @@ from service.web import errors
 
 
 # the dashboard's parts, each with an alert slot just above it (ui/dashboard.html)
-SLOTTED = frozenset({"hosts", "vms", "clusters", "volumes", "images", "types", "jobs", "events"})
+SLOTTED = frozenset({"hosts", "vms", "clusters", "volumes", "images", "types", "jobs", "events",
+                     "vm-page"})
 
 
 def failure(status, message):

@@ -20,7 +20,9 @@ SEED_CHANGES = frozenset({"seed.vm_create", "seed.vm_destroy", "seed_volumes.vol
                           "seed_volumes.volume_destroy", "seed_volumes.volume_attach",
                           "seed_volumes.volume_detach"})
 READS = ("GET", "HEAD", "OPTIONS")
-UI_CHANGES = frozenset({"ui.create_vm", "ui.act_on_vm", "ui.upload_image", "ui.delete_image"})
+UI_CHANGES = frozenset({"ui.create_vm", "ui.act_on_vm", "ui.upload_image", "ui.delete_image",
+                        "ui.resize_vm", "ui.migrate_vm", "ui.snapshot_vm", "ui.snapshot_action",
+                        "ui.volume_action"})
 
 
 def changes_state(req=None):

@@ -18,6 +18,7 @@ ACTIONS = {
     "v1.add_nodes": "cluster.grow", "v1.run_on_cluster": "cluster.run",
     "v1.set_cluster_autoscale": "cluster.autoscale.set",
     "v1.remove_cluster_autoscale": "cluster.autoscale.remove",
+    "ui.resize_vm": "vm.resize", "ui.migrate_vm": "vm.migrate", "ui.snapshot_vm": "snapshot.create",
     "v1.create_image": "image.create", "ui.upload_image": "image.create",
     "v1.delete_image": "image.delete", "ui.delete_image": "image.delete",
     "v1.create_type": "type.create", "v1.change_type": "type.change",
@@ -56,6 +57,9 @@ def action_of(req):
     if endpoint == "ui.act_on_vm":
         said = (req.view_args or {}).get("action", "")
         return "vm.delete" if said == "destroy" else f"vm.{said}"[:64]
+    if endpoint in ("ui.snapshot_action", "ui.volume_action"):
+        said = (req.view_args or {}).get("action", "")
+        return f"{'snapshot' if endpoint == 'ui.snapshot_action' else 'volume'}.{said}"[:64]
     return ACTIONS.get(endpoint, endpoint)
 
 

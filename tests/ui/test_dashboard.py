@@ -250,3 +250,40 @@ def test_a_member_uploads_an_image_from_the_page_and_deletes_it(server, browser,
     browser.switch_to.alert.accept()
     wait(browser).until(lambda d: image_row(d, "page-upload") is None)
     assert server.api("GET", f"/images/{image_id}").status_code == 404
+
+
+def test_a_vms_own_page_acts_on_it(server, browser):
+    """From the VM table to the VM's page: stop it, take a snapshot, attach and detach a
+    volume, resize it; each shown on the page without a reload, and in its events."""
+    made = server.api("POST", "/vms", json={"name": "paged-vm", "instance_type": 1}).json()
+    vmid = made["vms"][0]["id"]
+    volume = server.api("POST", "/volumes", json={"name": "page-disk", "size": 1}).json()
+    try:
+        log_in(browser, server.url, "uiadmin")
+        wait(browser).until(lambda d: vm_row(d, "paged-vm") is not None)
+        wait(browser).until(lambda d: vm_row(d, "paged-vm").find_element(
+            By.LINK_TEXT, "paged-vm").click() or True)
+        wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page"), "running"))
+        browser.find_element(By.XPATH, "//div[@id='vm-page']//button[text()='stop']").click()
+        wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page"), "shutoff"))
+        browser.find_element(By.CSS_SELECTOR, "input[name=name]").send_keys("before")
+        browser.find_element(By.XPATH, "//button[text()='take']").click()
+        wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page"),
+                                                               "snapshot before taken"))
+        browser.find_element(By.XPATH, "//div[@id='vm-page']//button[text()='delete']").click()
+        wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page"),
+                                                               "before: delete done"))
+        Select(browser.find_element(By.NAME, "instance_type")).select_by_value("2")
+        browser.find_element(By.XPATH, "//button[text()='resize']").click()
+        wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page"),
+                                                               "resized to type 2"))
+        browser.find_element(By.XPATH, "//button[text()='attach']").click()
+        wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page"),
+                                                               "page-disk: attach done"))
+        assert server.api("GET", f"/volumes/{volume['volume']['id']}").json()["volume"][
+            "vmid"] == vmid
+        wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page"), "vm.stop"))
+        assert server.api("GET", f"/vms/{vmid}").json()["vm"]["instance_type"] == 2
+    finally:
+        server.api("DELETE", f"/vms/{vmid}")
+        server.api("DELETE", f"/volumes/{volume['volume']['id']}")
