@@ -94,6 +94,16 @@ def test_an_admin_sees_the_fleet_and_makes_a_vm_from_the_page(server, browser, l
     click_in_row(browser, "from-the-page", "console")
     wait(browser, 60).until(seen.text_to_be_present_in_element((By.CSS_SELECTOR, "#console pre"),
                                                                GUEST_MARKER))
+    # the log keeps its reader's place across its 2 s refreshes (here: the top of it)
+    scroll = "var p = document.querySelector('#console pre'); return [p.scrollTop, p.scrollHeight - p.clientHeight];"
+    # (a log shorter than its box cannot scroll: make the box small, as a long log would be)
+    browser.execute_script("document.styleSheets[document.styleSheets.length - 1].insertRule("
+                           "'pre.console { max-height: 4em !important; }')")
+    browser.execute_script("document.querySelector('#console pre').scrollTop = 0")
+    first = browser.find_element(By.CSS_SELECTOR, "#console pre")
+    wait(browser, 10).until(seen.staleness_of(first))  # refreshed at least once
+    top, room = browser.execute_script(scroll)
+    assert room > 0 and top == 0, (top, room)
     click_in_row(browser, "from-the-page", "destroy")
     wait(browser).until(seen.alert_is_present())
     browser.switch_to.alert.accept()  # "Destroy vm N?": confirmed

@@ -2,6 +2,7 @@
 // - table cells labelled with their column (a phone shows rows as labelled lines);
 // - times in the reader's own zone: every <time datetime=...> the server wrote in UTC, on
 //   load and after each part htmx swaps in;
+// - a console log that keeps its reader's place across refreshes;
 // - an alert shown where it was caused (the server puts it in the slot above the part the
 //   request was for) is cleared when that part is asked again.
 (function () {
@@ -30,6 +31,27 @@
   function ready(root) { localise(root); label(root); }
   document.addEventListener("DOMContentLoaded", function () { ready(document); });
   document.addEventListener("htmx:afterSwap", function (event) { ready(event.target); });
+  // a console log keeps where its reader is across its refreshes: at the end if they were
+  // at the end (following it), else where they had scrolled to
+  var consoleAt = {};  // by the console part's id: other parts swap in between
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var part = event.detail.target;
+    var log = part && part.querySelector && part.querySelector("pre.console");
+    if (log && part.id) {
+      consoleAt[part.id] = {top: log.scrollTop,
+                            following: log.scrollTop + log.clientHeight >= log.scrollHeight - 4};
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    Object.keys(consoleAt).forEach(function (id) {
+      var part = document.getElementById(id);
+      var log = part && part.querySelector("pre.console");
+      if (!log) { return; }
+      var was = consoleAt[id];
+      log.scrollTop = was.following ? log.scrollHeight : was.top;
+      delete consoleAt[id];
+    });
+  });
   document.addEventListener("htmx:beforeRequest", function (event) {
     var target = event.detail.target;
     var verb = (event.detail.requestConfig || {}).verb;
