@@ -51,6 +51,9 @@ def _register():
         cli.add_command(group)
     for command in identity.COMMANDS + (rebalance.rebalance,):
         cli.add_command(command)
+    from service.cli import examples
+
+    examples.attach(cli)
 
 
 _register()

@@ -1,5 +1,5 @@
-"""Every command of the CLI that talks to the server takes --json, and has an example or a
-plain sentence in its --help (no server needed: the command tree itself)."""
+"""Every command of the CLI that talks to the server takes --json, says what it does and
+shows an example in its --help (no server needed: the command tree itself)."""
 
 import click
 
@@ -29,3 +29,22 @@ def test_every_client_command_takes_json_and_says_what_it_does():
     assert without == []
     silent = [" ".join(p) for p, c in found if not (c.help or "").strip()]
     assert silent == []
+    without_example = [" ".join(p) for p, c in found if "Example" not in (c.help or "")]
+    assert without_example == []
+
+
+def test_each_examples_options_are_the_commands_own():
+    """An example names only options its command takes (a renamed option fails here)."""
+    import shlex
+
+    from service.cli.examples import EXAMPLES
+
+    found = dict((" ".join(p), c) for p, c in commands())
+    wrong = []
+    for path, example in EXAMPLES.items():
+        command = found[path]
+        known = {opt for param in command.params for opt in param.opts + param.secondary_opts}
+        words = shlex.split(example)
+        assert words[:1 + len(path.split())] == ["vmfabric", *path.split()], example
+        wrong += [(path, w) for w in words if w.startswith("--") and w != "--" and w not in known]
+    assert wrong == []
