@@ -7,7 +7,7 @@ from service.web import access
 from service.web.access import DASHBOARD
 from service.web.context import ctx
 from service.web import present
-from service.ui import catalog
+from service.ui import catalog, group_actions
 from service.ui.door import blueprint
 
 PARTS = ("hosts", "vms", "clusters", "volumes", "images", "types", "jobs", "events")
@@ -60,10 +60,9 @@ def part(name):
     if name == "vms":
         return _part("vms", vms=present.vms(store.vms.list(user_id=mine), store))
     if name == "clusters":
-        rows = [c for c in store.clusters.list() if mine is None or c["user_id"] == mine]
-        return _part("clusters", clusters=rows)
+        return group_actions.clusters_part()
     if name == "volumes":
-        return _part("volumes", volumes=[present.volume(v) for v in store.volumes.list(mine)])
+        return group_actions.volumes_part()
     if name == "images":
         return catalog.images_part()
     if name == "types":

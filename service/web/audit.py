@@ -22,7 +22,8 @@ SEED_CHANGES = frozenset({"seed.vm_create", "seed.vm_destroy", "seed_volumes.vol
 READS = ("GET", "HEAD", "OPTIONS")
 UI_CHANGES = frozenset({"ui.create_vm", "ui.act_on_vm", "ui.upload_image", "ui.delete_image",
                         "ui.resize_vm", "ui.migrate_vm", "ui.snapshot_vm", "ui.snapshot_action",
-                        "ui.volume_action"})
+                        "ui.volume_action", "ui.act_on_cluster", "ui.create_volume",
+                        "ui.destroy_volume"})
 
 
 def changes_state(req=None):

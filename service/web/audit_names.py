@@ -18,6 +18,7 @@ ACTIONS = {
     "v1.add_nodes": "cluster.grow", "v1.run_on_cluster": "cluster.run",
     "v1.set_cluster_autoscale": "cluster.autoscale.set",
     "v1.remove_cluster_autoscale": "cluster.autoscale.remove",
+    "ui.create_volume": "volume.create", "ui.destroy_volume": "volume.delete",
     "ui.resize_vm": "vm.resize", "ui.migrate_vm": "vm.migrate", "ui.snapshot_vm": "snapshot.create",
     "v1.create_image": "image.create", "ui.upload_image": "image.create",
     "v1.delete_image": "image.delete", "ui.delete_image": "image.delete",
@@ -57,6 +58,9 @@ def action_of(req):
     if endpoint == "ui.act_on_vm":
         said = (req.view_args or {}).get("action", "")
         return "vm.delete" if said == "destroy" else f"vm.{said}"[:64]
+    if endpoint == "ui.act_on_cluster":
+        said = (req.view_args or {}).get("action", "")
+        return {"grow": "cluster.grow", "destroy": "cluster.delete"}.get(said, "cluster.action")
     if endpoint in ("ui.snapshot_action", "ui.volume_action"):
         said = (req.view_args or {}).get("action", "")
         return f"{'snapshot' if endpoint == 'ui.snapshot_action' else 'volume'}.{said}"[:64]

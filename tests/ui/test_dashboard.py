@@ -4,6 +4,8 @@ reload, read its console, destroy it; a member does not see another member's VM,
 and deletes an image of their own; a phone-sized window has nothing wider than itself."""
 
 
+import time
+
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
@@ -99,8 +101,18 @@ def test_an_admin_sees_the_fleet_and_makes_a_vm_from_the_page(server, browser, l
     # (a log shorter than its box cannot scroll: make the box small, as a long log would be)
     browser.execute_script("document.styleSheets[document.styleSheets.length - 1].insertRule("
                            "'pre.console { max-height: 4em !important; }')")
-    browser.execute_script("document.querySelector('#console pre').scrollTop = 0")
-    first = browser.find_element(By.CSS_SELECTOR, "#console pre")
+    wait(browser).until(lambda d: d.execute_script(
+        "var p = document.querySelector('#console pre');"
+        "return p.scrollHeight > p.clientHeight && p.scrollTop > 0;"))  # following the log
+
+    def scrolled_up(driver):  # the reader scrolls up (on the log as it is then, not one
+        log = driver.find_element(By.CSS_SELECTOR, "#console pre")  # being replaced)
+        driver.execute_script("arguments[0].scrollTop = 0", log)
+        time.sleep(0.3)
+        return log if driver.execute_script(
+            "return document.querySelector('#console pre') === arguments[0]"
+            " && arguments[0].scrollTop === 0", log) else None
+    first = wait(browser).until(scrolled_up)
     wait(browser, 10).until(seen.staleness_of(first))  # refreshed at least once
     top, room = browser.execute_script(scroll)
     assert room > 0 and top == 0, (top, room)
@@ -278,17 +290,17 @@ def test_a_vms_own_page_acts_on_it(server, browser):
         wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page"), "shutoff"))
         browser.find_element(By.CSS_SELECTOR, "input[name=name]").send_keys("before")
         browser.find_element(By.XPATH, "//button[text()='take']").click()
-        wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page"),
+        wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page-alerts"),
                                                                "snapshot before taken"))
         browser.find_element(By.XPATH, "//div[@id='vm-page']//button[text()='delete']").click()
-        wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page"),
+        wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page-alerts"),
                                                                "before: delete done"))
         Select(browser.find_element(By.NAME, "instance_type")).select_by_value("2")
         browser.find_element(By.XPATH, "//button[text()='resize']").click()
-        wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page"),
+        wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page-alerts"),
                                                                "resized to type 2"))
         browser.find_element(By.XPATH, "//button[text()='attach']").click()
-        wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page"),
+        wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page-alerts"),
                                                                "page-disk: attach done"))
         assert server.api("GET", f"/volumes/{volume['volume']['id']}").json()["volume"][
             "vmid"] == vmid
@@ -297,3 +309,40 @@ def test_a_vms_own_page_acts_on_it(server, browser):
     finally:
         server.api("DELETE", f"/vms/{vmid}")
         server.api("DELETE", f"/volumes/{volume['volume']['id']}")
+
+
+def row_of(driver, part, name):
+    for row in driver.find_elements(By.CSS_SELECTOR, f"#{part} tbody tr"):
+        cells = row.find_elements(By.CSS_SELECTOR, "td.name")
+        if cells and cells[0].text == name:
+            return row
+    return None
+
+
+def click_and_confirm(driver, part, name, label):
+    wait(driver).until(lambda d: row_of(d, part, name).find_element(
+        By.XPATH, f".//button[text()='{label}']").click() or True)
+    wait(driver).until(seen.alert_is_present())
+    driver.switch_to.alert.accept()
+
+
+def test_clusters_and_volumes_have_their_actions(server, browser):
+    made = server.api("POST", "/clusters", json={"name": "ui-c", "instance_type": 1, "size": 1,
+                                                 "placement": "pack"})
+    assert made.status_code == 201, made.text
+    cluster_id = made.json()["cluster"]["id"]
+    log_in(browser, server.url, "uiadmin")
+    wait(browser).until(lambda d: row_of(d, "clusters", "ui-c") is not None)
+    row_of(browser, "clusters", "ui-c").find_element(By.XPATH, ".//button[text()='add a node']").click()
+    wait(browser, 120).until(seen.text_to_be_present_in_element((By.ID, "clusters"),
+                                                                "ui-c-2 added"))
+    assert len(server.api("GET", f"/clusters/{cluster_id}").json()["cluster"]["nodes"]) == 2
+    click_and_confirm(browser, "clusters", "ui-c", "destroy")
+    wait(browser, 120).until(lambda d: row_of(d, "clusters", "ui-c") is None)
+    form = browser.find_element(By.ID, "create-volume")
+    form.find_element(By.NAME, "name").send_keys("ui-disk")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(browser).until(lambda d: row_of(d, "volumes", "ui-disk") is not None)
+    click_and_confirm(browser, "volumes", "ui-disk", "destroy")
+    wait(browser).until(lambda d: row_of(d, "volumes", "ui-disk") is None)
+    assert "ui-disk" not in [v["name"] for v in server.api("GET", "/volumes").json()["volumes"]]

@@ -33,23 +33,21 @@
   document.addEventListener("htmx:afterSwap", function (event) { ready(event.target); });
   // a console log keeps where its reader is across its refreshes: at the end if they were
   // at the end (following it), else where they had scrolled to
-  var consoleAt = {};  // by the console part's id: other parts swap in between
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var part = event.detail.target;
-    var log = part && part.querySelector && part.querySelector("pre.console");
-    if (log && part.id) {
+  var consoleAt = {};  // by the console part's id: where its reader last scrolled it to
+  document.addEventListener("scroll", function (event) {
+    var log = event.target;
+    if (!log.matches || !log.matches("pre.console")) { return; }
+    var part = log.parentElement;
+    if (part && part.id) {
       consoleAt[part.id] = {top: log.scrollTop,
                             following: log.scrollTop + log.clientHeight >= log.scrollHeight - 4};
     }
-  });
+  }, true);
   document.addEventListener("htmx:afterSettle", function () {
-    Object.keys(consoleAt).forEach(function (id) {
-      var part = document.getElementById(id);
-      var log = part && part.querySelector("pre.console");
-      if (!log) { return; }
-      var was = consoleAt[id];
-      log.scrollTop = was.following ? log.scrollHeight : was.top;
-      delete consoleAt[id];
+    document.querySelectorAll("pre.console").forEach(function (log) {
+      var was = consoleAt[log.parentElement.id];
+      var top = !was || was.following ? log.scrollHeight : was.top;
+      if (log.scrollTop !== top) { log.scrollTop = top; }
     });
   });
   document.addEventListener("htmx:beforeRequest", function (event) {
