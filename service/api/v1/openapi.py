@@ -180,7 +180,7 @@ PATHS = {
     },
     "/pms": {
         "get": {"summary": "List PMs with capacity, allocated, free and state",
-                "parameters": paged(), "responses": {"200": json_of("PmList")}},
+                "parameters": paged(), "responses": {"200": json_of("PmList"), **errors("422")}},
         "post": {"summary": "Add a host at runtime; it is discovered by a job (poll Location)",
                  "requestBody": body_of("PmAdd"),
                  "responses": {"202": json_of("PmAdded", "Added; the discovery job runs"),
@@ -213,7 +213,8 @@ PATHS = {
     },
     "/jobs": {
         "get": {"summary": "Jobs, newest first (yours; an admin's: everyone's)",
-                "parameters": paged(), "responses": {"200": json_of("JobList")}},
+                "parameters": paged(),
+                "responses": {"200": json_of("JobList"), **errors("422")}},
     },
     "/jobs/{job_id}": {
         "parameters": [path_id("job_id")],
@@ -222,7 +223,7 @@ PATHS = {
     },
     "/clusters": {
         "get": {"summary": "List virtual clusters", "parameters": paged(),
-                "responses": {"200": json_of("ClusterList")}},
+                "responses": {"200": json_of("ClusterList"), **errors("422")}},
         "post": {"summary": "Make a virtual cluster: every node placed (spread: each on its own "
                             "host) and made, or none",
                  "requestBody": body_of("ClusterCreate"),

@@ -41,7 +41,8 @@ SCHEMAS = {
 PATHS = {
     "/images": {
         "get": {"summary": "List the images you may use (an admin: every image)",
-                "parameters": paged(), "responses": {"200": json_of("ImageList")}},
+                "parameters": paged(),
+                "responses": {"200": json_of("ImageList"), **errors("422")}},
         "post": {
             "summary": "Bring an image: upload its bytes (application/octet-stream, with its "
                        "Content-Length; the fields in the query), or import it from an http(s) "
@@ -68,7 +69,8 @@ PATHS = {
     },
     "/types": {
         "get": {"summary": "List instance types (members: the active ones)",
-                "parameters": paged(), "responses": {"200": json_of("TypeList")}},
+                "parameters": paged(),
+                "responses": {"200": json_of("TypeList"), **errors("422")}},
         "post": {"summary": "Create an instance type (admin)", "requestBody": body_of("TypeCreate"),
                  "responses": {"201": json_of("TypeOne", "Created"),
                                **errors("400", "403", "409", "422")}},

@@ -38,7 +38,7 @@ SCHEMAS = {
 PATHS = {
     "/tokens": {
         "get": {"summary": "Your API tokens (never the tokens themselves)", "parameters": paged(),
-                "responses": {"200": json_of("TokenList"), **errors("401")}},
+                "responses": {"200": json_of("TokenList"), **errors("401", "422")}},
         "post": {"summary": "Log in ({username, password}: no token needed) or, with a token, "
                             "get another for the same user; the token is shown only here",
                  "requestBody": body_of("TokenCreate"),
@@ -54,7 +54,7 @@ PATHS = {
                         "responses": {"200": json_of("UserOne"), **errors("401")}}},
     "/users": {
         "get": {"summary": "Every user with quota and usage (admin)", "parameters": paged(),
-                "responses": {"200": json_of("UserList"), **errors("401", "403")}},
+                "responses": {"200": json_of("UserList"), **errors("401", "403", "422")}},
         "post": {"summary": "Add a user (admin)", "requestBody": body_of("UserCreate"),
                  "responses": {"201": json_of("UserOne", "Added"),
                                **errors("400", "401", "403", "409", "422")}},

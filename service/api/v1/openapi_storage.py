@@ -50,7 +50,7 @@ PATHS = {
     },
     "/volumes": {
         "get": {"summary": "List volumes", "parameters": paged(),
-                "responses": {"200": json_of("VolumeList")}},
+                "responses": {"200": json_of("VolumeList"), **errors("422")}},
         "post": {"summary": "A raw disk of SIZE GB (made on the host of the first VM it is "
                             "attached to)",
                  "requestBody": body_of("VolumeCreate"),
