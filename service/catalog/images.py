@@ -17,6 +17,7 @@ import threading
 from service import clock, images as inspection
 from service.catalog import fetch, transfer
 from service.errors import NotFound, ValidationError, VmfabricError
+from service.store.catalog import usable_by
 
 log = logging.getLogger("vmfabric.images")
 GIB = 1 << 30
@@ -40,7 +41,7 @@ class ImageCatalog:
     def visible(self, user, image_id):
         """IMAGE_ID's row if USER may see it (another member's private image is NotFound)."""
         row = self.store.catalog.image(image_id)
-        if user is not None and not (user.is_admin or row["public"] or row["user_id"] == user.id):
+        if user is not None and not usable_by(row, user.id, user.is_admin):
             raise NotFound(f"no image {image_id}")
         return row
 

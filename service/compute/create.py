@@ -19,6 +19,7 @@ from service import faults, templates
 from service.errors import HypervisorError, NoCapacity, NotFound, ValidationError, VmfabricError
 from service.hypervisor import Unreachable
 from service.catalog import types as types_mod
+from service.store.catalog import usable_by
 from service.network import cidata, guestkeys
 from service.placement.rules import spread_group_for
 from service.placement.request import UsageRequest
@@ -73,7 +74,8 @@ class Creator:
 
     def _image_for(self, image_id, user_id):
         image = self.store.catalog.image(image_id)
-        if user_id is not None and not image["public"] and image["user_id"] != user_id \
+        # (the user's row is read only for another's private image: is it an admin asking?)
+        if user_id is not None and not usable_by(image, user_id, False) \
                 and not self.store.users.get(user_id).is_admin:
             raise NotFound(f"no image {image_id}")
         if image["state"] != "active":

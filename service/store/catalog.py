@@ -106,8 +106,7 @@ class Catalog:
 
     def visible_images(self, user_id, admin):
         """Images USER_ID may see: every one for an admin, else public and their own."""
-        return [row for row in self.images()
-                if admin or row["public"] or row["user_id"] == user_id]
+        return [row for row in self.images() if usable_by(row, user_id, admin)]
 
     def begin_image(self, row, guard=None):
         """A new image, ``importing``; GUARD(conn) runs in the same transaction (the quota)."""
@@ -188,6 +187,11 @@ class Catalog:
         with self.store.write() as conn:
             conn.execute(host_images.delete().where(host_images.c.pmid == pmid,
                                                     host_images.c.image_id == image_id))
+
+
+def usable_by(image, user_id, admin):
+    """Whether USER_ID (an admin when ADMIN) may see and use IMAGE: public, or their own."""
+    return admin or image["public"] or image["user_id"] == user_id
 
 
 def _image_users(conn, image_id):

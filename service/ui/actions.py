@@ -11,14 +11,8 @@ from service.web.context import ctx
 from service.web.ids import MAX_ID
 from service.web import present
 from service.compute.power import ALLOWED_FROM
-from service.errors import Unauthorized, ValidationError
-from service.ui.door import blueprint
-
-
-def _user():
-    if g.get("user") is None:
-        raise Unauthorized("log in again (your session has ended)")
-    return g.user
+from service.errors import ValidationError
+from service.ui.door import blueprint, signed_in
 
 
 def _vms(message, vmid=None):
@@ -48,7 +42,7 @@ def _int(field, low=1, high=100, required=True):
 @blueprint.post("/vms")
 @access.rule(DASHBOARD)
 def create_vm():
-    user = _user()
+    user = signed_in()
     made = ctx().compute.create(request.form.get("name", "").strip(),
                                 _int("instance_type", 1, MAX_ID),
                                 _int("image_id", 1, MAX_ID, required=False),
@@ -62,7 +56,7 @@ def create_vm():
 @blueprint.post("/vms/<id:vmid>/<action>")
 @access.rule(DASHBOARD)
 def act_on_vm(vmid, action):
-    _user()
+    signed_in()
     vm = ctx().store.vms.get(vmid)
     access.owned(vm.user_id, f"vm {vmid}")
     if action == "destroy":

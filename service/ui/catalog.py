@@ -5,8 +5,8 @@ and rules as /api/v1."""
 from flask import g, render_template, request
 
 from service.catalog.fields import image_fields
-from service.errors import Forbidden, Unauthorized
-from service.ui.door import blueprint
+from service.errors import Forbidden
+from service.ui.door import blueprint, signed_in
 from service.web import access, present
 from service.web.access import DASHBOARD
 from service.web.context import ctx
@@ -31,8 +31,7 @@ def types_part():
 @access.rule(DASHBOARD)
 def upload_image():
     """The page's upload: the file as the body (streamed to disk), its fields in the query."""
-    if g.get("user") is None:
-        raise Unauthorized("log in again (your session has ended)")
+    signed_in()
     fields = image_fields(request.args.to_dict())
     image = ctx().images.upload(g.user, fields, request.environ["wsgi.input"].read,
                                 request.content_length)
@@ -42,8 +41,7 @@ def upload_image():
 @blueprint.post("/images/<id:image_id>/delete")
 @access.rule(DASHBOARD)
 def delete_image(image_id):
-    if g.get("user") is None:
-        raise Unauthorized("log in again (your session has ended)")
+    signed_in()
     image = ctx().images.visible(g.user, image_id)
     if image["public"] and not g.user.is_admin:
         raise Forbidden(f"image {image_id} is public: only an admin deletes it")

@@ -31,6 +31,18 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
 
+def signed_in():
+    """The dashboard's user of a change; Unauthorized (an alert asking to log in) when their
+    session has ended."""
+    from flask import g
+
+    from service.errors import Unauthorized
+
+    if g.get("user") is None:
+        raise Unauthorized("log in again (your session has ended)")
+    return g.user
+
+
 @blueprint.app_template_filter("when")
 def when(timestamp):
     """A <time> of TIMESTAMP: UTC in the page, turned into the reader's local time by

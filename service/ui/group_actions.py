@@ -4,17 +4,11 @@ part, refreshed, with a line saying what happened."""
 
 from flask import g, render_template, request
 
-from service.errors import Unauthorized, ValidationError
-from service.ui.door import blueprint
+from service.errors import ValidationError
+from service.ui.door import blueprint, signed_in
 from service.web import access, present
 from service.web.access import DASHBOARD
 from service.web.context import ctx
-
-
-def _user():
-    if g.get("user") is None:
-        raise Unauthorized("log in again (your session has ended)")
-    return g.user
 
 
 def clusters_part(message=None):
@@ -31,7 +25,7 @@ def volumes_part(message=None):
 @blueprint.post("/clusters/<id:cluster_id>/<action>")
 @access.rule(DASHBOARD)
 def act_on_cluster(cluster_id, action):
-    _user()
+    signed_in()
     cluster = ctx().store.clusters.get(cluster_id)
     access.owned(cluster["user_id"], f"cluster {cluster_id}")
     if action == "grow":
@@ -49,7 +43,7 @@ def act_on_cluster(cluster_id, action):
 @blueprint.post("/volumes")
 @access.rule(DASHBOARD)
 def create_volume():
-    user = _user()
+    user = signed_in()
     size = request.form.get("size", "").strip()
     if not size.isascii() or not size.isdigit():
         raise ValidationError(f"size: a whole number of GB, not {size[:20]!r}", field="size")
@@ -61,6 +55,6 @@ def create_volume():
 @blueprint.post("/volumes/<id:volume_id>/destroy")
 @access.rule(DASHBOARD)
 def destroy_volume(volume_id):
-    volume = ctx().volumes.owned(volume_id, _user())
+    volume = ctx().volumes.owned(volume_id, signed_in())
     ctx().volumes.destroy(volume.id)
     return volumes_part(f"volume {volume.name} destroyed")

@@ -5,17 +5,16 @@ the page's detail part, refreshed; a refusal is an alert just above it."""
 
 from flask import g, redirect, render_template, request
 
-from service.ui.door import blueprint
+from service.ui.door import blueprint, signed_in
 from service.web import access, present
 from service.web.access import DASHBOARD
 from service.web.context import ctx
 from service.web.audit_names import target
-from service.errors import Forbidden, Unauthorized, ValidationError
+from service.errors import Forbidden, ValidationError
 
 
 def _mine(vmid):
-    if g.get("user") is None:
-        raise Unauthorized("log in again (your session has ended)")
+    signed_in()
     vm = ctx().store.vms.get(vmid)
     access.owned(vm.user_id, f"vm {vmid}")
     return vm
