@@ -47,13 +47,12 @@ def wait(driver, timeout=60):
 
 def click_in_row(driver, name, label):
     """Click the LABEL button of VM NAME's row, as it is when the click happens."""
-    def click(d):
-        row = vm_row(d, name)
-        if row is None:
-            return False
-        row.find_element(By.XPATH, f".//button[text()='{label}']").click()
-        return True
-    wait(driver).until(click)
+    click_in_part(driver, "vms", name, label)
+
+
+def click(driver, xpath):
+    """Clicks what the XPath names, looking again if the part holding it was just swapped."""
+    wait(driver).until(lambda d: d.find_element(By.XPATH, xpath).click() or True)
 
 
 def log_in(driver, url, username):
@@ -286,13 +285,13 @@ def test_a_vms_own_page_acts_on_it(server, browser):
         wait(browser).until(lambda d: vm_row(d, "paged-vm").find_element(
             By.LINK_TEXT, "paged-vm").click() or True)
         wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page"), "running"))
-        browser.find_element(By.XPATH, "//div[@id='vm-page']//button[text()='stop']").click()
+        click(browser, "//div[@id='vm-page']//button[text()='stop']")
         wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page"), "shutoff"))
         browser.find_element(By.CSS_SELECTOR, "input[name=name]").send_keys("before")
         browser.find_element(By.XPATH, "//button[text()='take']").click()
         wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page-alerts"),
                                                                "snapshot before taken"))
-        browser.find_element(By.XPATH, "//div[@id='vm-page']//button[text()='delete']").click()
+        click(browser, "//div[@id='vm-page']//button[text()='delete']")
         wait(browser).until(seen.text_to_be_present_in_element((By.ID, "vm-page-alerts"),
                                                                "before: delete done"))
         Select(browser.find_element(By.NAME, "instance_type")).select_by_value("2")
@@ -319,9 +318,19 @@ def row_of(driver, part, name):
     return None
 
 
+def click_in_part(driver, part, name, label):
+    """Click the LABEL button of NAME's row in PART, as it is when the click happens."""
+    def click(d):
+        row = row_of(d, part, name)
+        if row is None:
+            return False
+        row.find_element(By.XPATH, f".//button[text()='{label}']").click()
+        return True
+    wait(driver).until(click)
+
+
 def click_and_confirm(driver, part, name, label):
-    wait(driver).until(lambda d: row_of(d, part, name).find_element(
-        By.XPATH, f".//button[text()='{label}']").click() or True)
+    click_in_part(driver, part, name, label)
     wait(driver).until(seen.alert_is_present())
     driver.switch_to.alert.accept()
 
@@ -332,8 +341,7 @@ def test_clusters_and_volumes_have_their_actions(server, browser):
     assert made.status_code == 201, made.text
     cluster_id = made.json()["cluster"]["id"]
     log_in(browser, server.url, "uiadmin")
-    wait(browser).until(lambda d: row_of(d, "clusters", "ui-c") is not None)
-    row_of(browser, "clusters", "ui-c").find_element(By.XPATH, ".//button[text()='add a node']").click()
+    click_in_part(browser, "clusters", "ui-c", "add a node")
     wait(browser, 120).until(seen.text_to_be_present_in_element((By.ID, "clusters"),
                                                                 "ui-c-2 added"))
     assert len(server.api("GET", f"/clusters/{cluster_id}").json()["cluster"]["nodes"]) == 2
