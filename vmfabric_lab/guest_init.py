@@ -14,6 +14,8 @@ it does is printed on the serial console, where tests and people read it:
     vmfabric-guest: tick N                     every second, N counting from boot
     vmfabric-guest: power button: powering off  the ACPI power button (a shutdown) was pressed
 
+and a root shell reads the same console, for whoever types into it.
+
 The parsing relies on the layout vmfabric writes (service/network/cidata.py);
 a real cloud image runs cloud-init on the same three files instead.
 """
@@ -72,6 +74,10 @@ if [ -n "$dev" ] && mount -t iso9660 -o ro "$dev" /cidata; then
 else
   say "no cidata disk"
 fi
+
+# a shell on the serial console for whoever opens it (the dashboard's console, virsh console);
+# its own session, so the console is its controlling terminal
+setsid sh -c 'exec sh -i < /dev/ttyS0 > /dev/ttyS0 2>&1' &
 
 # init must never exit (that would panic the kernel): report every disk (those there at boot,
 # each that appears, each that changes size), bring hot-plugged vCPUs online, report the

@@ -19,7 +19,7 @@ from vmfabric_lab import initramfs, preflight
 from vmfabric_lab.guest_init import GUEST_MARKER  # noqa: F401  (what tests wait for)
 
 IMAGE_NAME = "vmfabric-guest.qcow2"
-RECIPE_VERSION = "5"
+RECIPE_VERSION = "6"
 
 IMAGE_TOOLS = {
     "apt-get": "apt", "dpkg-deb": "dpkg", "cpio": "cpio", "mkfs.fat": "dosfstools",

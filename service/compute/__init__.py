@@ -125,6 +125,9 @@ class Compute:
     def console(self, vmid, lines=50):
         return self._consoles.tail(vmid, lines)
 
+    def attach_console(self, vmid):
+        return self._consoles.attach(vmid)
+
     # ---- what is below ---------------------------------------------------------
     def _refreshing(self, call, *args):
         try:

@@ -8,6 +8,7 @@ module beside these, reached through ``Hypervisors``.
 """
 
 from service.hypervisor.connections import Connections
+from service.hypervisor.consoles import Consoles
 from service.hypervisor.devices import Devices
 from service.hypervisor.domains import Domains
 from service.hypervisor.errors import Unreachable  # noqa: F401  (for callers)
@@ -27,6 +28,7 @@ class Hypervisors:
             if keepalive else None)
         self.storage = Storage(self.connections, libvirt_config["pool"], libvirt_config["pool_path"])
         self.domains = Domains(self.connections)
+        self.consoles = Consoles(self.connections)
         self.devices = Devices(self.connections)
         self.migration = Migration(self.connections)
         self.sizing = Sizing(self.connections)

@@ -8,6 +8,6 @@ runs `npm ci` in service/ui) and are served from here: a page never asks
 another site for anything.
 """
 
-from service.ui import (actions, catalog, group_actions, pages, session, usage,  # noqa: F401
-                        vm_page)  # (their routes)
+from service.ui import (actions, catalog, group_actions, pages, session, terminal,  # noqa: F401
+                        usage, vm_page)  # (their routes)
 from service.ui.door import blueprint  # noqa: F401

@@ -1,5 +1,5 @@
 """The dashboard's blueprint: its pages answer errors as alerts, load nothing from another site
-and are framed by no one; the vendored front-end files (htmx, Pico CSS, uPlot) are served here."""
+and are framed by no one; the vendored front-end files (htmx, Pico CSS, uPlot, xterm.js) are served here."""
 
 import datetime
 import os
@@ -20,6 +20,9 @@ VENDOR = {
     "pico.min.css": os.path.join(HERE, "node_modules", "@picocss", "pico", "css"),
     "uPlot.iife.min.js": os.path.join(HERE, "node_modules", "uplot", "dist"),
     "uPlot.min.css": os.path.join(HERE, "node_modules", "uplot", "dist"),
+    "xterm.js": os.path.join(HERE, "node_modules", "@xterm", "xterm", "lib"),
+    "xterm.css": os.path.join(HERE, "node_modules", "@xterm", "xterm", "css"),
+    "addon-fit.js": os.path.join(HERE, "node_modules", "@xterm", "addon-fit", "lib"),
 }
 
 blueprint = Blueprint("ui", __name__, template_folder=os.path.join(HERE, "templates"),
@@ -64,7 +67,7 @@ def took(job):
 
 @blueprint.after_request
 def _shielded(response):
-    response.headers["Content-Security-Policy"] = CSP
+    response.headers.setdefault("Content-Security-Policy", CSP)  # (the console page's own)
     response.headers["X-Frame-Options"] = "DENY"
     return response
 

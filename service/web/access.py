@@ -19,7 +19,8 @@ that is not this server) is refused, so no web page can drive it.
 
 DASHBOARD: the web dashboard's session cookie (an API token); a change must come from the
 dashboard's own page (an htmx request, not cross-site); ``form=True`` lets a plain form of
-the dashboard's own origin in (its login).
+the dashboard's own origin in (its login). A websocket (the console) is a change too: its
+``Origin`` must be the dashboard's.
 """
 
 import dataclasses
@@ -126,9 +127,14 @@ def _dashboard_caller(req, context, declared):
         user = context.tokens.user(token) if token else None
     except Unauthorized:
         user = None
-    if req.method in READS:
+    upgrade = req.environ.get("HTTP_UPGRADE", "").lower() == "websocket"
+    if req.method in READS and not upgrade:
         return user
-    if cross_site(req) or (not declared.form and req.headers.get("HX-Request") != "true"):
+    if upgrade:
+        # a console typed into is a change; browsers always say where a websocket comes from
+        if cross_site(req) or not req.environ.get("HTTP_ORIGIN"):
+            raise Forbidden("a console opens only from the dashboard's own page")
+    elif cross_site(req) or (not declared.form and req.headers.get("HX-Request") != "true"):
         raise Forbidden("a change from the dashboard must come from its own page")
     return user
 
@@ -162,6 +168,13 @@ def owned(user_id, what):
     user = g.user
     if user is not None and not user.is_admin and user_id != user.id:
         raise NotFound(f"no {what}")
+
+
+def visible_vm(store, vmid):
+    """VMID's VM if the caller may see it (NotFound, never Forbidden, otherwise)."""
+    vm = store.vms.get(vmid)
+    owned(vm.user_id, f"vm {vmid}")
+    return vm
 
 
 def scope():

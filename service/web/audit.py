@@ -9,7 +9,7 @@ error, if any). The dashboard's changes are recorded as the API's are.
 
 import logging
 
-from flask import g, request
+from flask import Response, g, request
 
 from service.web import audit_names
 from service.web.context import ctx
@@ -26,6 +26,10 @@ UI_CHANGES = frozenset({"ui.create_vm", "ui.act_on_vm", "ui.upload_image", "ui.d
                         "ui.destroy_volume"})
 
 
+# sessions (websockets) opened by a GET: a console typed into changes the guest
+UI_SESSIONS = frozenset({"ui.console_socket"})
+
+
 def changes_state(req=None):
     req = req or request._get_current_object()
     method, endpoint = req.method, req.endpoint
@@ -33,12 +37,21 @@ def changes_state(req=None):
         return False
     if endpoint in SEED_CHANGES:
         return True
+    if endpoint in UI_SESSIONS:
+        return req.environ.get("HTTP_UPGRADE", "").lower() == "websocket"
     return method not in READS and (req.path.startswith("/api/v1") or endpoint in UI_CHANGES)
+
+
+def record_opening():
+    """The event of a session the current request opens (a console), recorded as it opens
+    rather than when it ends."""
+    record(Response(status=101))
+    g.audited = True
 
 
 def record(response, req=None):
     """The event of the request REQ (default: the current one) answered with RESPONSE."""
-    if not changes_state(req):
+    if not changes_state(req) or g.get("audited"):
         return
     user = g.get("user")
     failure = g.get("failure")

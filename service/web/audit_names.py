@@ -19,6 +19,7 @@ ACTIONS = {
     "v1.set_cluster_autoscale": "cluster.autoscale.set",
     "v1.remove_cluster_autoscale": "cluster.autoscale.remove",
     "ui.create_volume": "volume.create", "ui.destroy_volume": "volume.delete",
+    "ui.console_socket": "vm.console",
     "ui.resize_vm": "vm.resize", "ui.migrate_vm": "vm.migrate", "ui.snapshot_vm": "snapshot.create",
     "v1.create_image": "image.create", "ui.upload_image": "image.create",
     "v1.delete_image": "image.delete", "ui.delete_image": "image.delete",

@@ -53,9 +53,7 @@ def show_vm(vmid):
 
 def mine(vmid):
     """VMID's VM if the caller may see it (NotFound, never Forbidden, otherwise)."""
-    vm = ctx().store.vms.get(vmid)
-    access.owned(vm.user_id, f"vm {vmid}")
-    return vm
+    return access.visible_vm(ctx().store, vmid)
 
 
 @blueprint.get("/vms/<id:vmid>/ssh")
