@@ -136,9 +136,31 @@ def test_a_member_does_not_see_another_members_vm(server, browser):
         server.api("DELETE", f"/vms/{vm['id']}")
 
 
+def assert_nothing_cut(driver, page):
+    """PAGE is no wider than the window, and no cell, button, field or list of choices in it is
+    off-screen or cut, by the elements' geometry."""
+    wide = driver.execute_script(
+        "return document.documentElement.scrollWidth - window.innerWidth")
+    assert wide <= 0, f"{page} is {wide} px wider than the window"
+    cut = driver.execute_script("""
+        var width = window.innerWidth, bad = [];
+        document.querySelectorAll("main td, main button, main th, main select, main input, main a, main .xterm-screen")
+          .forEach(function (el) {
+            var box = el.getBoundingClientRect();
+            if (box.width === 0) { return; }  // (a header a phone hides)
+            var clipped = el.tagName !== "SELECT" && el.tagName !== "INPUT" &&
+                          el.scrollWidth > el.clientWidth + 1;
+            if (box.left < 0 || box.right > width + 0.5 || clipped)
+              { bad.push(el.tagName + " " + el.textContent.trim().slice(0, 30)); }
+          });
+        return bad;""")
+    assert cut == [], f"cut or off-screen at 390 px on {page}: {cut[:8]}"
+
+
 def test_a_phone_sized_window_has_nothing_wider_than_itself(server):
-    """At 390 px the page is no wider than the window, and every cell and button of the VM
-    table (a VM on it) is on screen and whole, by the elements' geometry."""
+    """At 390 px the dashboard, a VM's page, its usage graphs and its console are no wider
+    than the window, and every cell, button and field is on screen and whole, by the
+    elements' geometry."""
     made = server.api("POST", "/vms", json={"name": "on-a-phone", "instance_type": 1})
     assert made.status_code == 201, made.text
     driver = chromium(width=390, height=844)
@@ -146,21 +168,16 @@ def test_a_phone_sized_window_has_nothing_wider_than_itself(server):
         log_in(driver, server.url, "uiadmin")
         wait(driver).until(seen.presence_of_element_located((By.CSS_SELECTOR, "#hosts article")))
         wait(driver).until(lambda d: vm_row(d, "on-a-phone") is not None)
-        wide = driver.execute_script(
-            "return document.documentElement.scrollWidth - window.innerWidth")
-        assert wide <= 0, f"the page is {wide} px wider than the window"
-        cut = driver.execute_script("""
-            var width = window.innerWidth, bad = [];
-            document.querySelectorAll("main td, main button, main th").forEach(function (el) {
-              var box = el.getBoundingClientRect();
-              if (box.width === 0) { return; }  // (a header a phone hides)
-              if (box.left < 0 || box.right > width + 0.5 || el.scrollWidth > el.clientWidth + 1)
-                { bad.push(el.tagName + " " + el.textContent.trim().slice(0, 30)); }
-            });
-            return bad;""")
-        assert cut == [], f"cut or off-screen at 390 px: {cut[:8]}"
+        assert_nothing_cut(driver, "/ui/")
         state = vm_row(driver, "on-a-phone").find_element(By.CSS_SELECTOR, "td.state")
         assert state.text.endswith("running") and state.get_attribute("data-label") == "State"
+        vmid = made.json()["vms"][0]["id"]
+        for page, part in ((f"/ui/vms/{vmid}", "#vm-page table"),
+                           (f"/ui/vms/{vmid}/usage", "main h2"),
+                           (f"/ui/vms/{vmid}/terminal", "#terminal .xterm-screen")):
+            driver.get(server.url + page)
+            wait(driver).until(seen.presence_of_element_located((By.CSS_SELECTOR, part)))
+            assert_nothing_cut(driver, page)
     finally:
         driver.quit()
         server.api("DELETE", f"/vms/{made.json()['vms'][0]['id']}")
