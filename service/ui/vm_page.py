@@ -1,10 +1,11 @@
-"""A page per VM in the dashboard: its state, addresses, host (admins), volumes, snapshots
-and events, with its actions (power, resize, snapshots, volumes; migrate for admins, with
+"""A page per VM in the dashboard: its state, addresses, host (admins), volumes, snapshots,
+events and the last hour's usage graphs, with its actions (power, resize, snapshots, volumes; migrate for admins, with
 the job's progress), through the same services and rules as /api/v1. Every action answers
 the page's detail part, refreshed; a refusal is an alert just above it."""
 
 from flask import g, redirect, render_template, request
 
+from service.telemetry import series
 from service.ui.door import blueprint, signed_in
 from service.web import access, present
 from service.web.access import DASHBOARD
@@ -47,7 +48,8 @@ def detail(vmid, message=None):
 def vm_page(vmid):
     if g.get("user") is None:
         return redirect("/ui/login", code=303)
-    return render_template("ui/vm.html", **_facts(vmid))
+    metrics = series.of(ctx().store, ctx().config["telemetry"], "vm", vmid, "1h")
+    return render_template("ui/vm.html", metrics=metrics, **_facts(vmid))
 
 
 @blueprint.get("/vms/<id:vmid>/detail")

@@ -235,6 +235,8 @@ def test_usage_graphs_draw_for_their_owner_and_for_no_other_member(server, brows
     boxes = wait(browser).until(graphs_drawn)
     assert len(boxes) == 4 and all(int(b.get_attribute("data-points")) >= 2 for b in boxes)
     assert "Last sample: CPU" in browser.find_element(By.CSS_SELECTOR, "p.last").text
+    browser.get(f"{server.url}/ui/vms/{vmid}")  # the VM's own page: the last hour's graphs
+    assert len(wait(browser).until(graphs_drawn)) == 4
     browser.get(f"{server.url}/ui/vms/{vmid}/usage?range=24h")  # another range: the same page
     wait(browser).until(seen.presence_of_element_located((By.CSS_SELECTOR, "[aria-current]")))
     browser.get(f"{server.url}/ui/pms/1/usage")  # a host's graphs are an admin's
