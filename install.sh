@@ -80,6 +80,19 @@ install_dashboard_assets() {
   (cd service/ui && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 }
 
+# `vmfabric` on the PATH: /usr/local/bin/vmfabric links to this checkout's client when there
+# is none or it points nowhere any more (its checkout is gone); another checkout's is left
+link_client() {
+  local link=/usr/local/bin/vmfabric target="$ROOT/.venv/bin/vmfabric"
+  if [ -L "$link" ] && [ ! -e "$link" ]; then
+    rm -f "$link"
+  fi
+  if [ ! -e "$link" ] && [ ! -L "$link" ] && [ -d /usr/local/bin ]; then
+    ln -s "$target" "$link"
+    say "linked $link to this checkout's client"
+  fi
+}
+
 install_deps() {
   install_debian_packages
   install_venv
@@ -90,8 +103,13 @@ case "${1:-}" in
   --deps-only)
     install_deps
     ;;
+  --stop)
+    install_deps
+    exec .venv/bin/python -m service.install "$@"
+    ;;
   *)
     install_deps
+    link_client
     exec .venv/bin/python -m service.install "$@"
     ;;
 esac

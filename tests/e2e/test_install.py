@@ -13,6 +13,7 @@ from tests.helpers.servers import free_port
 
 pytestmark = pytest.mark.e2e
 INSTALL = os.path.join(REPO_ROOT, "install.sh")
+CLIENT_LINK = "/usr/local/bin/vmfabric"
 
 
 def install(*args, home, port, timeout=900):
@@ -26,9 +27,12 @@ def demo(run_dir):
     home = os.path.join(run_dir, "e2e-home")
     port = free_port()
     linked_before = checkout.owner()
+    client_before = os.path.lexists(CLIENT_LINK)
     done = install(home=home, port=port)
     assert done.returncode == 0, done.stdout + done.stderr
     yield f"http://localhost:{port}", done
+    if not client_before and os.path.realpath(CLIENT_LINK).startswith(REPO_ROOT + os.sep):
+        os.unlink(CLIENT_LINK)  # the link this test's install made
     if linked_before is None and (checkout.owner() or "").startswith(home + os.sep):
         for link in (checkout.HOSTS, checkout.CLUSTERS):  # what this test's install linked
             if os.path.islink(link):
@@ -63,6 +67,21 @@ def test_the_first_admin_gets_a_token_and_nothing_else(demo, run_dir):
     me = requests.get(f"{url}/api/v1/whoami", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200 and me.json()["user"]["role"] == "admin"
     assert requests.get(f"{url}/api/v1/pms").status_code == 401
+
+
+def test_the_client_is_on_the_path(demo, run_dir):
+    """After install.sh, `vmfabric` runs by its name (this checkout's client, or the one a
+    demo already running beside took the link for)."""
+    url, _ = demo
+    target = os.path.realpath(CLIENT_LINK)
+    assert target.endswith(os.path.join(".venv", "bin", "vmfabric")) and os.path.exists(target)
+    answer = subprocess.run(["vmfabric", "--url", url, "type", "list", "--json"],
+                            capture_output=True, text=True, timeout=60,
+                            env=dict(os.environ, PATH="/usr/local/bin:/usr/bin:/bin",
+                                     VMFABRIC_TOKEN=open(os.path.join(
+                                         run_dir, "e2e-home", "admin.token")).read().strip()))
+    assert answer.returncode == 0, answer.stderr
+    assert [t["tid"] for t in json.loads(answer.stdout)["types"]][:3] == [1, 2, 3]
 
 
 def test_every_seed_endpoint_over_http(demo):
