@@ -87,3 +87,25 @@ def test_json_is_always_json_and_lists_refuse_a_typo(server):
     table = ok(run_cli(server, "vm", "list", "--name", "cli-listed", "--sort", "name"))
     assert table.stdout.splitlines()[0].split()[:3] == ["VMID", "NAME", "OWNER"]
     ok(run_cli(server, "vm", "destroy", "cli-listed"))
+
+
+def test_x_over_y_is_used_over_total_everywhere_and_the_headers_say_so(server):
+    """`pm list` and `user list` show USED/TOTAL and USED/LIMIT: a VM's CPU shows as used on
+    its host's line and in its owner's, both agreeing with the API's figures."""
+    made = as_json(run_cli(server, "vm", "create", "cli-counted", "--type", "2", "--json"))
+    vm = made["vms"][0]
+    try:
+        hosts = ok(run_cli(server, "pm", "list")).stdout.splitlines()
+        header = hosts[0]
+        assert "CPU USED/TOTAL" in header and "RAM MB USED/TOTAL" in header, header
+        pm = as_json(run_cli(server, "pm", "show", str(vm["pmid"]), "--json"))["pm"]
+        line = next(row for row in hosts[1:] if row.split()[0] == str(vm["pmid"]))
+        assert f"{pm['allocated']['cpu']}/{pm['capacity']['cpu']}" in line.split()
+        assert pm["allocated"]["cpu"] >= 2  # the VM's two CPUs are counted as used there
+        users = ok(run_cli(server, "user", "list")).stdout.splitlines()
+        assert "CPU USED/LIMIT" in users[0], users[0]
+        admin = next(row for row in users[1:] if row.split()[0] == "admin")
+        mine = as_json(run_cli(server, "whoami", "--json"))["user"]["quota"]["cpu"]
+        assert mine["used"] >= 2 and f"{mine['used']}/{mine['limit'] or '-'}" in admin.split()
+    finally:
+        ok(run_cli(server, "vm", "destroy", "cli-counted"))
