@@ -43,12 +43,15 @@ def _int(field, low=1, high=100, required=True):
 @access.rule(DASHBOARD)
 def create_vm():
     user = signed_in()
+    keys = [line.strip() for line in request.form.get("ssh_keys", "").splitlines()
+            if line.strip()]
+    boot = ctx().compute.first_boot(keys or None, request.form.get("user_data", ""))
     made = ctx().compute.create(request.form.get("name", "").strip(),
                                 _int("instance_type", 1, MAX_ID),
                                 _int("image_id", 1, MAX_ID, required=False),
                                 count=_int("count"),
                                 placement="spread" if request.form.get("spread") else "pack",
-                                user_id=user.id)
+                                boot=boot, user_id=user.id)
     names = ", ".join(f"{vm.name} (vm {vm.id})" for vm in made)
     return _vms(f"made {names}")
 

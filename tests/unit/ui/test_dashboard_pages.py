@@ -82,3 +82,25 @@ def test_logging_out_revokes_the_session(ctx):
     client = logged_in(ctx, "ada", "a long admin password")
     assert client.post("/ui/logout", headers=HX).headers["HX-Redirect"] == "/ui/login"
     assert client.get("/ui/").headers["Location"] == "/ui/login"
+
+
+def test_a_create_from_the_page_can_give_its_own_keys_and_user_data(ctx):
+    client = logged_in(ctx, "mel", "a long member password")
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key = ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode() + " mel@laptop"
+    bad = client.post("/ui/vms", headers=HX, data={
+        "name": "keyed", "instance_type": "1", "count": "1", "ssh_keys": "not a key"})
+    assert b"ssh_keys" in bad.data and ctx.store.vms.list() == []  # named, nothing made
+    made = client.post("/ui/vms", headers=HX, data={
+        "name": "keyed", "instance_type": "1", "count": "1", "ssh_keys": f"\n{key}\n",
+        "user_data": "#cloud-config\npackages: [nginx]\n"})
+    assert made.status_code == 200 and b"made keyed" in made.data
+    vm = ctx.store.vms.list(name="keyed")[0]
+    assert vm.ssh_keys == [key] and vm.user_data.startswith("#cloud-config")
+    plain = client.post("/ui/vms", headers=HX, data={"name": "plain", "instance_type": "1",
+                                                     "count": "1"})
+    assert b"made plain" in plain.data
+    assert ctx.store.vms.list(name="plain")[0].ssh_keys == list(ctx.compute.default_keys)
