@@ -63,17 +63,19 @@ def down(lab_dir, purge):
 @dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def status(lab_dir, as_json):
-    """Show each host: address, link, daemons, running domains."""
+    """Show each host: address, link, daemons, running domains, power and its BMC."""
     rows = Lab(lab_dir).status()
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
     if not rows:
         raise LabError("no lab running in that directory")
-    click.echo(f"{'HOST':5} {'ADDRESS':15} {'LINK':5} {'SSHD':5} {'LIBVIRTD':8} {'DOMAINS':7} FAILED")
+    click.echo(f"{'HOST':5} {'ADDRESS':15} {'LINK':5} {'SSHD':5} {'LIBVIRTD':8} {'DOMAINS':7} "
+               f"{'POWER':5} {'BMC':5} FAILED")
     for r in rows:
         click.echo(f"{r['host']:5} {r['address']:15} {_ud(r['link']):5} {_ud(r['sshd']):5} "
-                   f"{_ud(r['libvirtd']):8} {r['domains']:<7} {r['failed'] or '-'}")
+                   f"{_ud(r['libvirtd']):8} {r['domains']:<7} {r['power']:5} {_ud(r['bmc']):5} "
+                   f"{r['failed'] or '-'}")
 
 
 def _ud(flag):

@@ -10,13 +10,14 @@ import yaml
 from service import defaults, sshconfig
 from service.errors import LabError
 from service.util import run
-from vmfabric_lab import claim, cpucap, daemons, hostfs, netns, preflight
+from vmfabric_lab import bmc, claim, cpucap, daemons, hostfs, netns, preflight
 from vmfabric_lab.state import GUEST_NETWORK, MAX_HOSTS, HostRecord, LabState
 
 DEFAULT_CAPACITY = {"cpu": 8, "ram_mb": 8192, "disk_gb": 40}
 # link: the host's cable pulled; libvirtd, sshd: that daemon stopped; stall: its sshd
-# frozen (SIGSTOP), so connections open but nothing answers, as on a host under load
-FAIL_MODES = ("link", "libvirtd", "sshd", "stall")
+# frozen (SIGSTOP), so connections open but nothing answers, as on a host under load;
+# bmc: its BMC stopped (it cannot be fenced)
+FAIL_MODES = ("link", "libvirtd", "sshd", "stall", "bmc")
 
 
 DEFAULT_TAG = "lab"
@@ -74,6 +75,7 @@ class Lab:
             # an earlier run of this lab (this directory) may have been killed before it
             # recorded its state: its objects carry its directory and are cleared
             netns.sweep(names, owners={self.dir})
+            bmc.sweep(self.dir)
         os.makedirs(self.dir, exist_ok=True)
         for index in range(len(self.state.hosts) + 1, hosts + 1):
             self.state.hosts.append(HostRecord(index=index, address=self.state.address_of(index),
@@ -116,8 +118,12 @@ class Lab:
             host.pids[daemon] = daemons.start_daemon(anchor, host_dir, daemon, host.index)
             if daemon == "libvirtd":
                 daemons.wait_libvirtd(anchor, host_dir, host.index)
+        bmc.set_power_file(host_dir, on=True)
+        host.pids["bmc"] = bmc.start(self.dir, host_dir, host.index, self.bmc_address(host),
+                                     host.pids.get("bmc"))
         host.failed = ""
-        self.report(f"h{host.index} {host.address}: sshd, virtlogd, libvirtd up")
+        self.report(f"h{host.index} {host.address}: sshd, virtlogd, libvirtd up; its BMC at "
+                    f"{self.bmc_address(host)}")
         return key_line
 
     def _write_access_files(self, key_lines):
@@ -167,6 +173,7 @@ class Lab:
         # guests (qemu) and anything else left in our namespaces go with them; objects
         # without a recorded owner are ours when our lab.json names them (an older lab)
         netns.sweep(self.state.names, owners={self.dir, ""})
+        bmc.sweep(self.dir)
         for host in self.state.hosts:
             try:
                 cpucap.uncap(self.cpu_group(host))
@@ -188,6 +195,8 @@ class Lab:
             rows.append({"host": f"h{host.index}", "address": host.address, "link": link,
                          "sshd": up["sshd"], "libvirtd": up["libvirtd"],
                          "virtlogd": up["virtlogd"], "domains": len(domains),
+                         "power": "on" if bmc.power_is_on(host_dir) else "off",
+                         "bmc": daemons.pid_alive(host.pids.get("bmc")),
                          "failed": host.failed})
         return rows
 
@@ -201,6 +210,8 @@ class Lab:
             netns.set_link(self.state.names.veth(host.index), up=False)
         elif mode == "stall":
             daemons.signal_daemon(self.state.host_dir(host.index), "sshd", signal.SIGSTOP)
+        elif mode == "bmc":
+            bmc.stop(host.pids.get("bmc"))
         else:
             daemons.stop_daemon(self.state.host_dir(host.index), mode)
         host.failed = mode
@@ -229,6 +240,15 @@ class Lab:
     def uncap(self, name):
         preflight.check_root()
         cpucap.uncap(self.cpu_group(self._existing_host(name)))
+
+    def bmc_address(self, host):
+        return bmc.address(self.state.subnet, host.index)
+
+    def bmc_of(self, name):
+        """How to reach host NAME's BMC: address, port, username and the password's file."""
+        host = self._existing_host(name)
+        return {"address": self.bmc_address(host), "port": bmc.PORT, "username": bmc.USER,
+                "password_file": bmc.password_file(self.dir)}
 
     def cpu_group(self, host):
         return f"{self.state.names.netns(host.index)}-cap"

@@ -19,6 +19,8 @@ REQUIRED = {
     "sshd": "openssh-server",
     "ssh": "openssh-client",
     "ssh-keygen": "openssh-client",
+    "ipmi_sim": "openipmi",
+    "ipmitool": "ipmitool",
 }
 
 
