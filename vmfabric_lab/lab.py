@@ -81,11 +81,14 @@ class Lab:
             self.state.hosts.append(HostRecord(index=index, address=self.state.address_of(index),
                                                capacity=dict(capacity or {}),
                                                domain_type=domain_type))
+        if self.state.storage is None:
+            self.state.storage = HostRecord(index=0, address=self.state.address_of(0),
+                                            capacity={}, domain_type="")
         try:
             self._ensure_key()
             netns.ensure_bridge(names.bridge, self.state.gateway, self.state.prefixlen, self.dir)
-            with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, hosts)) as pool:
-                keys = list(pool.map(self._ensure_host, self.state.hosts))
+            with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, hosts + 1)) as pool:
+                keys = list(pool.map(self._ensure_host, [self.state.storage] + self.state.hosts))
             self._write_access_files(keys)
             self.state.save()
         except BaseException:
@@ -114,6 +117,12 @@ class Lab:
             netns.kill_pids(netns.netns_pids(ns))
             anchor = daemons.start_anchor(ns, host_dir)
         host.pids["anchor"] = anchor
+        if host.index == 0:  # the storage host: sshd and its iSCSI target
+            for daemon in daemons.STORAGE_DAEMONS:
+                host.pids[daemon] = daemons.start_daemon(anchor, host_dir, daemon, host.index)
+            host.failed = ""
+            self.report(f"storage {host.address}: sshd, tgtd (iSCSI on port 3260) up")
+            return key_line
         for daemon in daemons.DAEMONS:
             host.pids[daemon] = daemons.start_daemon(anchor, host_dir, daemon, host.index)
             if daemon == "libvirtd":
@@ -165,9 +174,9 @@ class Lab:
                                   subnet=self.requested[1] or "")
 
     def _teardown(self):
-        for host in self.state.hosts:
+        for host in self.state.hosts + ([self.state.storage] if self.state.storage else []):
             pids = [p for p in host.pids.values() if p]
-            for daemon in daemons.DAEMONS:
+            for daemon in daemons.DAEMONS + daemons.STORAGE_DAEMONS:
                 pids.append(daemons.read_pid(self.state.host_dir(host.index), daemon))
             netns.kill_pids([p for p in pids if daemons.pid_alive(p)])
         # guests (qemu) and anything else left in our namespaces go with them; objects
@@ -199,6 +208,17 @@ class Lab:
                          "bmc": daemons.pid_alive(host.pids.get("bmc")),
                          "failed": host.failed})
         return rows
+
+    def storage_status(self):
+        """The storage host: its address, link, sshd and tgtd (None in a lab without one)."""
+        host = self.state.storage if os.path.exists(self.state.path) else None
+        if host is None:
+            return None
+        host_dir = self.state.host_dir(0)
+        return {"host": "storage", "address": host.address,
+                "link": netns.link_is_up(self.state.names.veth(0)),
+                "sshd": daemons.daemon_up(host_dir, "sshd"),
+                "tgtd": daemons.daemon_up(host_dir, "tgtd"), "failed": host.failed}
 
     # ---- faults ---------------------------------------------------------
     def fail(self, name, mode):
