@@ -149,6 +149,7 @@ class Lab:
                                                 "bridge": netns.GUEST_BRIDGE}}
             if h.capacity:
                 entry["vmfabric_capacity"] = dict(h.capacity)
+            entry["vmfabric_bmc"] = self._bmc_setting(h)
             settings[h.address] = entry
         with open(self.state.settings_file, "w") as fh:
             fh.write("# per-host settings of the vmfabric lab in " + self.dir + "\n")
@@ -265,10 +266,13 @@ class Lab:
         return bmc.address(self.state.subnet, host.index)
 
     def bmc_of(self, name):
-        """How to reach host NAME's BMC: address, port, username and the password's file."""
-        host = self._existing_host(name)
-        return {"address": self.bmc_address(host), "port": bmc.PORT, "username": bmc.USER,
-                "password_file": bmc.password_file(self.dir)}
+        """How to reach host NAME's BMC: its vmfabric_bmc setting (agent, address, port,
+        username and the password's file)."""
+        return self._bmc_setting(self._existing_host(name))
+
+    def _bmc_setting(self, host):
+        return {"agent": "ipmi", "address": self.bmc_address(host), "port": bmc.PORT,
+                "username": bmc.USER, "password_file": bmc.password_file(self.dir)}
 
     def cpu_group(self, host):
         return f"{self.state.names.netns(host.index)}-cap"

@@ -117,3 +117,14 @@ def test_a_wrong_password_and_a_stopped_bmc_are_refused(lab_dir):
     finally:
         Lab(lab_dir).heal("h1")
     assert "Chassis Power is on" in ipmi(lab, "chassis", "power", "status").stdout
+
+
+def test_the_servers_hosts_know_their_bmc_and_can_read_its_power(lab_ctx):
+    """The lab's host settings give each host its vmfabric_bmc; the server's PM records keep
+    it, and the fence agent made from it reads the power through the real BMC."""
+    from service import fencing
+
+    for pm in lab_ctx.store.pms.list():
+        agent = fencing.agent_for(pm.settings)
+        assert agent is not None, pm.settings
+        assert agent.status() == "on"
