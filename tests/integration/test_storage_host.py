@@ -46,14 +46,14 @@ def lun(lab, guest_image):
                                      f"--tid {TID}; rm -rf /srv/test")
 
 
-def boot_from_the_lun(lab, host):
-    """Start a guest whose disk is the LUN on HOST; the serial console's text after 60 s
-    at most (until the marker)."""
+def boot_from_the_lun(lab, host, iqn=IQN):
+    """Start a guest whose disk is LUN 1 of target IQN on HOST; the serial console's text
+    after 60 s at most (until the marker)."""
     log = f"/var/log/libvirt/qemu/on-shared-{host.index}.log"
     outside = os.path.join(lab.state.host_dir(host.index), "log-libvirt", "qemu",
                            f"on-shared-{host.index}.log")
     xml = DOMAIN_XML.format(name="on-shared", log=log, disk=NETWORK_DISK.format(
-        iqn=IQN, address=lab.state.storage.address))
+        iqn=iqn, address=lab.state.storage.address))
     started = daemons.in_host(host.pids["anchor"], [
         "sh", "-c", f"echo \"{xml}\" > /run/on-shared.xml && "
                     "virsh -q -c qemu:///system create /run/on-shared.xml"], check=False)
