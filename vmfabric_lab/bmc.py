@@ -18,6 +18,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from service.errors import LabError
@@ -39,12 +40,20 @@ def password_file(lab_dir):
 
 
 def ensure_password(lab_dir):
-    """The lab's BMC password, made once (0600)."""
+    """The lab's BMC password, made once (0600; written whole under another name, then
+    linked into place, so a reader never sees half of it)."""
     path = password_file(lab_dir)
     if not os.path.exists(path):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        part = f"{path}.{os.getpid()}.{threading.get_ident()}"
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(12) + "\n")
+        try:
+            os.link(part, path)
+        except FileExistsError:
+            pass  # another made it first: theirs is the lab's
+        finally:
+            os.unlink(part)
     with open(path) as fh:
         return fh.read().strip()
 

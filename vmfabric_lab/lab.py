@@ -86,6 +86,7 @@ class Lab:
                                             capacity={}, domain_type="")
         try:
             self._ensure_key()
+            bmc.ensure_password(self.dir)  # (once, before the hosts start in parallel)
             netns.ensure_bridge(names.bridge, self.state.gateway, self.state.prefixlen, self.dir)
             with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, hosts + 1)) as pool:
                 keys = list(pool.map(self._ensure_host, [self.state.storage] + self.state.hosts))
