@@ -17,7 +17,7 @@ from vmfabric_lab.image import GUEST_MARKER
 pytestmark = pytest.mark.lab
 IQN = "iqn.2026-12.io.vmfabric.lab:storage-test"
 TID = 901  # far from any target vmfabric would number
-NETWORK_DISK = ("<disk type='network' device='disk'><driver name='qemu' type='raw'/>"
+NETWORK_DISK = ("<disk type='network' device='disk'><driver name='qemu' type='raw' cache='none'/>"
                 "<source protocol='iscsi' name='{iqn}/1'><host name='{address}' port='3260'/>"
                 "</source><target dev='vda' bus='virtio'/></disk>")
 
