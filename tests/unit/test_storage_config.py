@@ -24,3 +24,14 @@ def test_a_disk_is_named_by_its_vm():
     backend = storage.backend("shared", GOOD, "/dev/null")
     assert backend.source(7) == {"protocol": "iscsi", "name": "iqn.2026-12.io.vmfabric:vmf-7/1",
                                  "host": "10.0.0.10", "port": 3260}
+
+
+def test_the_configuration_checks_its_storage_and_ha_sections():
+    from service import config
+
+    loaded = config.load(overrides={"storage": {"shared": GOOD}})
+    assert loaded["storage"]["shared"]["host"] == "10.0.0.10" and loaded["ha"]["grace"] == 60
+    with pytest.raises(ConfigError, match="storage.shared.host: 'storage' is not an address"):
+        config.load(overrides={"storage": {"shared": dict(GOOD, host="storage")}})
+    with pytest.raises(ConfigError, match="ha.grace: seconds from 5 to 86400, not 0"):
+        config.load(overrides={"ha": {"grace": 0}})
