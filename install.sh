@@ -16,7 +16,7 @@ DEBIAN_PACKAGES=(
   iproute2 util-linux curl
   nginx
   cpio dosfstools mtools syslinux syslinux-common
-  openipmi ipmitool
+  openipmi ipmitool tgt qemu-block-extra
 )
 
 say() { printf 'install.sh: %s\n' "$*" >&2; }

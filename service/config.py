@@ -14,6 +14,7 @@ import yaml
 from service import defaults as env_defaults
 from service.errors import ConfigError
 from service.catalog import settings as image_settings
+from service.storage import settings as storage_settings
 from service.usage import settings as usage_settings
 
 log = logging.getLogger("vmfabric.config")
@@ -112,6 +113,7 @@ def defaults(home=None):
                                 {"step": 600, "keep": 30 * 86400}]},
         **copy.deepcopy(usage_settings.DEFAULTS),
         **copy.deepcopy(image_settings.DEFAULTS),
+        **copy.deepcopy(storage_settings.DEFAULTS),
         "state_dir": os.path.join(home, "state"),
     }
 
@@ -130,7 +132,7 @@ class Config(dict):
 
 
 # settings whose keys are the user's own names (each checked where it is used)
-OPEN_MAPPINGS = ("networks",)
+OPEN_MAPPINGS = ("networks", "storage")
 
 
 def _merge(base, override, prefix=""):
@@ -233,6 +235,7 @@ def _check(data):
     _check_telemetry(data["telemetry"])
     usage_settings.check(data)
     image_settings.check(data)
+    storage_settings.check(data)
     if data["sync"]["dead_after"] < 2 * data["sync"]["heartbeat"]:
         raise ConfigError("sync.dead_after: must be at least twice sync.heartbeat, or a live "
                           "process could be taken for dead")

@@ -11,6 +11,7 @@ from service.compute.shutdowns import Shutdowns
 from service.catalog.images import ImageCatalog
 from service.catalog.removal import ImageRemoval
 from service.fleet import Fleet
+from service.fencing.hosts import HostFencer
 from service.hypervisor import Hypervisors
 from service.identity.quotas import Quotas
 from service.identity.tokens import Tokens
@@ -48,6 +49,7 @@ class Context:
     rebalancer: Rebalancer
     images: ImageCatalog
     image_removal: ImageRemoval
+    fencer: HostFencer
 
     def start(self):
         """Beat this process's heartbeat (a server's sync runs in its own process: sync/worker.py)."""
@@ -98,4 +100,4 @@ def build(config, keepalive=True):
     image_removal = ImageRemoval(config, store, hypervisors, images)
     return Context(config, store, process, fleet, scheduler, hypervisors, guest_access, quotas,
                    rules, shutdowns, compute, jobs, clusters, tokens, accounts, volumes,
-                   rebalancer, images, image_removal)
+                   rebalancer, images, image_removal, HostFencer(store, config))

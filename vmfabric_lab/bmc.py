@@ -13,6 +13,7 @@ password made for the lab (DIR/bmc.password, 0600).
 
 import ipaddress
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -70,10 +71,9 @@ def set_power_file(host_dir, on):
         fh.write("on\n" if on else "off\n")
 
 
-def _config(lab_dir, host_dir, index, bmc_address, password):
-    chassis = f"{sys.executable} -m vmfabric_lab.chassis {lab_dir} {index}"
-    return f"""# ipmi_sim's configuration for lab host h{index} (made by vmfabric_lab/bmc.py)
-name "vmfabric-h{index}"
+def _config(name, bmc_address, password, chassis):
+    return f"""# ipmi_sim's configuration for {name} (made by vmfabric_lab/bmc.py)
+name "{name}"
 set_working_mc 0x20
   startlan 1
     addr {bmc_address} {PORT}
@@ -93,16 +93,18 @@ COMMANDS = "mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0x
     "mc_enable 0x20\n"
 
 
-def start(lab_dir, host_dir, index, bmc_address, pid):
-    """Host INDEX's BMC, started unless PID (its last) still runs; returns its pid."""
-    if pid_alive(pid):
-        return pid
-    here = os.path.join(host_dir, "bmc")
+def launch(here, name, bmc_address, password, chassis):
+    """An ipmi_sim named NAME on BMC_ADDRESS:623 whose chassis control runs CHASSIS (a command
+    line; ipmi_sim appends `get power` or `set power N`), its files in HERE; its pid once it
+    listens."""
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,20}", password):
+        raise LabError(f"{name}: a BMC password is 1 to 20 letters, digits, '.', '_' or '-' "
+                       "(IPMI 2.0 holds at most 20 bytes; ipmi_sim's file takes no quotes)")
     os.makedirs(os.path.join(here, "state"), exist_ok=True)
     conf = os.path.join(here, "lan.conf")
     fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # (it holds the password)
     with os.fdopen(fd, "w") as fh:
-        fh.write(_config(lab_dir, host_dir, index, bmc_address, ensure_password(lab_dir)))
+        fh.write(_config(name, bmc_address, password, chassis))
     with open(os.path.join(here, "commands.emu"), "w") as fh:
         fh.write(COMMANDS)
     log = open(os.path.join(here, "ipmi_sim.log"), "w")
@@ -113,14 +115,22 @@ def start(lab_dir, host_dir, index, bmc_address, pid):
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise LabError(f"lab host h{index}: its BMC (ipmi_sim) exited at once; see "
+            raise LabError(f"{name}: its BMC (ipmi_sim) exited at once; see "
                            f"{os.path.join(here, 'ipmi_sim.log')}")
         if _listening(bmc_address):
             return proc.pid
         time.sleep(0.05)
     kill_pids([proc.pid])
-    raise LabError(f"lab host h{index}: its BMC did not listen on {bmc_address}:{PORT} "
-                   "within 10 s")
+    raise LabError(f"{name}: its BMC did not listen on {bmc_address}:{PORT} within 10 s")
+
+
+def start(lab_dir, host_dir, index, bmc_address, pid):
+    """Host INDEX's BMC, started unless PID (its last) still runs; returns its pid."""
+    if pid_alive(pid):
+        return pid
+    chassis = f"{sys.executable} -m vmfabric_lab.chassis {lab_dir} {index}"
+    return launch(os.path.join(host_dir, "bmc"), f"vmfabric-h{index}", bmc_address,
+                  ensure_password(lab_dir), chassis)
 
 
 def _listening(bmc_address):

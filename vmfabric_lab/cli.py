@@ -64,9 +64,10 @@ def down(lab_dir, purge):
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def status(lab_dir, as_json):
     """Show each host: address, link, daemons, running domains, power and its BMC."""
-    rows = Lab(lab_dir).status()
+    the_lab = Lab(lab_dir)
+    rows, storage = the_lab.status(), the_lab.storage_status()
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps({"hosts": rows, "storage": storage}, indent=2))
         return
     if not rows:
         raise LabError("no lab running in that directory")
@@ -76,6 +77,9 @@ def status(lab_dir, as_json):
         click.echo(f"{r['host']:5} {r['address']:15} {_ud(r['link']):5} {_ud(r['sshd']):5} "
                    f"{_ud(r['libvirtd']):8} {r['domains']:<7} {r['power']:5} {_ud(r['bmc']):5} "
                    f"{r['failed'] or '-'}")
+    if storage:
+        click.echo(f"storage {storage['address']}: link {_ud(storage['link'])}, sshd "
+                   f"{_ud(storage['sshd'])}, iSCSI target (tgtd) {_ud(storage['tgtd'])}")
 
 
 def _ud(flag):

@@ -1,4 +1,5 @@
-"""Processes of one lab host: the namespace anchor and its three daemons.
+"""Processes of one lab host: the namespace anchor and its three daemons (the storage host:
+sshd and tgtd).
 
 The anchor is a `sleep` that holds the host's private mount namespace open;
 daemons are started inside it with `nsenter`, so they can be restarted (heal)
@@ -15,6 +16,7 @@ from vmfabric_lab.netns import kill_pids, pid_alive  # noqa: F401  (pid_alive: f
 from service.util import CommandError, run, tail
 
 DAEMONS = ("virtlogd", "libvirtd", "sshd")
+STORAGE_DAEMONS = ("sshd", "tgtd")
 
 
 def start_anchor(netns, host_dir):
@@ -62,8 +64,8 @@ def _pidfile(host_dir, daemon):
 
 
 def _log(host_dir, daemon):
-    if daemon == "sshd":
-        return os.path.join(host_dir, "log", "sshd.log")
+    if daemon in ("sshd", "tgtd"):
+        return os.path.join(host_dir, "log", f"{daemon}.log")
     return os.path.join(host_dir, "log-libvirt", f"{daemon}.log")
 
 
@@ -93,6 +95,8 @@ def start_daemon(anchor, host_dir, daemon, index):
         "libvirtd": ["libvirtd", "-d"],
         "sshd": ["/usr/sbin/sshd", "-f", os.path.join(host_dir, "ssh", "sshd_config"),
                  "-E", _log(host_dir, "sshd")],
+        # the storage host's iSCSI target (Linux's tgt), on every address of its namespace
+        "tgtd": ["tgtd", "--pid-file", "/run/tgtd.pid"],
     }[daemon]
     try:
         in_host(anchor, argv, timeout=30)

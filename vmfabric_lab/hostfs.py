@@ -1,7 +1,7 @@
 """The private files of one lab host: configuration, keys and state directories.
 
 The host's mount namespace binds these over the real paths, so every host has
-its own /run, /root, /etc/libvirt, /var/lib/libvirt and /var/log/libvirt.
+its own /run, /root, /etc/libvirt, /var/lib/libvirt, /var/log/libvirt and /srv.
 """
 
 import os
@@ -16,6 +16,7 @@ BIND_MOUNTS = {
     "etc-libvirt": "/etc/libvirt",
     "lib-libvirt": "/var/lib/libvirt",
     "log-libvirt": "/var/log/libvirt",
+    "srv": "/srv",  # (the storage host keeps its LUNs' files there)
 }
 
 QEMU_CONF_LAB = """

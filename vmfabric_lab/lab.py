@@ -81,12 +81,15 @@ class Lab:
             self.state.hosts.append(HostRecord(index=index, address=self.state.address_of(index),
                                                capacity=dict(capacity or {}),
                                                domain_type=domain_type))
+        if self.state.storage is None:
+            self.state.storage = HostRecord(index=0, address=self.state.address_of(0),
+                                            capacity={}, domain_type="")
         try:
             self._ensure_key()
             bmc.ensure_password(self.dir)  # (once, before the hosts start in parallel)
             netns.ensure_bridge(names.bridge, self.state.gateway, self.state.prefixlen, self.dir)
-            with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, hosts)) as pool:
-                keys = list(pool.map(self._ensure_host, self.state.hosts))
+            with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, hosts + 1)) as pool:
+                keys = list(pool.map(self._ensure_host, [self.state.storage] + self.state.hosts))
             self._write_access_files(keys)
             self.state.save()
         except BaseException:
@@ -115,6 +118,12 @@ class Lab:
             netns.kill_pids(netns.netns_pids(ns))
             anchor = daemons.start_anchor(ns, host_dir)
         host.pids["anchor"] = anchor
+        if host.index == 0:  # the storage host: sshd and its iSCSI target
+            for daemon in daemons.STORAGE_DAEMONS:
+                host.pids[daemon] = daemons.start_daemon(anchor, host_dir, daemon, host.index)
+            host.failed = ""
+            self.report(f"storage {host.address}: sshd, tgtd (iSCSI on port 3260) up")
+            return key_line
         for daemon in daemons.DAEMONS:
             host.pids[daemon] = daemons.start_daemon(anchor, host_dir, daemon, host.index)
             if daemon == "libvirtd":
@@ -141,6 +150,7 @@ class Lab:
                                                 "bridge": netns.GUEST_BRIDGE}}
             if h.capacity:
                 entry["vmfabric_capacity"] = dict(h.capacity)
+            entry["vmfabric_bmc"] = self._bmc_setting(h)
             settings[h.address] = entry
         with open(self.state.settings_file, "w") as fh:
             fh.write("# per-host settings of the vmfabric lab in " + self.dir + "\n")
@@ -166,9 +176,9 @@ class Lab:
                                   subnet=self.requested[1] or "")
 
     def _teardown(self):
-        for host in self.state.hosts:
+        for host in self.state.hosts + ([self.state.storage] if self.state.storage else []):
             pids = [p for p in host.pids.values() if p]
-            for daemon in daemons.DAEMONS:
+            for daemon in daemons.DAEMONS + daemons.STORAGE_DAEMONS:
                 pids.append(daemons.read_pid(self.state.host_dir(host.index), daemon))
             netns.kill_pids([p for p in pids if daemons.pid_alive(p)])
         # guests (qemu) and anything else left in our namespaces go with them; objects
@@ -200,6 +210,17 @@ class Lab:
                          "bmc": daemons.pid_alive(host.pids.get("bmc")),
                          "failed": host.failed})
         return rows
+
+    def storage_status(self):
+        """The storage host: its address, link, sshd and tgtd (None in a lab without one)."""
+        host = self.state.storage if os.path.exists(self.state.path) else None
+        if host is None:
+            return None
+        host_dir = self.state.host_dir(0)
+        return {"host": "storage", "address": host.address,
+                "link": netns.link_is_up(self.state.names.veth(0)),
+                "sshd": daemons.daemon_up(host_dir, "sshd"),
+                "tgtd": daemons.daemon_up(host_dir, "tgtd"), "failed": host.failed}
 
     # ---- faults ---------------------------------------------------------
     def fail(self, name, mode):
@@ -246,10 +267,13 @@ class Lab:
         return bmc.address(self.state.subnet, host.index)
 
     def bmc_of(self, name):
-        """How to reach host NAME's BMC: address, port, username and the password's file."""
-        host = self._existing_host(name)
-        return {"address": self.bmc_address(host), "port": bmc.PORT, "username": bmc.USER,
-                "password_file": bmc.password_file(self.dir)}
+        """How to reach host NAME's BMC: its vmfabric_bmc setting (agent, address, port,
+        username and the password's file)."""
+        return self._bmc_setting(self._existing_host(name))
+
+    def _bmc_setting(self, host):
+        return {"agent": "ipmi", "address": self.bmc_address(host), "port": bmc.PORT,
+                "username": bmc.USER, "password_file": bmc.password_file(self.dir)}
 
     def cpu_group(self, host):
         return f"{self.state.names.netns(host.index)}-cap"

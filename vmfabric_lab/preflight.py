@@ -21,6 +21,8 @@ REQUIRED = {
     "ssh-keygen": "openssh-client",
     "ipmi_sim": "openipmi",
     "ipmitool": "ipmitool",
+    "tgtd": "tgt",
+    "tgtadm": "tgt",
 }
 
 

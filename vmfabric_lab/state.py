@@ -70,6 +70,9 @@ class LabState:
     tag: str
     subnet: str
     hosts: list = dataclasses.field(default_factory=list)
+    # the storage host (index 0, .10): an iSCSI target every host reaches; None in a lab
+    # made before it had one, until its next `up`
+    storage: HostRecord = None
 
     @property
     def names(self):
@@ -102,8 +105,9 @@ class LabState:
     def find_host(self, name):
         """A host by index (``1``, ``h1``) or address."""
         key = str(name)
-        for host in self.hosts:
-            if key in (str(host.index), f"h{host.index}", host.address):
+        for host in self.hosts + ([self.storage] if self.storage else []):
+            if key in (str(host.index), f"h{host.index}", host.address) or (
+                    host.index == 0 and key == "storage"):
                 return host
         known = ", ".join(f"h{h.index} ({h.address})" for h in self.hosts)
         raise LabError(f"no lab host {name!r}; hosts are: {known}")
@@ -147,7 +151,8 @@ class LabState:
         except (OSError, ValueError) as exc:
             raise LabError(f"{path}: unreadable lab state: {exc}") from exc
         hosts = [HostRecord(**h) for h in data.pop("hosts", [])]
-        return cls(hosts=hosts, **data)
+        storage = data.pop("storage", None)
+        return cls(hosts=hosts, storage=HostRecord(**storage) if storage else None, **data)
 
 
 def check_tag(tag):

@@ -22,6 +22,7 @@ EXAMPLES = {
     "pm enable": "vmfabric pm enable 2",
     "pm remove": "vmfabric pm remove 2",
     "pm evacuate": "vmfabric pm evacuate 2 --rebuild",
+    "pm fence": "vmfabric pm fence 2 --yes",
     "pm top": "vmfabric pm top --once",
     "pm show": "vmfabric pm show 1",
     "image list": "vmfabric image list --json",

@@ -178,3 +178,22 @@ def pm_evacuate(client, pmid, rebuild, yes, as_json):
             click.echo(f"vm {item['vmid']}: rebuilt on pm {item['pmid']}")
         for item in result["lost"]:
             click.echo(f"vm {item['vmid']}: not rebuilt: {item['error']}")
+
+
+@pm.command("fence")
+@click.argument("pmid", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@json_option
+@pass_client
+def pm_fence(client, pmid, yes, as_json):
+    """Power a down or drained host off through its BMC, and confirm it is off."""
+    if not yes:
+        click.confirm(f"Cut pm {pmid}'s power through its BMC? Anything still running there "
+                      "stops at once.", abort=True, err=True)
+    data = client.call("POST", f"/pms/{pmid}/fence")
+    emit(click.get_current_context(), data)
+    fence = data["pm"]["fence"]
+    if not as_json:
+        click.echo(f"pm {pmid}: {fence['state']}: {fence['detail']}")
+    if fence["state"] != "fenced":
+        raise SystemExit(1)

@@ -1,4 +1,5 @@
-"""Moving a domain between two hosts that share no storage.
+"""Moving a domain between two hosts (that share no storage, or whose disks are all on shared
+storage: then only memory moves).
 
 Live: the client-managed (not peer-to-peer) migration that ``virsh migrate``
 does, so vmfabric needs no trust between hosts: it holds a connection to each.
@@ -28,6 +29,8 @@ from service.hypervisor.domains import STATES, lookup
 ET.register_namespace("vmfabric", templates.METADATA_NS)
 LIVE_FLAGS = (libvirt.VIR_MIGRATE_LIVE | libvirt.VIR_MIGRATE_PERSIST_DEST
               | libvirt.VIR_MIGRATE_UNDEFINE_SOURCE | libvirt.VIR_MIGRATE_NON_SHARED_INC)
+# every disk on shared storage (network disks both hosts reach): memory only
+SHARED_LIVE_FLAGS = LIVE_FLAGS & ~libvirt.VIR_MIGRATE_NON_SHARED_INC
 OFFLINE_FLAGS = (libvirt.VIR_MIGRATE_OFFLINE | libvirt.VIR_MIGRATE_PERSIST_DEST
                  | libvirt.VIR_MIGRATE_UNDEFINE_SOURCE)
 POLL = 0.25
@@ -53,9 +56,10 @@ class Migration:
         BANDWIDTH MiB/s (0: no limit). PROGRESS(dict) is called as it goes. Returns the
         completed job's statistics as the target saw them (downtime, time, bytes)."""
         target_conn = self.connections.run(target, "connect for the migration", lambda c: c)
-        params = {libvirt.VIR_MIGRATE_PARAM_URI: stream_uri(address),
-                  libvirt.VIR_MIGRATE_PARAM_DISKS_URI: stream_uri(address),
-                  libvirt.VIR_MIGRATE_PARAM_MIGRATE_DISKS: list(disks)}
+        params = {libvirt.VIR_MIGRATE_PARAM_URI: stream_uri(address)}
+        if disks:
+            params[libvirt.VIR_MIGRATE_PARAM_DISKS_URI] = stream_uri(address)
+            params[libvirt.VIR_MIGRATE_PARAM_MIGRATE_DISKS] = list(disks)
         if bandwidth:
             params[libvirt.VIR_MIGRATE_PARAM_BANDWIDTH] = int(bandwidth)
 
@@ -63,7 +67,7 @@ class Migration:
             dom = conn.lookupByName(domain)
             params[libvirt.VIR_MIGRATE_PARAM_DEST_XML] = file_disks(
                 dom.XMLDesc(libvirt.VIR_DOMAIN_XML_MIGRATABLE), pool, disks)
-            dom.migrate3(target_conn, params, LIVE_FLAGS)
+            dom.migrate3(target_conn, params, LIVE_FLAGS if disks else SHARED_LIVE_FLAGS)
 
         running = self._runner.submit(self.connections.run, source,
                                       f"migrate {domain} to {target.label}", migrate, timeout + 60)

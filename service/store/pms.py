@@ -109,6 +109,13 @@ class PmRepo:
                             .values(maintenance=bool(on))).rowcount != 1:
                 raise NotFound(f"no pm {pmid}")
 
+    def set_fence(self, pmid, fence):
+        """PMID's last fence ({state, at, detail})."""
+        with self.store.write() as conn:
+            if conn.execute(pms.update().where(pms.c.id == pmid)
+                            .values(fence=dict(fence))).rowcount != 1:
+                raise NotFound(f"no pm {pmid}")
+
     def remove(self, pmid):
         """Forget PMID, which must hold nothing: Conflict naming what it still holds."""
         from service.store.schema import host_images, vms, volumes

@@ -59,6 +59,8 @@ class Pm(HostNumbers):
     # drained by an operator: takes no new VMs; and since when it is down
     maintenance: bool = False
     down_since: float | None = None
+    # its last fence: {state: fenced | unfenceable, at, detail}; {} when none
+    fence: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_row(cls, row):
@@ -137,6 +139,10 @@ class Vm:
     moved_at: float | None = None
     # its vertical autoscaling policy ({} when none)
     autoscale: dict = dataclasses.field(default_factory=dict)
+    # the shared-storage backend holding its disk (None: a volume in its host's pool), and
+    # whether it is restarted on another host (after a fence) when its host fails
+    storage: str | None = None
+    ha: bool = False
     # when its host, up, was last looked at by the sync (read with the VM for answers)
     host_checked_at: float | None = None
 

@@ -40,6 +40,8 @@ pms = sa.Table(
     sa.Column("maintenance", sa.Boolean, nullable=False, default=False),
     # when the host was last seen going down (None while it is up)
     sa.Column("down_since", sa.Float),
+    # its last fence: {state: fenced | unfenceable, at, detail}; {} when none
+    sa.Column("fence", sa.JSON, nullable=False, default=dict),
     sa.UniqueConstraint("address", "port", name="uq_pm_address_port"),
     sa.CheckConstraint("used_cpu >= 0 AND used_ram_mb >= 0 AND used_disk_gb >= 0",
                        name="ck_pm_used_nonnegative"),
@@ -152,6 +154,10 @@ vms = sa.Table(
     # a resize applied at its next start ({cpu, ram_mb}); until then it holds the larger of
     # the two sizes
     sa.Column("pending", sa.JSON, nullable=False, default=dict),
+    # the shared-storage backend holding its disk (null: a volume in its host's pool), and
+    # whether it is restarted elsewhere when its host fails (after a fence)
+    sa.Column("storage", sa.String(64), nullable=True),
+    sa.Column("ha", sa.Boolean, nullable=False, default=False),
     # the placement rule it was made under, held for every later move: VMs of one group
     # are on different hosts ("cluster-ID" for a spread cluster's nodes, "batch-KEY" for a
     # spread batch); None: no rule

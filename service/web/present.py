@@ -86,6 +86,8 @@ def pm(record, now=None):
         "maintenance": record.maintenance, "down_since": record.down_since,
         # down for longer than sync.host_grace: its VMs wait for it, or for an evacuation
         "failed": record.state == "down" and down_for > grace,
+        # its last fence ({state: fenced | unfenceable, at, detail}; {} when none)
+        "fence": dict(record.fence or {}),
     }
 
 

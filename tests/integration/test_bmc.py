@@ -117,3 +117,44 @@ def test_a_wrong_password_and_a_stopped_bmc_are_refused(lab_dir):
     finally:
         Lab(lab_dir).heal("h1")
     assert "Chassis Power is on" in ipmi(lab, "chassis", "power", "status").stdout
+
+
+def test_the_servers_hosts_know_their_bmc_and_can_read_its_power(lab_ctx):
+    """The lab's host settings give each host its vmfabric_bmc; the server's PM records keep
+    it, and the fence agent made from it reads the power through the real BMC."""
+    from service import fencing
+
+    for pm in lab_ctx.store.pms.list():
+        agent = fencing.agent_for(pm.settings)
+        assert agent is not None, pm.settings
+        assert agent.status() == "on"
+
+
+def test_the_server_fences_a_drained_host_and_reports_one_it_cannot_fence(lab_dir, guest_image,
+                                                                            tmp_path):
+    """vmfabric's own fencing (service/fencing) on a context over this lab: an up host taking
+    VMs is refused; drained, it is fenced (its power read back off, its processes gone) and
+    that is kept on the host; with its BMC stopped it is unfenceable, and says why."""
+    from service.errors import Conflict
+    from tests.helpers.servers import lab_context
+
+    lab = Lab(lab_dir)
+    ctx = lab_context(lab, guest_image, str(tmp_path), policy="first_fit")
+    try:
+        pm = ctx.store.pms.list()[0]
+        with pytest.raises(Conflict, match="drain it first"):
+            ctx.fencer.fence(pm.id)
+        ctx.store.pms.set_maintenance(pm.id, True)
+        fenced = ctx.fencer.fence(pm.id)
+        assert fenced.fence["state"] == "fenced", fenced.fence
+        assert ctx.store.pms.get(pm.id).fence == fenced.fence
+        assert processes_of(lab, lab.state.hosts[0]) == []
+        assert "Chassis Power is off" in ipmi(lab, "chassis", "power", "status").stdout
+        lab.fail("h1", "bmc")
+        refused = ctx.fencer.fence(pm.id)
+        assert refused.fence["state"] == "unfenceable"
+        assert lab.bmc_of("h1")["address"] in refused.fence["detail"]
+    finally:
+        ctx.close()
+        Lab(lab_dir).heal("h1")
+        wait_until(lambda: not booting(lab_dir), "its boot finished", timeout=60)

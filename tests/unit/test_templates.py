@@ -88,3 +88,22 @@ def test_names_refuse_non_ids():
     for bad in (0, -1, "1; rm", "x", True, 1.5):
         with pytest.raises(ValueError):
             naming.domain(bad)
+
+
+def test_a_disk_on_shared_storage_is_a_network_disk_and_a_bad_source_is_refused():
+    source = {"protocol": "iscsi", "name": "iqn.2026-12.io.vmfabric:vmf-42/1",
+              "host": "10.0.0.10", "port": 3260}
+    root = ET.fromstring(templates.render_domain(
+        vmid=42, name="n", tid=1, image_id=3, cpu=2, ram_mb=1024, domain_type="qemu",
+        pool="p", console_log="/tmp/c.log", shared_disk=source))
+    disk = root.find("./devices/disk[@device='disk']")
+    assert disk.get("type") == "network" and disk.find("driver").get("type") == "raw"
+    assert disk.find("source").attrib == {"protocol": "iscsi", "name": source["name"]}
+    assert disk.find("source/host").attrib == {"name": "10.0.0.10", "port": "3260"}
+    assert root.find("./devices/disk[@device='disk']/source[@pool]") is None
+    for bad in ({**source, "host": "x'/><evil/>"}, {**source, "protocol": "file"},
+                {**source, "port": 0}, {"protocol": "iscsi"}):
+        with pytest.raises(ValidationError, match="shared_disk"):
+            templates.render_domain(vmid=42, name="n", tid=1, image_id=3, cpu=2, ram_mb=1024,
+                                    domain_type="qemu", pool="p", console_log="/tmp/c.log",
+                                    shared_disk=bad)

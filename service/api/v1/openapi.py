@@ -30,6 +30,14 @@ SETTINGS = obj({
                                                         "pattern": "^[A-Za-z0-9_.-]{1,64}$"}},
                                    required=["network"]),
     "vmfabric_first_boot_disk": {"type": "boolean"},
+    # its BMC, to fence it (service/fencing): the password stays in a file on the server
+    "vmfabric_bmc": obj({"agent": {"enum": ["ipmi"]},
+                         "address": {"type": "string", "minLength": 1, "maxLength": 255},
+                         "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+                         "username": {"type": "string", "minLength": 1, "maxLength": 16},
+                         "password_file": {"type": "string", "pattern": "^/", "maxLength": 4096},
+                         "cipher_suite": {"type": "integer", "minimum": 0, "maximum": 17}},
+                        required=["address", "username", "password_file"]),
     # ssh or TLS to a host, or this machine's own libvirtd; never plain TCP
     "vmfabric_libvirt_uri": {"type": "string", "maxLength": 1024,
                              "pattern": "^(qemu\\+ssh://[^/?#\\s]+/system|qemu\\+tls://[^/?#\\s]+"
@@ -86,7 +94,9 @@ SCHEMAS = {
                 "checked_at": {"type": ["number", "null"]},
                 "unknown_domains": {"type": "array", "items": STR},
                 "maintenance": {"type": "boolean"}, "down_since": {"type": ["number", "null"]},
-                "failed": {"type": "boolean"}}),
+                "failed": {"type": "boolean"},
+                "fence": obj({"state": {"enum": ["fenced", "unfenceable"]}, "at": NUM,
+                              "detail": STR}, required=[])}),
     "PmList": page_of("pms", "Pm"),
     "PmOne": obj({"pm": {"$ref": "#/components/schemas/Pm"}}),
     "PmAdd": obj({"address": {"type": "string", "minLength": 1, "maxLength": 300},

@@ -67,6 +67,13 @@ PATHS = {
                  "responses": {"202": json_of("JobOne", "Accepted"),
                                **errors("400", "404", "409", "422")}},
     },
+    "/pms/{pmid}/fence": {
+        "parameters": [path_id("pmid")],
+        "post": {"summary": "Power the host off through its BMC (vmfabric_bmc) and confirm it "
+                            "is off; the host must be down or drained. The answer's "
+                            "pm.fence says fenced, or unfenceable and why",
+                 "responses": {"200": json_of("PmOne"), **errors("404", "409")}},
+    },
     "/pms/{pmid}/enable": {
         "parameters": [path_id("pmid")],
         "post": {"summary": "Take the host out of maintenance",

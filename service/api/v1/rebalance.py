@@ -55,6 +55,12 @@ def enable_pm(pmid):
     return jsonify(pm=present.pm(ctx().rebalancer.enable(pmid)))
 
 
+@blueprint.post("/pms/<id:pmid>/fence")
+@access.rule(ADMIN)
+def fence_pm(pmid):
+    return jsonify(pm=present.pm(ctx().fencer.fence(pmid)))
+
+
 @blueprint.post("/pms/<id:pmid>/remove")
 @access.rule(ADMIN)
 def remove_pm(pmid):
