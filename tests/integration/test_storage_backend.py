@@ -21,9 +21,10 @@ def backend(lab):
                                    "path": PATH}, lab.state.ssh_config, timeout=120)
     made.delete(VMID)  # (an earlier run's)
     yield made
-    for host in lab.state.hosts[:2]:
-        daemons.in_host(host.pids["anchor"], ["virsh", "-q", "-c", "qemu:///system", "destroy",
-                                              "on-shared"], check=False)
+    for host in lab.state.hosts[:2]:  # (a live migration leaves it defined where it went)
+        for verb in ("destroy", "undefine"):
+            daemons.in_host(host.pids["anchor"], ["virsh", "-q", "-c", "qemu:///system", verb,
+                                                  "on-shared"], check=False)
     made.delete(VMID)
     host_ssh(lab, lab.state.storage, f"rm -rf {PATH}")
 

@@ -40,8 +40,9 @@ def lun(lab, guest_image):
                     f"--tid {TID} -I {lab.state.hosts[0].address}")
     yield
     for host in lab.state.hosts[:2]:
-        daemons.in_host(host.pids["anchor"], ["virsh", "-q", "-c", "qemu:///system", "destroy",
-                                              "on-shared"], check=False)
+        for verb in ("destroy", "undefine"):
+            daemons.in_host(host.pids["anchor"], ["virsh", "-q", "-c", "qemu:///system", verb,
+                                                  "on-shared"], check=False)
     host_ssh(lab, lab.state.storage, f"tgtadm --lld iscsi --op delete --force --mode target "
                                      f"--tid {TID}; rm -rf /srv/test")
 
