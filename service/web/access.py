@@ -127,7 +127,7 @@ def _dashboard_caller(req, context, declared):
         user = context.tokens.user(token) if token else None
     except Unauthorized:
         user = None
-    upgrade = req.environ.get("HTTP_UPGRADE", "").lower() == "websocket"
+    upgrade = is_upgrade(req)
     if req.method in READS and not upgrade:
         return user
     if upgrade:
@@ -148,6 +148,11 @@ def _seed_caller(req, context):
     if cross_site(req):
         raise Forbidden("a cross-site request to the seed API (open mode refuses them)")
     return context.accounts.seed_account()
+
+
+def is_upgrade(req):
+    """True when REQ asks to become a websocket (the console)."""
+    return req.environ.get("HTTP_UPGRADE", "").lower() == "websocket"
 
 
 def cross_site(req=None):

@@ -11,7 +11,7 @@ import logging
 
 from flask import Response, g, request
 
-from service.web import audit_names
+from service.web import access, audit_names
 from service.web.context import ctx
 from service.errors import VmfabricError
 
@@ -38,7 +38,7 @@ def changes_state(req=None):
     if endpoint in SEED_CHANGES:
         return True
     if endpoint in UI_SESSIONS:
-        return req.environ.get("HTTP_UPGRADE", "").lower() == "websocket"
+        return access.is_upgrade(req)
     return method not in READS and (req.path.startswith("/api/v1") or endpoint in UI_CHANGES)
 
 

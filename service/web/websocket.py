@@ -13,11 +13,6 @@ MAX_MESSAGE = 64 * 1024  # what one typed message may be (a paste)
 PING_INTERVAL = 25  # keeps the front (nginx) and the browser from closing an idle console
 
 
-def is_upgrade(req=None):
-    """True when REQ asks to become a websocket."""
-    return (req or request).environ.get("HTTP_UPGRADE", "").lower() == "websocket"
-
-
 def serve(session):
     """Take this request's connection over as a websocket and run SESSION(ws) on it; the
     answer the view returns once the session has ended."""
