@@ -11,6 +11,7 @@ from service.compute.shutdowns import Shutdowns
 from service.catalog.images import ImageCatalog
 from service.catalog.removal import ImageRemoval
 from service.fleet import Fleet
+from service.fencing.failover import Failover
 from service.fencing.hosts import HostFencer
 from service.hypervisor import Hypervisors
 from service.identity.quotas import Quotas
@@ -24,6 +25,7 @@ from service.placement.rules import MoveRules
 from service.placement.scheduler import Scheduler
 from service.process import Process
 from service.rebalance.runner import Rebalancer
+from service.storage.disks import SharedDisks
 from service.store import Store
 from service.volumes import Volumes
 
@@ -63,7 +65,9 @@ class Context:
         return Services(config=self.config, store=self.store, process=self.process,
                         hypervisors=self.hypervisors, compute=self.compute, jobs=self.jobs,
                         shutdowns=self.shutdowns, rebalancer=self.rebalancer,
-                        clusters=self.clusters, image_removal=self.image_removal)
+                        clusters=self.clusters, image_removal=self.image_removal,
+                        failover=Failover(self.config, self.store, self.compute, self.jobs,
+                                          self.fencer, self.rebalancer))
 
     def close(self):
         """Stop the heartbeat and let go of every connection."""
@@ -77,20 +81,21 @@ def build(config, keepalive=True):
     store = Store(config["database"])
     process = Process(store, config["sync"]["heartbeat"], config["sync"]["dead_after"])
     fleet = Fleet(config, store)
-    _, ssh_wrapper = fleet.ssh_files()
+    ssh_config, ssh_wrapper = fleet.ssh_files()
     scheduler = Scheduler(config, store)
     hypervisors = Hypervisors(ssh_wrapper, config["libvirt"], keepalive=keepalive)
     pools = pools_from_config(config["networks"])
     guest_access = GuestAccess(config, store)
     quotas = Quotas(config["identity"]["default_quota"])
-    rules = MoveRules(store, pools)
+    shared = SharedDisks(config, store, ssh_config)
+    rules = MoveRules(store, pools, shared)
     shutdowns = Shutdowns(store, hypervisors, config["compute"]["shutdown_timeout"])
     allocator = Allocator(pools, store)
     jobs = Jobs(store, fleet, process, config)
     compute = Compute(config, compute_mod.Services(
         store=store, scheduler=scheduler, hypervisors=hypervisors, process=process,
         guest_access=guest_access, jobs=jobs, allocator=allocator, quotas=quotas, rules=rules,
-        shutdowns=shutdowns))
+        shutdowns=shutdowns, shared=shared))
     clusters = Clusters(config, store, compute, jobs, guest_access, allocator)
     tokens = Tokens(store)
     accounts = Accounts(store, tokens, config["identity"]["token_ttl"])

@@ -58,11 +58,13 @@ IFNAME = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
 
 
 def render_domain(*, vmid, name, tid, image_id, cpu, ram_mb, domain_type, pool, console_log,
-                  cidata=None, nic=None, max_cpu=None, max_ram_mb=None, shared_disk=None):
+                  cidata=None, nic=None, max_cpu=None, max_ram_mb=None, shared_disk=None,
+                  shared_cidata=None):
     """A VM's domain XML. CIDATA: its first-boot disk's volume; NIC: {mac, bridge} or
     {mac, libvirt_network}; MAX_CPU, MAX_RAM_MB: what it may grow to live (at least its
     size); SHARED_DISK: its disk on shared storage ({protocol, name, host, port}, from its
-    backend's ``source``) instead of a volume in the host's pool."""
+    backend's ``source``) instead of a volume in the host's pool; SHARED_CIDATA: its
+    first-boot disk there too."""
     check_vm_name(name)
     if domain_type not in ("kvm", "qemu"):
         raise ValidationError(f"domain_type: kvm or qemu, not {domain_type!r}", field="domain_type")
@@ -75,6 +77,7 @@ def render_domain(*, vmid, name, tid, image_id, cpu, ram_mb, domain_type, pool, 
         cpu=int(cpu), ram_mb=int(ram_mb), max_cpu=max(int(cpu), int(max_cpu or 0)),
         max_ram_mb=max(int(ram_mb), int(max_ram_mb or 0)), domain_type=domain_type, pool=pool,
         console_log=console_log, cidata=cidata, nic=nic, shared_disk=_shared(shared_disk),
+        shared_cidata=_shared(shared_cidata, "shared_cidata"),
         # fixed in the definition: QEMU would otherwise give the disk a queue per vCPU it has
         # at start, and a revert (a new QEMU) after a vCPU hot-plug could not load the state
         disk_queues=int(cpu))
@@ -82,19 +85,19 @@ def render_domain(*, vmid, name, tid, image_id, cpu, ram_mb, domain_type, pool, 
     return xml
 
 
-def _shared(disk):
-    """SHARED_DISK checked: a protocol QEMU opens over the network, an address, a port."""
+def _shared(disk, field="shared_disk"):
+    """DISK checked: a protocol QEMU opens over the network, an address, a port."""
     if disk is None:
         return None
     try:
         ipaddress.ip_address(disk["host"])
         port = int(disk["port"])
     except (KeyError, TypeError, ValueError):
-        raise ValidationError(f"shared_disk: {disk!r} names no host address and port",
-                              field="shared_disk") from None
+        raise ValidationError(f"{field}: {disk!r} names no host address and port",
+                              field=field) from None
     if disk.get("protocol") not in ("iscsi", "rbd", "nbd") or not 0 < port < 65536:
-        raise ValidationError(f"shared_disk: {disk!r}: protocol iscsi, rbd or nbd, a port",
-                              field="shared_disk")
+        raise ValidationError(f"{field}: {disk!r}: protocol iscsi, rbd or nbd, a port",
+                              field=field)
     return dict(disk, port=port)
 
 

@@ -20,7 +20,9 @@ VM_COLUMNS = [("VMID", "id"), ("NAME", lambda v: v["name"][:40]), ("TYPE", "inst
 # X/Y is used/total everywhere (hosts here, users' quotas, the dashboard's bars), and says so
 PM_COLUMNS = [("PMID", "id"), ("ADDRESS", "address"),
               ("STATE", lambda p: p["state"] + (" (failed)" if p.get("failed") else "")
-               + (" (maintenance)" if p.get("maintenance") else "")),
+               + (" (maintenance)" if p.get("maintenance") else "")
+               + (f" ({p['fence']['state']})" if p["state"] == "down"
+                  and (p.get("fence") or {}).get("state") else "")),
               ("CPU USED/TOTAL", lambda p: f"{p['allocated']['cpu']}/{p['capacity']['cpu']}"),
               ("RAM MB USED/TOTAL", lambda p: f"{p['allocated']['ram']}/{p['capacity']['ram']}"),
               ("DISK GB USED/TOTAL",
@@ -49,14 +51,16 @@ policy = client_group("policy", "The active placement policy.")
 @click.option("--spread", is_flag=True, help="Put a batch's VMs on distinct hosts.")
 @click.option("--expected-use", help="What it will use: a share of its vCPUs (0.3) or a "
                                      "profile (idle, light, web, database, batch).")
+@click.option("--ha", is_flag=True, help="Restart it on another host (its disk on shared "
+                                         "storage) when its host fails.")
 @click.option("--wait", is_flag=True, help="Wait until each guest's SSH answers.")
 @click.option("--timeout", type=click.FloatRange(1, 3600), default=180, show_default=True,
               help="Seconds --wait waits for each guest.")
 @guest_options
 @json_option
 @pass_client
-def vm_create(client, name, tid, image_id, count, spread, expected_use, wait, timeout, ssh_keys,
-              user_data, as_json):
+def vm_create(client, name, tid, image_id, count, spread, expected_use, ha, wait, timeout,
+              ssh_keys, user_data, as_json):
     """Create VM NAME (or a batch NAME-1..NAME-COUNT, placed all or nothing).
 
     \b
@@ -64,6 +68,8 @@ def vm_create(client, name, tid, image_id, count, spread, expected_use, wait, ti
     """
     body = create_body(name, tid, image_id, ssh_keys, user_data, count=count,
                        placement="spread" if spread else "pack")
+    if ha:
+        body["ha"] = True
     if expected_use is not None:
         try:
             body["expected_use"] = float(expected_use)

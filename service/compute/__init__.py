@@ -18,6 +18,7 @@ from service.compute.power import ALLOWED_FROM, Power  # noqa: F401  (the API's 
 from service.compute.rebuild import Rebuilder
 from service.compute.recover import Recovery
 from service.compute.resize import Resizer
+from service.compute.restart import Restarter
 from service.compute.snapshots import Snapshotter
 
 
@@ -35,6 +36,7 @@ class Services:
     quotas: object
     rules: object
     shutdowns: object
+    shared: object  # disks on shared storage (storage/disks.py)
 
 
 class Compute:
@@ -45,16 +47,17 @@ class Compute:
         # guests' known_hosts needs rewriting after a create or destroy only where guests
         # get addresses: with no network configured, there is nothing to write
         self._guests_have_addresses = bool(config["networks"])
-        self._launcher = Launcher(s.store, s.hypervisors, s.allocator, s.process)
+        self._launcher = Launcher(s.store, s.hypervisors, s.allocator, s.process, s.shared)
         self._creator = Creator(config, s, self._launcher)
-        self._destroyer = Destroyer(s.store, s.hypervisors, s.process)
+        self._destroyer = Destroyer(s.store, s.hypervisors, s.process, s.shared)
         self._powers = Power(s.store, s.hypervisors, s.shutdowns)
         self._consoles = Consoles(s.store, s.hypervisors)
         self._snapshots = Snapshotter(config, s.store, s.hypervisors)
         self._resizer = Resizer(s.store, s.hypervisors, self._creator, s.quotas)
         self._migrator = Migrator(config, s, self._launcher)
+        self._restarter = Restarter(s.store, s.scheduler, self._launcher, s.process, s.rules)
         self._recovery = Recovery(s.store, s.hypervisors, self._migrator, self._destroyer,
-                                  self._launcher)
+                                  self._launcher, self._restarter)
         self._rebuilder = Rebuilder(s.store, s.scheduler, self._launcher, s.process, s.rules)
 
     # ---- making and unmaking ------------------------------------------------
@@ -68,9 +71,9 @@ class Compute:
         return self._creator.default_keys
 
     def create(self, name, tid, image_id=None, count=1, placement="pack", boot=None,
-               user_id=None, expected_use=None):
+               user_id=None, expected_use=None, ha=False):
         return self._refreshing(self._creator.create, name, tid, image_id, count, placement,
-                                boot, user_id, expected_use)
+                                boot, user_id, expected_use, ha)
 
     def create_named(self, names, tid, image_id=None, placement="pack", boot=None,
                      cluster_id=None, user_id=None, expected_use=None):
@@ -81,8 +84,16 @@ class Compute:
         return self._refreshing(self._destroyer.destroy, vmid)
 
     def rebuild(self, vm, failed_pm, claimed=lambda target: None):
-        """VM of a failed host made again elsewhere from its image (compute/rebuild.py)."""
+        """VM of a failed host made again elsewhere: restarted from its disks when they are on
+        shared storage and the host is fenced (compute/restart.py), else rebuilt from its
+        image (compute/rebuild.py)."""
+        if vm.storage:
+            return self.restart(vm, failed_pm, claimed)
         return self._refreshing(self._rebuilder.rebuild, vm, failed_pm, claimed)
+
+    def restart(self, vm, failed_pm, claimed=lambda target: None):
+        """VM of a failed, fenced host started elsewhere from its shared disks."""
+        return self._restarter.restart(vm, failed_pm, claimed)
 
     def recover(self, vm):
         """Take over VM's work, left by a process that died (compute/recover.py)."""

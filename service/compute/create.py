@@ -90,16 +90,17 @@ class Creator:
         return FirstBoot(tuple(keys), user_data or "")
 
     def create(self, name, tid, image_id=None, count=1, placement="pack", boot=None,
-               user_id=None, expected_use=None):
+               user_id=None, expected_use=None, ha=False):
         """Create COUNT VMs (a batch when > 1: placed and made all together or not at all)."""
         return self.create_named(member_names(name, count), tid, image_id, placement, boot,
-                                 user_id=user_id, expected_use=expected_use)
+                                 user_id=user_id, expected_use=expected_use, ha=ha)
 
     def create_named(self, names, tid, image_id=None, placement="pack", boot=None,
-                     cluster_id=None, user_id=None, expected_use=None):
+                     cluster_id=None, user_id=None, expected_use=None, ha=False):
         """Create one VM per name of NAMES as one batch for USER_ID (within their quota); a
         spread cluster's new nodes keep clear of the hosts its other nodes hold. EXPECTED_USE:
-        what each will use (a share of its vCPUs, or a profile), for usage-aware placement."""
+        what each will use (a share of its vCPUs, or a profile), for usage-aware placement.
+        HA: restarted elsewhere when its host fails, so made only where disks are shared."""
         for member in names:
             templates.check_vm_name(member, field="name")
         share = demand.declared_share(expected_use)
@@ -110,13 +111,16 @@ class Creator:
         batch = secrets.token_hex(8)
         spread_group = spread_group_for(placement, cluster_id, batch, len(names))
         avoid = set(self.services.rules.group_hosts(spread_group))
+        if ha is not False:
+            avoid |= self._without_shared_storage(ha)
         rows = [{"name": n, "tid": itype["tid"], "image_id": image["id"], "cpu": request.cpu,
                  "ram_mb": request.ram_mb, "disk_gb": request.disk_gb,
                  "max_cpu": math.ceil(request.cpu * self.headroom["cpu"]),
                  "max_ram_mb": math.ceil(request.ram_mb * self.headroom["ram"]),
                  "ssh_keys": list(boot.ssh_keys), "user_data": boot.user_data,
                  "host_key": public, "cluster_id": cluster_id, "user_id": user_id,
-                 "batch": batch, "spread_group": spread_group, "expected_use": share}
+                 "batch": batch, "spread_group": spread_group, "expected_use": share,
+                 "ha": bool(ha)}
                 for n, (_, public) in zip(names, keys)]
         faults.point("create.before_claim")
         try:
@@ -135,6 +139,19 @@ class Creator:
         keys_of = {vmid: private for vmid, (private, _) in zip(vmids, keys)}
         Batch(self, vmids, image, request, keys_of, spread=spread_group is not None).launch()
         return [self.store.vms.get(vmid) for vmid in vmids]
+
+    def _without_shared_storage(self, ha):
+        """The hosts an `ha` VM may not be made on: those keeping disks locally, which die
+        with them (ValidationError when no host shares its disks)."""
+        if ha is not True:
+            raise ValidationError(f"ha: true or false, not {ha!r}", field="ha")
+        local = {pm.id for pm in self.store.pms.list()
+                 if not self.launcher.shared.group_of(pm)}
+        if len(local) == len(self.store.pms.list()):
+            raise ValidationError("ha: no host keeps its guests' disks on shared storage "
+                                  "(the host setting vmfabric_storage), so no VM can be "
+                                  "restarted elsewhere when its host fails", field="ha")
+        return local
 
     def _guard(self, conn, rows, image_id):
         """In the claim's transaction: the user's quota, and the image still active."""

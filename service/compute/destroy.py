@@ -4,7 +4,9 @@ The VM is marked 'deleting' first (a guarded update, so a second request
 cannot race the first). If its host cannot be reached the VM stays
 'deleting' with no owner: the request is accepted, and the sync loop finishes
 the work when the host answers again. Removing what is already gone is not an
-error, so a destroy can always be repeated.
+error, so a destroy can always be repeated. Disks on shared storage go last, once the
+domain that had them open is gone; a storage host that does not answer leaves the VM
+'deleting' for the sync to finish, like a host that does not.
 """
 
 import logging
@@ -18,8 +20,9 @@ DONE, PENDING = "destroyed", "pending"
 
 
 class Destroyer:
-    def __init__(self, store, hypervisors, process):
+    def __init__(self, store, hypervisors, process, shared):
         self.store = store
+        self.shared = shared
         self.hv = hypervisors
         self.process = process
 
@@ -37,6 +40,7 @@ class Destroyer:
 
     def finish(self, vmid, pmid):
         """Remove VMID's objects from PMID and forget it; PENDING if the host does not answer."""
+        storage = self.store.vms.get(vmid).storage
         if pmid is not None:
             pm = self.store.pms.get(pmid)
             if pm.state == "down":
@@ -49,6 +53,10 @@ class Destroyer:
             except Unreachable as exc:
                 self.store.pms.set_state(pm.id, "down", str(exc))
                 return self._wait_for(vmid, pm, str(exc))
+        if storage and not self.shared.delete(vmid, storage):
+            self.store.vms.set_state(vmid, "deleting", owner=None,
+                                     error=f"waiting for storage {storage} to remove its disks")
+            return PENDING
         self.store.vms.delete(vmid)
         return DONE
 

@@ -8,7 +8,9 @@ the VM's disks there (an empty overlay on that base, empty volumes; the
 first-boot disk and the console log are copied), then lets libvirt migrate
 live, copying only the overlay's and the volumes' data; a cold move copies
 the disks through storage streams and moves the definition. Only then is the
-source's claim released and the destination made the VM's host.
+source's claim released and the destination made the VM's host. A VM whose
+disks are on shared storage has none of them made or copied: the destination is
+admitted to them, and only its memory (and any local volume) moves.
 
 Hosts do not share storage and there is no second copy to fall back on, so
 whatever fails, ``settle`` decides from what the two hosts show: where the
@@ -117,8 +119,9 @@ class Migrator:
             faults.point("migrate.before_move")
             if vm.state in LIVE:
                 place = self.launcher.pool_path(target)
-                disks = {"vda": f"{place}/{naming.disk(vm.id)}",
-                         **{v.target: f"{place}/{naming.volume(v.id)}" for v in carried}}
+                disks = {v.target: f"{place}/{naming.volume(v.id)}" for v in carried}
+                if not vm.storage:  # (a disk on shared storage stays where it is)
+                    disks["vda"] = f"{place}/{naming.disk(vm.id)}"
                 stats = self.hv.migration.live(
                     source, target, vm.domain, disks,
                     target.settings.get(MIGRATION_ADDRESS) or target.address,
@@ -142,8 +145,19 @@ class Migrator:
 
     def _prepare(self, vm, source, target, carried, live):
         """The VM's disks on TARGET: made empty where a live migration fills them, copied
-        for a cold one; the first-boot disk and the console log copied either way."""
+        for a cold one; the first-boot disk and the console log copied either way. Disks on
+        shared storage are only opened to TARGET."""
         image = self.store.catalog.image(vm.image_id)
+        if vm.storage:
+            self.launcher.shared.admit(vm, target)
+            for volume in carried:
+                if live:
+                    self.hv.storage.create_volume(target, naming.volume(volume.id),
+                                                  volume.size_gb * GIB)
+                else:
+                    self.hv.storage.copy_volume(source, target, naming.volume(volume.id))
+            self._copy_if_there(source, target, naming.console(vm.id))
+            return
         if live:
             capacity = self.hv.storage.capacity(source, naming.disk(vm.id))
             self.launcher.make_disk(target, vm.id, image, capacity)
@@ -156,10 +170,13 @@ class Migrator:
             for volume in carried:
                 self.hv.storage.copy_volume(source, target, naming.volume(volume.id))
         for name in (naming.cidata(vm.id), naming.console(vm.id)):
-            try:
-                self.hv.storage.copy_volume(source, target, name)
-            except NotFound:
-                pass  # a VM made without a first-boot disk, or that never wrote a line
+            self._copy_if_there(source, target, name)
+
+    def _copy_if_there(self, source, target, name):
+        try:
+            self.hv.storage.copy_volume(source, target, name)
+        except NotFound:
+            pass  # a VM made without a first-boot disk, or that never wrote a line
 
     def finish(self, vmid, target, source):
         """The VM is on TARGET: record it, then remove what is left of it on SOURCE."""

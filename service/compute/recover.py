@@ -1,6 +1,7 @@
 """Work on a VM whose process died, finished or rolled back (the sync hands it over).
 
-A migration ends where its domain is (compute/migrate.py); a destroy is completed. A create
+A migration ends where its domain is (compute/migrate.py); a destroy is completed; a restart
+from shared disks after a fence is finished (compute/restart.py). A create
 is settled as the request it was: it made its VMs together (one ``batch``), and its answer
 was to be all of them or none. The batch is finished only if every member's domain runs;
 otherwise every member is undone, those the dead process had already seen running too: its
@@ -11,6 +12,7 @@ claim) until the host is back, then goes.
 
 import logging
 
+from service.compute.restart import RESTARTING
 from service.errors import VmfabricError
 from service.hypervisor import Unreachable
 
@@ -20,8 +22,9 @@ MIGRATION_INTERRUPTED = "its migration was interrupted (its server process stopp
 
 
 class Recovery:
-    def __init__(self, store, hypervisors, migrator, destroyer, launcher):
+    def __init__(self, store, hypervisors, migrator, destroyer, launcher, restarter):
         self.store = store
+        self.restarter = restarter
         self.hv = hypervisors
         self.migrator = migrator
         self.destroyer = destroyer
@@ -38,6 +41,8 @@ class Recovery:
         if vm.state == "deleting":
             outcome = self.destroyer.finish(vm.id, vm.pmid)
             return "destroyed" if outcome == "destroyed" else "waiting"
+        if vm.storage and vm.error.startswith(RESTARTING):
+            return self.restarter.resume(vm)  # a restart after a fence: never undone
         return settle(self, vm)
 
 

@@ -13,7 +13,7 @@ grow at once, never shrink.
 import dataclasses
 import logging
 
-from service.errors import ValidationError, VmfabricError
+from service.errors import Conflict, ValidationError, VmfabricError
 from service.resources import GIB
 
 log = logging.getLogger("vmfabric.compute")
@@ -61,6 +61,9 @@ class Resizer:
                 pending.pop("cpu")
                 claim["cpu"] = wanted["cpu"]
                 now["cpu"] = True
+        if wanted["disk_gb"] > vm.disk_gb and vm.storage:
+            raise Conflict(f"vm {vm.id}'s disk is on shared storage ({vm.storage}), whose "
+                           "LUNs are not grown in place; resize its CPU and memory only")
         before = self.store.resizes.change(vmid, claim, pending, tid=tid,
                                            guard=self.quotas.guard_more)
         self._apply(vm, size, wanted, now, before)

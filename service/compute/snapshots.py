@@ -37,6 +37,9 @@ class Snapshotter:
             raise ValidationError(f"name: {str(name)[:80]!r} is not a snapshot name (letters, "
                                   f"digits, '.', '_' and '-', at most 64)", field="name")
         vm, pm = self._vm_and_host(vmid, "a snapshot")
+        if vm.storage:
+            raise Conflict(f"vm {vmid}'s disk is a raw LUN on shared storage ({vm.storage}), "
+                           f"which cannot hold a snapshot")
         if [v for v in self.store.volumes.attached_to(vmid) if v.state != "deleted"]:
             raise Conflict(f"vm {vmid} has a volume attached, and a raw volume cannot hold a "
                            f"snapshot; detach it first")

@@ -1,7 +1,8 @@
 """Where a VM that exists may go: the rules it was made under, held for every later move.
 
-A VM moves only to a host of its kind (the same domain type, and the guest
-network its address is on, since it keeps its address) and never to a host
+A VM moves only to a host of its kind (the same domain type, the guest
+network its address is on, since it keeps its address, and the storage group
+its disks are in when they are on shared storage) and never to a host
 that holds another VM of its spread group (a spread cluster's nodes, a spread
 batch). Migration, rebalance plans, drain and evacuation all ask here, so a
 rule a VM was made under cannot be broken by whatever moves it later.
@@ -21,9 +22,10 @@ def spread_group_for(placement, cluster_id, batch, count):
 
 
 class MoveRules:
-    def __init__(self, store, pools):
+    def __init__(self, store, pools, shared):
         self.store = store
         self.pools = pools
+        self.shared = shared
 
     def network_of(self, vm):
         addresses = self.store.addresses.of_vm(vm.id)
@@ -61,6 +63,8 @@ class MoveRules:
         if network is not None and attached != network:
             return f"{pm.label} does not put guests on network {network}, where the VM's " \
                    f"address is"
+        if vm.storage and self.shared.group_of(pm) != vm.storage:
+            return f"{pm.label} is not in storage group {vm.storage}, where the VM's disks are"
         siblings = self.sibling_hosts(vm) if siblings is None else siblings
         if pm.id in siblings:
             return (f"{pm.label} holds vm {siblings[pm.id]} of the same spread group "
@@ -75,5 +79,6 @@ class MoveRules:
         def allowed(pm):
             domain_type, attached = self.kind(pm)
             return (domain_type == source.domain_type and pm.id not in siblings
-                    and (network is None or attached == network))
+                    and (network is None or attached == network)
+                    and (not vm.storage or self.shared.group_of(pm) == vm.storage))
         return allowed

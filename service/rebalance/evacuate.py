@@ -56,10 +56,10 @@ class Evacuator:
                 self.store.volumes.settle(volume.id, "missing",
                                           error=f"its disk was on {pm.label}, which failed; vm "
                                                 f"{vm.id} was rebuilt without it")
-            self._remember(pm.id, vm.id)
+            self.remember(pm.id, vm.id)
         return self.compute.rebuild(vm, pm, claimed)
 
-    def _remember(self, pmid, vmid):
+    def remember(self, pmid, vmid):
         key = f"{EVACUATED}{pmid}"
         with self.store.write() as conn:
             held = set(json.loads(self.store.get_kv(key, "[]", conn=conn)))

@@ -106,5 +106,9 @@ class Rebalancer:
         """The vmids rebuilt elsewhere whose old copies PMID may still have."""
         return self._evacuator.stale_on(pmid)
 
+    def remember_stale(self, pmid, vmid):
+        """VMID now runs elsewhere: its copy on PMID is stale once PMID answers again."""
+        self._evacuator.remember(pmid, vmid)
+
     def forget_stale(self, pmid, vmids):
         self._evacuator.forget(pmid, vmids)

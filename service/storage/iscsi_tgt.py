@@ -1,7 +1,8 @@
 """Disks as iSCSI LUNs of a Linux tgt target (tgtd), managed over SSH as an operator would.
 
-One target per disk: IQN ``PREFIX:vmf-ID``, target id ID, LUN 1 backed by the raw file
-``PATH/vmf-ID.raw`` on the storage host. An image is copied there once
+One target per VM: IQN ``PREFIX:vmf-ID``, target id ID, LUN 1 its disk (the raw file
+``PATH/vmf-ID.raw`` on the storage host) and LUN 2 its first-boot disk (``PATH/vmf-ID.cidata``,
+when it has one), so a host that restarts the VM finds both where the last one left them. An image is copied there once
 (``PATH/images/image-N``) and each disk is made from it by ``qemu-img convert`` on the
 storage host, so an image crosses the network once, not once per VM. A target admits
 initiators by address (its ACL): the hosts that may run the VM. ``cut`` removes an address
@@ -47,15 +48,17 @@ class IscsiTgt:
     def iqn(self, vmid):
         return f"{self.prefix}:vmf-{int(vmid)}"
 
-    def source(self, vmid):
-        """What libvirt's <disk type='network'> needs to open VMID's disk."""
-        return {"protocol": "iscsi", "name": f"{self.iqn(vmid)}/1", "host": self.host,
+    def source(self, vmid, lun=1):
+        """What libvirt's <disk type='network'> needs to open VMID's disk (LUN 1) or its
+        first-boot disk (LUN 2)."""
+        return {"protocol": "iscsi", "name": f"{self.iqn(vmid)}/{int(lun)}", "host": self.host,
                 "port": PORT}
 
     # ---- life of a disk -------------------------------------------------------
-    def create(self, vmid, size_gb, image_id, image_file, admitted):
+    def create(self, vmid, size_gb, image_id, image_file, admitted, cidata=None):
         """VMID's disk of SIZE_GB from image IMAGE_ID (IMAGE_FILE on this server, copied to
-        the storage host the first time), admitting the ADMITTED addresses."""
+        the storage host the first time), and its first-boot disk CIDATA (bytes) if given,
+        admitting the ADMITTED addresses."""
         vmid = int(vmid)
         base = f"{self.path}/images/image-{int(image_id)}"
         disk = f"{self.path}/vmf-{vmid}.raw"
@@ -63,22 +66,33 @@ class IscsiTgt:
         self._run(f"qemu-img convert -O raw {q(base)} {q(disk)}.part && "
                   f"qemu-img resize -q -f raw {q(disk)}.part {int(size_gb)}G && "
                   f"mv {q(disk)}.part {q(disk)}", f"make the disk of vm {vmid}")
-        self._run(f"tgtadm --lld iscsi --op new --mode target --tid {vmid} -T {q(self.iqn(vmid))}"
-                  f" && tgtadm --lld iscsi --op new --mode logicalunit --tid {vmid} --lun 1 "
-                  f"-b {q(disk)}", f"export the disk of vm {vmid}")
+        export = (f"tgtadm --lld iscsi --op new --mode target --tid {vmid} -T "
+                  f"{q(self.iqn(vmid))} && tgtadm --lld iscsi --op new --mode logicalunit "
+                  f"--tid {vmid} --lun 1 -b {q(disk)}")
+        if cidata is not None:
+            first_boot = f"{self.path}/vmf-{vmid}.cidata"
+            self._run(f"cat > {q(first_boot)}", f"write the first-boot disk of vm {vmid}",
+                      stdin=cidata)
+            export += (f" && tgtadm --lld iscsi --op new --mode logicalunit --tid {vmid} "
+                       f"--lun 2 -b {q(first_boot)}")
+        self._run(export, f"export the disk of vm {vmid}")
         for address in admitted:
             self.admit(vmid, address)
 
     def admit(self, vmid, address):
+        """Let ADDRESS log in to VMID's target (nothing to do when it may already)."""
+        if _address(address) in self.targets().get(int(vmid), []):
+            return
         self._run(f"tgtadm --lld iscsi --op bind --mode target --tid {int(vmid)} "
                   f"-I {q(_address(address))}", f"admit {address} to the disk of vm {vmid}")
 
-    def cut(self, address):
-        """Remove ADDRESS from every target's ACL; the targets it was in."""
+    def cut(self, address, vmids=None):
+        """Remove ADDRESS from the ACL of VMIDS' targets (None: every target); the targets
+        it was in."""
         address = _address(address)
         cut = []
         for tid, acl in self.targets().items():
-            if address in acl:
+            if address in acl and (vmids is None or tid in set(map(int, vmids))):
                 self._run(f"tgtadm --lld iscsi --op unbind --mode target --tid {tid} "
                           f"-I {q(address)}", f"cut {address} from target {tid}")
                 cut.append(tid)
@@ -88,7 +102,8 @@ class IscsiTgt:
         vmid = int(vmid)
         self._run(f"if tgtadm --lld iscsi --op show --mode target | grep -q '^Target {vmid}:'; "
                   f"then tgtadm --lld iscsi --op delete --force --mode target --tid {vmid}; fi"
-                  f" && rm -f {q(self.path)}/vmf-{vmid}.raw {q(self.path)}/vmf-{vmid}.raw.part",
+                  f" && rm -f {q(self.path)}/vmf-{vmid}.raw {q(self.path)}/vmf-{vmid}.raw.part "
+                  f"{q(self.path)}/vmf-{vmid}.cidata",
                   f"remove the disk of vm {vmid}")
 
     def targets(self):
@@ -118,9 +133,10 @@ class IscsiTgt:
 
     def _run(self, command, what, stdin=None):
         argv = ["ssh", "-F", self.ssh_config, f"{self.user}@{self.host}", command]
+        given = {"input": stdin} if isinstance(stdin, bytes) else \
+            {"stdin": stdin if stdin is not None else subprocess.DEVNULL}
         try:
-            done = subprocess.run(argv, stdin=stdin if stdin is not None else subprocess.DEVNULL,
-                                  capture_output=True, timeout=self.timeout)
+            done = subprocess.run(argv, capture_output=True, timeout=self.timeout, **given)
         except subprocess.TimeoutExpired:
             raise HypervisorError(f"storage {self.name} ({self.host}): {what}: no answer "
                                   f"within {self.timeout:g} s") from None

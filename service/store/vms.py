@@ -136,8 +136,8 @@ class VmRepo:
                 vm = self._get(conn, vmid)
                 _unclaim(conn, vm)
                 _claim(conn, new_pmid, {"cpu": vm.cpu, "ram_mb": vm.ram_mb, "disk_gb": vm.disk_gb})
-                _update(conn, vmid, pmid=new_pmid, state="creating", error="",
-                        updated_at=clock.now(), **(also or {}))
+                _update(conn, vmid, **{"pmid": new_pmid, "state": "creating", "error": "",
+                                       "updated_at": clock.now(), **(also or {})})
                 if on_move is not None:
                     on_move(conn, vmid, new_pmid)
         except sa.exc.IntegrityError as exc:
@@ -162,6 +162,11 @@ class VmRepo:
             self.store.volumes.release_vm(conn, vmid)
             self.store.snapshots.forget_vm(conn, vmid)
             conn.execute(DELETE_VM, {"by_id": vmid})
+
+    def set_storage(self, vmid, name):
+        """The shared-storage backend holding VMID's disks (None: its host's pool)."""
+        with self.store.write() as conn:
+            _update(conn, vmid, storage=name)
 
     def set_state(self, vmid, state, error="", owner=None):
         """Set VMID's state (confirmed now); OWNER holds it while the state is transitional."""

@@ -135,6 +135,10 @@ def _down(services, pm, reason):
         log.warning("sync: %s is down: %s", pm.label, reason)
         services.hypervisors.forget(pm)  # a call on its old connection would wait for keepalive
     _report_failed(services, pm)
+    try:
+        services.failover.consider(pm)
+    except VmfabricError as exc:
+        log.warning("sync: %s: its failover did not start: %s", pm.label, exc)
     return reason
 
 

@@ -2,7 +2,7 @@
 
 The sync sees hosts and the store, and hands work it takes over to the services that own
 it: a VM's to Compute, a failed host's stale copies to the rebalancer's evacuations, a
-shutdown's deadline to the shutdown watch. Nothing else is in its reach.
+shutdown's deadline to the shutdown watch, a failed host's `ha` VMs to the failover. Nothing else is in its reach.
 """
 
 import dataclasses
@@ -20,3 +20,4 @@ class Services:
     rebalancer: object
     clusters: object
     image_removal: object
+    failover: object

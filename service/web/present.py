@@ -23,6 +23,9 @@ def vm(record, addresses=(), now=None, for_admin=True, owner=None):
         "addresses": [{"network": a.network, "ip": a.ip, "mac": a.mac} for a in addresses],
         "cluster_id": record.cluster_id, "error": error, "created_at": record.created_at,
         "owner": owner, "expected_use": record.expected_use,
+        # where its disks are (a shared-storage backend; null: its host's pool), and whether
+        # it is restarted on another host when its host fails
+        "storage": record.storage, "ha": record.ha,
         "autoscale": record.autoscale or None,
         # a resize waiting for the VM's next start (resources holds the larger size until then)
         "pending_resize": ({"cpu": record.pending.get("cpu", record.cpu),

@@ -25,13 +25,14 @@ SPEC_TYPES = [{"tid": 1, "cpu": 1, "ram_mb": 512, "disk_gb": 1},
               {"tid": 3, "cpu": 4, "ram_mb": 2048, "disk_gb": 3}]
 
 
-def lab_context(lab, guest_image, home, policy, database=None):
+def lab_context(lab, guest_image, home, policy, database=None, **overrides):
     """A service context on LAB with its hosts discovered, GUEST_IMAGE and the spec's types;
-    DATABASE: the store's URL (default: SQLite in HOME)."""
+    DATABASE: the store's URL (default: SQLite in HOME); OVERRIDES: more configuration."""
     from service import context, images
 
     extra = {"database": database} if database else {}
-    ctx = context.build(lab_config(lab, home, placement={"policy": policy}, **extra)).start()
+    ctx = context.build(lab_config(lab, home, placement={"policy": policy}, **extra,
+                                   **overrides)).start()
     ctx.fleet.register_pm_file(lab.state.pm_file)
     ctx.fleet.discover()
     image_file = os.path.join(home, "image_file")

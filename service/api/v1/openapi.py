@@ -7,42 +7,14 @@ host maintenance in openapi_fleet.py, usage in openapi_telemetry.py; they are me
 
 from service.api.v1 import (openapi_catalog, openapi_fleet, openapi_identity, openapi_storage,
                             openapi_telemetry)
-from service.api.v1.spec import (ADDRESS, AMOUNT, FIRST_BOOT, INT, NAME, NUM, POS, RATIO, RES,
-                                 SPARE, STR, body_of, bounded, errors, json_of, obj, page_of,
+from service.api.v1.openapi_fleet import SETTINGS
+from service.api.v1.spec import (ADDRESS, AMOUNT, FIRST_BOOT, INT, NAME, NUM, POS, RES,
+                                 STR, body_of, bounded, errors, json_of, obj, page_of,
                                  paged, path_id, query)
 from service.compute.power import ALLOWED_FROM
 from service.placement.engine import PLACEMENTS
 from service.placement.policies import POLICIES
 from service.usage.demand import PROFILES
-
-SETTINGS = obj({
-    "vmfabric_capacity": obj({"cpu": AMOUNT, "ram_mb": AMOUNT, "disk_gb": AMOUNT}, required=[]),
-    "vmfabric_capacity_cap": obj({"cpu": AMOUNT, "ram_mb": AMOUNT, "disk_gb": AMOUNT},
-                                  required=[]),
-    "vmfabric_reserved": obj({"cpu": SPARE, "ram_mb": SPARE, "disk_gb": SPARE}, required=[]),
-    "vmfabric_allocation_ratio": obj({"cpu": RATIO, "ram": RATIO, "disk": RATIO}, required=[]),
-    "vmfabric_domain_type": {"enum": ["kvm", "qemu", "auto"]},
-    # how the host attaches guests: a network of the configuration, through a Linux bridge
-    # or a libvirt network
-    "vmfabric_guest_network": obj({"network": {"type": "string", "maxLength": 32},
-                                    "bridge": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,15}$"},
-                                    "libvirt_network": {"type": "string",
-                                                        "pattern": "^[A-Za-z0-9_.-]{1,64}$"}},
-                                   required=["network"]),
-    "vmfabric_first_boot_disk": {"type": "boolean"},
-    # its BMC, to fence it (service/fencing): the password stays in a file on the server
-    "vmfabric_bmc": obj({"agent": {"enum": ["ipmi"]},
-                         "address": {"type": "string", "minLength": 1, "maxLength": 255},
-                         "port": {"type": "integer", "minimum": 1, "maximum": 65535},
-                         "username": {"type": "string", "minLength": 1, "maxLength": 16},
-                         "password_file": {"type": "string", "pattern": "^/", "maxLength": 4096},
-                         "cipher_suite": {"type": "integer", "minimum": 0, "maximum": 17}},
-                        required=["address", "username", "password_file"]),
-    # ssh or TLS to a host, or this machine's own libvirtd; never plain TCP
-    "vmfabric_libvirt_uri": {"type": "string", "maxLength": 1024,
-                             "pattern": "^(qemu\\+ssh://[^/?#\\s]+/system|qemu\\+tls://[^/?#\\s]+"
-                                        "/system|qemu:///system)$"},
-}, required=[])
 
 SCHEMAS = {
     "Error": obj({"error": obj({"code": STR, "message": STR})}),
@@ -56,6 +28,7 @@ SCHEMAS = {
                 "owner": {"type": ["string", "null"]},
                 # the share of its vCPUs it declared it would use (null: nothing declared)
                 "expected_use": {"type": ["number", "null"]},
+                "storage": {"type": ["string", "null"]}, "ha": {"type": "boolean"},
                 # its vertical autoscaling policy (null: none)
                 "autoscale": {"type": ["object", "null"]},
                 "pending_resize": {"anyOf": [{"type": "null"},
@@ -73,6 +46,7 @@ SCHEMAS = {
         # what it will use: a share of its vCPUs (0-1], or a profile (service/usage/demand.py)
         "expected_use": {"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": 1},
                                    {"enum": list(PROFILES)}]},
+        "ha": {"type": "boolean"},  # restarted on another host when its host fails
         # placement's earlier name, still taken
         "preference": {"enum": list(PLACEMENTS), "deprecated": True},
     }, required=["name", "instance_type"]) | {"not": {"required": ["placement", "preference"]}},

@@ -1,9 +1,42 @@
-"""The OpenAPI schemas and operations of rebalancing and host maintenance (merged into the
-document by openapi.py)."""
+"""The OpenAPI schemas and operations of rebalancing and host maintenance, and a host's
+settings (merged into the document by openapi.py)."""
 
 from service.rebalance import USAGE_GOALS
 from service.web.ids import MAX_ID
-from service.api.v1.spec import NUM, POS, STR, body_of, errors, json_of, obj, path_id
+from service.api.v1.spec import (AMOUNT, NUM, POS, RATIO, SPARE, STR, body_of, errors,
+                                 json_of, obj, path_id)
+
+# a host's settings (its pm_file line or host_settings.yml), as the API shows and takes them
+SETTINGS = obj({
+    "vmfabric_capacity": obj({"cpu": AMOUNT, "ram_mb": AMOUNT, "disk_gb": AMOUNT}, required=[]),
+    "vmfabric_capacity_cap": obj({"cpu": AMOUNT, "ram_mb": AMOUNT, "disk_gb": AMOUNT},
+                                  required=[]),
+    "vmfabric_reserved": obj({"cpu": SPARE, "ram_mb": SPARE, "disk_gb": SPARE}, required=[]),
+    "vmfabric_allocation_ratio": obj({"cpu": RATIO, "ram": RATIO, "disk": RATIO}, required=[]),
+    "vmfabric_domain_type": {"enum": ["kvm", "qemu", "auto"]},
+    # how the host attaches guests: a network of the configuration, through a Linux bridge
+    # or a libvirt network
+    "vmfabric_guest_network": obj({"network": {"type": "string", "maxLength": 32},
+                                    "bridge": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,15}$"},
+                                    "libvirt_network": {"type": "string",
+                                                        "pattern": "^[A-Za-z0-9_.-]{1,64}$"}},
+                                   required=["network"]),
+    "vmfabric_first_boot_disk": {"type": "boolean"},
+    # the shared storage its guests' disks are on: a backend of the configuration's storage
+    "vmfabric_storage": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$"},
+    # its BMC, to fence it (service/fencing): the password stays in a file on the server
+    "vmfabric_bmc": obj({"agent": {"enum": ["ipmi"]},
+                         "address": {"type": "string", "minLength": 1, "maxLength": 255},
+                         "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+                         "username": {"type": "string", "minLength": 1, "maxLength": 16},
+                         "password_file": {"type": "string", "pattern": "^/", "maxLength": 4096},
+                         "cipher_suite": {"type": "integer", "minimum": 0, "maximum": 17}},
+                        required=["address", "username", "password_file"]),
+    # ssh or TLS to a host, or this machine's own libvirtd; never plain TCP
+    "vmfabric_libvirt_uri": {"type": "string", "maxLength": 1024,
+                             "pattern": "^(qemu\\+ssh://[^/?#\\s]+/system|qemu\\+tls://[^/?#\\s]+"
+                                        "/system|qemu:///system)$"},
+}, required=[])
 
 FRACTION = {"type": "number", "exclusiveMinimum": 0, "maximum": 1}
 MOVE = obj({"vmid": POS, "from": POS, "to": POS, "reason": STR}, required=["vmid", "from", "to"])

@@ -24,7 +24,8 @@ def create_vms():
     vms = ctx().compute.create(data["name"], data["instance_type"], data.get("image_id"),
                                count=data.get("count", 1),
                                placement=placement_of(data), boot=boot,
-                               user_id=g.user.id, expected_use=data.get("expected_use"))
+                               user_id=g.user.id, expected_use=data.get("expected_use"),
+                               ha=data.get("ha", False))
     return created(f"/api/v1/vms/{vms[0].id}" if len(vms) == 1 else None,
                    vms=present.vms(vms, ctx().store))
 
