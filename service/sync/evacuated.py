@@ -1,4 +1,5 @@
-"""A failed host that answers again, after its VMs were rebuilt elsewhere (pm evacuate).
+"""A failed host that answers again, after its VMs were rebuilt elsewhere (pm evacuate) or
+restarted elsewhere from their shared disks after it was fenced (fencing/failover.py).
 
 It may still have their old copies, running: stale guests with the addresses
 their rebuilt selves now use. vmfabric made the new ones, so it knows these
@@ -37,7 +38,7 @@ def clear_stale(services, pm, states):
             continue
         removed.append(vmid)
     if removed:
-        log.warning("sync: %s answers again; removed the stale copies of vms %s, rebuilt "
-                    "elsewhere when it failed", pm.label, ", ".join(map(str, removed)))
+        log.warning("sync: %s answers again; removed the stale copies of vms %s, rebuilt or "
+                    "restarted elsewhere when it failed", pm.label, ", ".join(map(str, removed)))
         services.rebalancer.forget_stale(pm.id, removed)
     return removed

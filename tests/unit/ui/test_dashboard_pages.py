@@ -104,3 +104,19 @@ def test_a_create_from_the_page_can_give_its_own_keys_and_user_data(ctx):
                                                      "count": "1"})
     assert b"made plain" in plain.data
     assert ctx.store.vms.list(name="plain")[0].ssh_keys == list(ctx.compute.default_keys)
+
+
+def test_a_down_host_shows_whether_it_was_fenced_and_a_vm_where_its_disk_is(ctx):
+    import time
+
+    admin = logged_in(ctx, "ada", "a long admin password")
+    ctx.store.pms.set_state(2, "down", "no route to the host")
+    ctx.store.pms.set_fence(2, {"state": "unfenceable", "at": time.time(),
+                                "detail": "its BMC at 10.0.0.2:623 did not answer"})
+    ctx.store.pms.set_fence(3, {"state": "fenced", "at": time.time(), "detail": "confirmed"})
+    hosts = admin.get("/ui/part/hosts").data.decode()
+    assert 'badge fence-unfenceable">unfenceable' in hosts
+    assert "its BMC at 10.0.0.2:623 did not answer; its VMs stay where they are" in hosts
+    assert "fence-fenced" not in hosts  # pm 3 was fenced once, but is up: nothing to say
+    vm = ctx.compute.create("plain", 1)[0]
+    assert "on its host</td>" in admin.get(f"/ui/vms/{vm.id}/detail").data.decode()
