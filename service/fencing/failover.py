@@ -10,7 +10,8 @@ been down for ``ha.grace`` seconds, a ``failover`` job (one per host at a time):
    disk would lose its data; a VM that waits for its host loses nothing. The fence is tried
    again each ``ha.grace`` while the host stays down;
 2. restarts each `ha` VM on another host of its storage group from its shared disks, its old
-   host's access to them cut first (compute/restart.py), with an event for each;
+   host's access to them cut first (compute/restart.py), with an event for each (one that
+   finds no room is tried again, fence and all, each ``ha.grace``);
 3. remembers the VMs on the old host, so when it answers again the sync removes their stale
    definitions there (sync/evacuated.py): it never starts them.
 """
@@ -36,14 +37,15 @@ class Failover:
     rebalancer: object
 
     def due(self, pm, now=None):
-        """PM's `ha` VMs to restart elsewhere, when PM has been down past the grace and was
-        not found unfenceable within the last grace; else []."""
+        """PM's `ha` VMs to restart elsewhere, when PM has been down past the grace and no
+        failover of it fenced it (or found it unfenceable) within the last grace; else [].
+        (A failover that fenced it but found no room for a VM is retried each grace.)"""
         grace = self.config["ha"]["grace"]
         now = clock.now() if now is None else now
         if pm.state != "down" or not pm.down_since or now - pm.down_since < grace:
             return []
         fence = pm.fence or {}
-        if fence.get("state") == "unfenceable" and fence.get("at", 0) >= max(
+        if fence.get("state") and fence.get("at", 0) >= max(
                 pm.down_since, now - grace):
             return []
         return [vm for vm in self.store.vms.list(pmid=pm.id)

@@ -23,12 +23,11 @@ import argparse
 import os
 import pathlib
 import tempfile
-import threading
 import time
 
 from service.sync.loop import SyncLoop
 from tests.bench.report import spread
-from tests.helpers.shared import storage_group_context
+from tests.helpers.shared import Watcher, storage_group_context
 from tests.helpers.waiting import wait_until
 from tests.integration.test_bmc import booting, ipmi
 from tests.integration.test_ha import counter, domains, guest_ssh, start_counter
@@ -37,31 +36,6 @@ from vmfabric_lab import netns
 from vmfabric_lab.lab import Lab
 
 KINDS = ("link", "libvirtd", "power", "bmc")
-
-
-class Watcher:
-    """Which lab hosts run a QEMU process of DOMAIN, every 0.2 s; the most seen at once."""
-
-    def __init__(self, lab, domain):
-        self.lab, self.needle = lab, f"guest={domain},".encode()
-        self.most, self.stop = 0, threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def running_on(self):
-        hosts = set()
-        for host in self.lab.state.hosts:
-            for pid in netns.netns_pids(self.lab.state.names.netns(host.index)):
-                try:
-                    argv = open(f"/proc/{pid}/cmdline", "rb").read()
-                except OSError:
-                    continue
-                if self.needle in argv:
-                    hosts.add(host.index)
-        return hosts
-
-    def _run(self):
-        while not self.stop.wait(0.2):
-            self.most = max(self.most, len(self.running_on()))
 
 
 def recover_host(lab_dir, ctx, index, vm):

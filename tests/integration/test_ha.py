@@ -18,7 +18,7 @@ import pytest
 
 from service.sync.loop import SyncLoop
 from tests.helpers.fleet import host_ssh
-from tests.helpers.shared import GROUP, storage_group_context
+from tests.helpers.shared import GROUP, Watcher, storage_group_context
 from tests.helpers.waiting import wait_until
 from tests.integration.test_bmc import booting, ipmi
 from vmfabric_lab import daemons, netns
@@ -97,6 +97,8 @@ def test_an_ha_guest_counts_on_after_its_host_fails_and_its_old_host_never_start
     wait_until(lambda: guest_ssh(ctx, ip, "true").returncode == 0, "the guest's SSH", 90)
     start_counter(ctx, ip)
     wait_until(lambda: (counter(ctx, ip) or 0) >= 5, "the counter counting", 30)
+    watcher = Watcher(lab, vm.domain)  # which hosts run the guest's QEMU, every 0.2 s
+    watcher.thread.start()
 
     lab.fail("h1", "link")
     wait_until(lambda: ctx.store.vms.get(vm.id).pmid == 2
@@ -126,6 +128,8 @@ def test_an_ha_guest_counts_on_after_its_host_fails_and_its_old_host_never_start
                "the stale definition removed from h1", 30, every=1)
     assert vm.domain in domains(lab, lab.state.hosts[1])
     assert counter(ctx, ip) > resumed + 3
+    watcher.stop.set()
+    assert watcher.running_on() == {2} and watcher.most == 1  # never on two hosts at once
 
 
 def test_a_host_whose_bmc_does_not_answer_is_not_fenced_and_its_vm_stays(lab_dir, ctx):

@@ -56,6 +56,11 @@ def test_a_failover_is_due_after_the_grace_and_retried_a_grace_after_a_failed_fe
     assert watch.due(ctx.store.pms.get(1)) == []  # reported; not tried again at once
     clock.advance(grace + 1)
     assert [v.id for v in watch.due(ctx.store.pms.get(1))] == [vm.id]
+    # fenced, but a VM found no room elsewhere: tried again a grace later, not every pass
+    ctx.store.pms.set_fence(1, {"state": "fenced", "at": clock.time(), "detail": "off"})
+    assert watch.due(ctx.store.pms.get(1)) == []
+    clock.advance(grace + 1)
+    assert [v.id for v in watch.due(ctx.store.pms.get(1))] == [vm.id]
 
 
 def test_a_vm_restarts_elsewhere_only_after_its_host_was_fenced_since_it_went_down(ctx, clock):
