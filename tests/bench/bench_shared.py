@@ -11,8 +11,10 @@ h2 keeping disks locally. Three equal running guests (type 1: 1 CPU, 512 MB, 1 G
 - C, on a local disk: migrated live back and forth by vmfabric, its disk copied
   (copy-storage), today's way for a guest without shared storage.
 
-Then the disk throughput inside A and C: 64 MiB written with fsync, and read back after the
-guest's page cache is dropped (busybox dd, the SSH round trip subtracted).
+First each guest writes FILL_MB MiB of random data to its disk (so a copy-storage migration
+has a disk to copy, and each guest's memory holds what it wrote), and the disk throughput
+inside A and C is measured: 64 MiB written with fsync, and read back after the guest's page
+cache is dropped (busybox dd, the SSH round trip subtracted).
 
     .venv/bin/python -m tests.bench.bench_shared --runs 4
 """
@@ -32,6 +34,7 @@ from vmfabric_lab import image as guest_image
 from vmfabric_lab.lab import Lab
 
 MB = 64
+FILL_MB = 256
 
 
 def uri(lab, address):
@@ -68,6 +71,16 @@ def throughput(ctx, ip):
     return MB / write, MB / read
 
 
+def fill(ctx, ip):
+    """FILL_MB MiB of random data on the guest's disk from 100 MiB on (16 MiB made once)."""
+    done = guest_ssh(ctx, ip, "dd if=/dev/urandom of=/tmp/r bs=1M count=16 2>/dev/null && "
+                              f"for n in $(seq 0 {FILL_MB // 16 - 1}); do dd if=/tmp/r "
+                              "of=/dev/vda bs=1M seek=$((100 + n * 16)) conv=notrunc "
+                              "2>/dev/null; done; sync; rm /tmp/r", timeout=900)
+    if done.returncode != 0:
+        raise RuntimeError(f"fill: {done.stderr}")
+
+
 def _timed(ctx, ip, command):
     start = time.perf_counter()
     done = guest_ssh(ctx, ip, command, timeout=300)
@@ -96,6 +109,10 @@ def main():
         for vm in (a, b, c):
             wait_until(lambda vm=vm: guest_ssh(ctx, ips[vm.id], "true").returncode == 0,
                        f"{vm.name}'s SSH", 120)
+        for vm in (a, b, c):
+            fill(ctx, ips[vm.id])
+        rates = {name: throughput(ctx, ips[vm.id])
+                 for name, vm in (("shared (iSCSI)", a), ("local (qcow2)", c))}
         shared, local, virsh, moved = [], [], [], {"shared": [], "local": []}
         b_host = ctx.store.pms.get(b.pmid).address
         for _ in range(args.runs):
@@ -115,8 +132,7 @@ def main():
               f"{sorted(shared)[len(shared) // 2] / sorted(virsh)[len(virsh) // 2]:.2f}")
         print(f"vmfabric live migration, local disk copied: {spread(local, 's')}, "
               f"{max(moved['local']) / 2 ** 20:.0f} MiB moved at most")
-        for name, vm in (("shared (iSCSI)", a), ("local (qcow2)", c)):
-            write, read = throughput(ctx, ips[vm.id])
+        for name, (write, read) in rates.items():
             print(f"guest disk, {name}: write {write:.1f} MB/s (fsync), read {read:.1f} MB/s")
     finally:
         ctx.close()
