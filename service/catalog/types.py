@@ -12,27 +12,32 @@ SIZES = {"cpu": ("cpu", 1024), "ram": ("ram_mb", 1 << 24), "disk": ("disk_gb", 1
 
 
 def new_type(data):
-    """The row of a type to create from DATA ({tid?, cpu, ram, disk})."""
-    _known(data, set(SIZES) | {"tid"})
+    """The row of a type to create from DATA ({tid?, cpu, ram, disk, ha?})."""
+    _known(data, set(SIZES) | {"tid", "ha"})
     row = {column: _positive(name, data.get(name), most) for name, (column, most) in SIZES.items()}
     if data.get("tid") is not None:
         row["tid"] = _positive("tid", data["tid"], 1 << 30)
+    row["ha"] = _flag(data, "ha") if "ha" in data else False
     return row
 
 
 def type_change(data):
-    """The columns to change from DATA ({cpu?, ram?, disk?, retired?})."""
-    _known(data, set(SIZES) | {"retired"})
+    """The columns to change from DATA ({cpu?, ram?, disk?, retired?, ha?}); ``ha`` is only
+    a default for new VMs, so it may change while VMs use the type."""
+    _known(data, set(SIZES) | {"retired", "ha"})
     values = {SIZES[name][0]: _positive(name, data[name], SIZES[name][1])
               for name in SIZES if name in data}
-    if "retired" in data:
-        if not isinstance(data["retired"], bool):
-            raise ValidationError(f"retired: true or false, not {data['retired']!r}",
-                                  field="retired")
-        values["retired"] = data["retired"]
+    values.update({flag: _flag(data, flag) for flag in ("retired", "ha") if flag in data})
     if not values:
-        raise ValidationError("nothing to change: give cpu, ram, disk or retired", field="body")
+        raise ValidationError("nothing to change: give cpu, ram, disk, retired or ha",
+                              field="body")
     return values
+
+
+def _flag(data, field):
+    if not isinstance(data[field], bool):
+        raise ValidationError(f"{field}: true or false, not {data[field]!r}", field=field)
+    return data[field]
 
 
 def check_launchable(itype):

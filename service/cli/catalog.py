@@ -18,7 +18,8 @@ IMAGE_COLUMNS = [("ID", "id"), ("NAME", "name"), ("STATE", "state"), ("FORMAT", 
                  ("LOGIN", "login"), ("VISIBILITY", lambda i: "public" if i["public"]
                                       else f"private (user {i['owner']})")]
 TYPE_COLUMNS = [("TID", "tid"), ("CPU", "cpu"), ("RAM MB", "ram"), ("DISK GB", "disk"),
-                ("RETIRED", lambda t: "yes" if t["retired"] else "")]
+                ("RETIRED", lambda t: "yes" if t["retired"] else ""),
+                ("HA", lambda t: "yes" if t.get("ha") else "")]
 
 
 table_command(image, "list", "/images", "images", IMAGE_COLUMNS, "List the images you may use.")
@@ -124,11 +125,14 @@ def image_delete(client, image_id, as_json):
 @click.option("--ram", type=click.IntRange(1), required=True, help="MB of memory.")
 @click.option("--disk", type=click.IntRange(1), required=True, help="GB of disk.")
 @click.option("--tid", type=click.IntRange(1), help="Its id (default: the next free one).")
+@click.option("--ha", is_flag=True, help="Its VMs are restarted on another host when theirs "
+                                         "fails (docs/ha.md).")
 @json_option
 @pass_client
-def type_create(client, cpu, ram, disk, tid, as_json):
+def type_create(client, cpu, ram, disk, tid, ha, as_json):
     """Create an instance type (admins).  Example: vmfabric type create --cpu 2 --ram 2048 --disk 20"""
-    body = {"cpu": cpu, "ram": ram, "disk": disk, **({"tid": tid} if tid else {})}
+    body = {"cpu": cpu, "ram": ram, "disk": disk, **({"tid": tid} if tid else {}),
+            **({"ha": True} if ha else {})}
     found = client.call("POST", "/types", body)["type"]
     emit(click.get_current_context(), {"type": found}, [found], TYPE_COLUMNS)
 
@@ -141,6 +145,17 @@ def type_create(client, cpu, ram, disk, tid, as_json):
 def type_retire(client, tid, undo, as_json):
     """No new VMs of type TID (the ones it has keep it); --undo offers it again."""
     found = client.call("PATCH", f"/types/{tid}", {"retired": not undo})["type"]
+    emit(click.get_current_context(), {"type": found}, [found], TYPE_COLUMNS)
+
+
+@itype.command("ha")
+@click.argument("tid", type=int)
+@click.option("--undo", is_flag=True, help="Its new VMs are not ha.")
+@json_option
+@pass_client
+def type_ha(client, tid, undo, as_json):
+    """New VMs of type TID are `ha` (restarted elsewhere when their host fails)."""
+    found = client.call("PATCH", f"/types/{tid}", {"ha": not undo})["type"]
     emit(click.get_current_context(), {"type": found}, [found], TYPE_COLUMNS)
 
 

@@ -30,6 +30,7 @@ EXAMPLES = {
     "image delete": "vmfabric image delete debian-12",
     "type list": "vmfabric type list",
     "type retire": "vmfabric type retire 4",
+    "type ha": "vmfabric type ha 2",
     "type delete": "vmfabric type delete 4",
     "policy show": "vmfabric policy show",
     "policy set": "vmfabric policy set worst_fit",

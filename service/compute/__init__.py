@@ -71,7 +71,7 @@ class Compute:
         return self._creator.default_keys
 
     def create(self, name, tid, image_id=None, count=1, placement="pack", boot=None,
-               user_id=None, expected_use=None, ha=False):
+               user_id=None, expected_use=None, ha=None):
         return self._refreshing(self._creator.create, name, tid, image_id, count, placement,
                                 boot, user_id, expected_use, ha)
 

@@ -90,17 +90,18 @@ class Creator:
         return FirstBoot(tuple(keys), user_data or "")
 
     def create(self, name, tid, image_id=None, count=1, placement="pack", boot=None,
-               user_id=None, expected_use=None, ha=False):
+               user_id=None, expected_use=None, ha=None):
         """Create COUNT VMs (a batch when > 1: placed and made all together or not at all)."""
         return self.create_named(member_names(name, count), tid, image_id, placement, boot,
                                  user_id=user_id, expected_use=expected_use, ha=ha)
 
     def create_named(self, names, tid, image_id=None, placement="pack", boot=None,
-                     cluster_id=None, user_id=None, expected_use=None, ha=False):
+                     cluster_id=None, user_id=None, expected_use=None, ha=None):
         """Create one VM per name of NAMES as one batch for USER_ID (within their quota); a
         spread cluster's new nodes keep clear of the hosts its other nodes hold. EXPECTED_USE:
         what each will use (a share of its vCPUs, or a profile), for usage-aware placement.
-        HA: restarted elsewhere when its host fails, so made only where disks are shared."""
+        HA: restarted elsewhere when its host fails, so made only where disks are shared
+        (None: as its type says)."""
         for member in names:
             templates.check_vm_name(member, field="name")
         share = demand.declared_share(expected_use)
@@ -111,6 +112,7 @@ class Creator:
         batch = secrets.token_hex(8)
         spread_group = spread_group_for(placement, cluster_id, batch, len(names))
         avoid = set(self.services.rules.group_hosts(spread_group))
+        ha = itype["ha"] if ha is None else ha
         if ha is not False:
             avoid |= self._without_shared_storage(ha)
         rows = [{"name": n, "tid": itype["tid"], "image_id": image["id"], "cpu": request.cpu,

@@ -62,7 +62,7 @@ class Catalog:
                     sa.func.coalesce(sa.func.max(types.c.tid), 0) + 1)).scalar())
             elif conn.execute(TYPE, {"tid": row["tid"]}).first() is not None:
                 raise Conflict(f"type {row['tid']} exists")
-            conn.execute(types.insert().values(retired=False, **row))
+            conn.execute(types.insert().values(**{"retired": False, "ha": False, **row}))
         return self.type(row["tid"])
 
     def change_type(self, tid, values):

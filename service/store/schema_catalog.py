@@ -48,6 +48,8 @@ types = sa.Table(
     sa.Column("disk_gb", sa.Integer, nullable=False),
     # no new VMs of it; the ones it has keep it
     sa.Column("retired", sa.Boolean, nullable=False, default=False),
+    # its new VMs are `ha` unless their create says otherwise
+    sa.Column("ha", sa.Boolean, nullable=False, default=False),
 )
 
 # base images already copied to a host's pool

@@ -113,7 +113,7 @@ def image(row):
 
 def itype(row):
     return {"tid": row["tid"], "cpu": row["cpu"], "ram": row["ram_mb"], "disk": row["disk_gb"],
-            "retired": row["retired"]}
+            "retired": row["retired"], "ha": row["ha"]}
 
 
 def job(row):

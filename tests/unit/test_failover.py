@@ -96,3 +96,15 @@ def test_what_a_raw_lun_cannot_do_is_refused_naming_why(ctx):
         ctx.compute.resize(vm.id, disk_gb=vm.disk_gb + 1)
     after = ctx.store.vms.get(vm.id)
     assert (after.disk_gb, ctx.store.snapshots.of_vm(vm.id)) == (vm.disk_gb, [])
+
+
+def test_a_type_marked_ha_makes_its_vms_ha_unless_a_create_says_otherwise(ctx):
+    from service.catalog.types import type_change
+
+    ctx.store.catalog.change_type(1, type_change({"ha": True}))
+    assert ctx.store.catalog.type(1)["ha"] is True
+    with pytest.raises(ValidationError, match="ha: no host keeps its guests' disks on shared"):
+        ctx.compute.create("from-an-ha-type", 1)
+    assert ctx.compute.create("not-this-one", 1, ha=False)[0].ha is False
+    with pytest.raises(ValidationError, match="ha: true or false, not 1"):
+        type_change({"ha": 1})

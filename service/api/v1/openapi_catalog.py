@@ -31,11 +31,14 @@ SCHEMAS = {
                        required=["name", "url"]),
     "ImageImporting": obj({"image": {"$ref": "#/components/schemas/Image"},
                            "job": {"$ref": "#/components/schemas/Job"}}),
-    "Type": obj({"tid": POS, "cpu": POS, "ram": POS, "disk": POS, "retired": {"type": "boolean"}}),
+    "Type": obj({"tid": POS, "cpu": POS, "ram": POS, "disk": POS, "retired": {"type": "boolean"},
+                 "ha": {"type": "boolean"}}),
     "TypeOne": obj({"type": {"$ref": "#/components/schemas/Type"}}),
     "TypeList": page_of("types", "Type"),
-    "TypeCreate": obj(dict(TYPE_SIZES, tid=POS), required=["cpu", "ram", "disk"]),
-    "TypeChange": obj(dict(TYPE_SIZES, retired={"type": "boolean"}), required=[]),
+    "TypeCreate": obj(dict(TYPE_SIZES, tid=POS, ha={"type": "boolean"}),
+                      required=["cpu", "ram", "disk"]),
+    "TypeChange": obj(dict(TYPE_SIZES, retired={"type": "boolean"}, ha={"type": "boolean"}),
+                      required=[]),
 }
 
 PATHS = {

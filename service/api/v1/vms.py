@@ -25,7 +25,7 @@ def create_vms():
                                count=data.get("count", 1),
                                placement=placement_of(data), boot=boot,
                                user_id=g.user.id, expected_use=data.get("expected_use"),
-                               ha=data.get("ha", False))
+                               ha=data.get("ha"))
     return created(f"/api/v1/vms/{vms[0].id}" if len(vms) == 1 else None,
                    vms=present.vms(vms, ctx().store))
 
