@@ -61,9 +61,9 @@ class Resizer:
                 pending.pop("cpu")
                 claim["cpu"] = wanted["cpu"]
                 now["cpu"] = True
-        if wanted["disk_gb"] > vm.disk_gb and vm.storage:
-            raise Conflict(f"vm {vm.id}'s disk is on shared storage ({vm.storage}), whose "
-                           "LUNs are not grown in place; resize its CPU and memory only")
+        if wanted["disk_gb"] > vm.disk_gb and vm.storage and live:
+            raise Conflict(f"vm {vm.id}'s disk is a LUN on shared storage ({vm.storage}), "
+                           "grown only while no host has it open: shut the VM down first")
         before = self.store.resizes.change(vmid, claim, pending, tid=tid,
                                            guard=self.quotas.guard_more)
         self._apply(vm, size, wanted, now, before)
@@ -79,7 +79,9 @@ class Resizer:
         disk_gb = vm.disk_gb
         done = []
         try:
-            if wanted["disk_gb"] > vm.disk_gb:
+            if wanted["disk_gb"] > vm.disk_gb and vm.storage:
+                self.creator.launcher.shared.grow(vm, wanted["disk_gb"])
+            elif wanted["disk_gb"] > vm.disk_gb:
                 self.hv.sizing.grow_disk(pm, vm.domain, "vda", wanted["disk_gb"] * GIB)
                 disk_gb = wanted["disk_gb"]
             if wanted["cpu"] != size["cpu"]:

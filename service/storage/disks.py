@@ -64,6 +64,10 @@ class SharedDisks:
         return {name: self.backend(name).cut(pm.address, vmids)
                 for name, vmids in by_group.items()}
 
+    def grow(self, vm, size_gb):
+        """VM's disk (shut off: no host has it open) to SIZE_GB."""
+        self.backend(vm.storage).grow(vm.id, size_gb)
+
     def delete(self, vmid, name):
         """Remove VMID's disks from backend NAME; errors are logged (a cleanup's step)."""
         try:

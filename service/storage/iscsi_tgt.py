@@ -79,6 +79,15 @@ class IscsiTgt:
         for address in admitted:
             self.admit(vmid, address)
 
+    def grow(self, vmid, size_gb):
+        """VMID's disk to SIZE_GB, its LUN made again so tgtd serves the new size (while no
+        initiator has it open: the VM is shut off); its ACL is the target's and stays."""
+        vmid, disk = int(vmid), f"{self.path}/vmf-{int(vmid)}.raw"
+        self._run(f"qemu-img resize -q -f raw {q(disk)} {int(size_gb)}G && "
+                  f"tgtadm --lld iscsi --op delete --mode logicalunit --tid {vmid} --lun 1 && "
+                  f"tgtadm --lld iscsi --op new --mode logicalunit --tid {vmid} --lun 1 "
+                  f"-b {q(disk)}", f"grow the disk of vm {vmid} to {int(size_gb)} GB")
+
     def admit(self, vmid, address):
         """Let ADDRESS log in to VMID's target (nothing to do when it may already)."""
         if _address(address) in self.targets().get(int(vmid), []):

@@ -149,6 +149,7 @@ def _report_failed(services, pm):
     if grace < down_for <= grace + interval:
         vmids = services.store.vms.ids_on(pm.id)
         log.warning("sync: %s has been down for %.0f s: it has failed; its VMs (%s) wait for it. "
-                    "`vmfabric pm evacuate %s --rebuild` recreates them on other hosts (their "
-                    "disks, which were on it, are lost)", pm.label, down_for,
+                    "`vmfabric pm evacuate %s --rebuild` recreates them on other hosts (from "
+                    "their disks on shared storage once it is fenced; the others' disks, which "
+                    "were on it, are lost)", pm.label, down_for,
                     ", ".join(map(str, vmids)) or "none", pm.id)

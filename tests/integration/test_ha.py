@@ -7,7 +7,8 @@ finds it down, fences it through its BMC (power read back off), cuts its storage
 restarts the guest on the other host, with its address and SSH host key, and its counter
 goes on from the last value written. The old host, powered on again, never starts it: its
 stale definition is removed. A host whose BMC does not answer is not fenced, and its VM is
-left where it is, reported.
+left where it is, reported. The guest then migrates live moving its memory only, and its
+disk grows while it is off.
 """
 
 import os
@@ -16,6 +17,7 @@ import subprocess
 
 import pytest
 
+from service.errors import Conflict
 from service.sync.loop import SyncLoop
 from tests.helpers.fleet import host_ssh
 from tests.helpers.shared import GROUP, Watcher, storage_group_context
@@ -158,3 +160,36 @@ def test_a_host_whose_bmc_does_not_answer_is_not_fenced_and_its_vm_stays(lab_dir
         Lab(lab_dir).heal(f"h{host.index}")
     assert ctx.store.vms.get(vm.id).pmid == host.index
     assert host_ssh(lab, host, "true").returncode == 0
+
+
+def test_a_shared_guest_migrates_moving_memory_only_and_grows_its_disk_while_off(lab_dir, ctx):
+    lab = Lab(lab_dir)
+    vm = next(v for v in ctx.store.vms.list() if v.ha)
+    ip = ctx.store.addresses.of_vm(vm.id)[0].ip
+    wait_until(lambda: guest_ssh(ctx, ip, "true").returncode == 0, "the guest's SSH", 90)
+    start_counter(ctx, ip)
+    other = 1 if vm.pmid == 2 else 2
+    moved = ctx.compute.migrate_now(vm.id, other)
+    assert moved["mode"] == "live" and moved["bytes"] < 256 << 20, moved  # memory, not 1 GiB
+    assert ctx.store.vms.get(vm.id).pmid == other
+    assert vm.domain in domains(lab, lab.state.hosts[other - 1])
+    assert vm.domain not in domains(lab, lab.state.hosts[2 - other])
+    before = counter(ctx, ip)
+    wait_until(lambda: counter(ctx, ip) > before, "the counter going on after the move", 30)
+
+    with pytest.raises(Conflict, match="shut the VM down first"):
+        ctx.compute.resize(vm.id, disk_gb=2)
+    ctx.compute.power(vm.id, "stop")
+    kept = counter_on_storage(lab, vm.id)
+    assert ctx.compute.resize(vm.id, disk_gb=2).disk_gb == 2
+    ctx.compute.power(vm.id, "start")
+    wait_until(lambda: guest_ssh(ctx, ip, "true").returncode == 0, "the guest's SSH", 90)
+    assert guest_ssh(ctx, ip, "cat /sys/block/vda/size").stdout.strip() == str(2 << 21)
+    assert counter(ctx, ip) == kept  # the same disk, grown
+
+
+def counter_on_storage(lab, vmid):
+    """The counter as the storage server's file holds it (the guest is off)."""
+    out = host_ssh(lab, lab.state.storage, f"dd if=/srv/vmfabric/vmf-{vmid}.raw bs=1M "
+                                           f"skip={COUNTER_MB} count=1 2>/dev/null | head -c 32")
+    return int(re.match(r"tick (\d+)", out.stdout).group(1))

@@ -2,7 +2,7 @@
 is made only where disks are shared; a failed host's failover is due after ``ha.grace``, and
 not again within a grace of a fence that failed; a VM is restarted elsewhere only after its
 host was fenced since it went down, only within its storage group; and what a raw LUN
-cannot do (a snapshot, a disk grown in place) is refused naming why, with nothing changed."""
+cannot do (a snapshot; a disk grown while it runs) is refused naming why, with nothing changed."""
 
 import pytest
 
@@ -92,7 +92,7 @@ def test_what_a_raw_lun_cannot_do_is_refused_naming_why(ctx):
     vm = shared_vm(ctx)
     with pytest.raises(Conflict, match="raw LUN on shared storage .* cannot hold a snapshot"):
         ctx.compute.take_snapshot(vm.id, "before")
-    with pytest.raises(Conflict, match="not grown in place"):
+    with pytest.raises(Conflict, match="grown only while no host has it open: shut the VM"):
         ctx.compute.resize(vm.id, disk_gb=vm.disk_gb + 1)
     after = ctx.store.vms.get(vm.id)
     assert (after.disk_gb, ctx.store.snapshots.of_vm(vm.id)) == (vm.disk_gb, [])
