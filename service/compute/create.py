@@ -16,7 +16,8 @@ import secrets
 import threading
 
 from service import faults, templates
-from service.errors import HypervisorError, NoCapacity, NotFound, ValidationError, VmfabricError
+from service.errors import (Conflict, HypervisorError, NoCapacity, NotFound, ValidationError,
+                            VmfabricError)
 from service.hypervisor import Unreachable
 from service.catalog import types as types_mod
 from service.store.catalog import usable_by
@@ -144,15 +145,16 @@ class Creator:
 
     def _without_shared_storage(self, ha):
         """The hosts an `ha` VM may not be made on: those keeping disks locally, which die
-        with them (ValidationError when no host shares its disks)."""
+        with them (Conflict when no host shares its disks: the fleet, not the request, lacks
+        it)."""
         if ha is not True:
             raise ValidationError(f"ha: true or false, not {ha!r}", field="ha")
         local = {pm.id for pm in self.store.pms.list()
                  if not self.launcher.shared.group_of(pm)}
         if len(local) == len(self.store.pms.list()):
-            raise ValidationError("ha: no host keeps its guests' disks on shared storage "
-                                  "(the host setting vmfabric_storage), so no VM can be "
-                                  "restarted elsewhere when its host fails", field="ha")
+            raise Conflict("ha: no host keeps its guests' disks on shared storage (the host "
+                           "setting vmfabric_storage), so no VM can be restarted elsewhere "
+                           "when its host fails")
         return local
 
     def _guard(self, conn, rows, image_id):

@@ -34,7 +34,7 @@ def failover(ctx):
 
 
 def test_an_ha_vm_is_made_only_where_disks_are_shared(ctx):
-    with pytest.raises(ValidationError, match="ha: no host keeps its guests' disks on shared"):
+    with pytest.raises(Conflict, match="ha: no host keeps its guests' disks on shared"):
         ctx.compute.create("solo", 1, ha=True)
     with pytest.raises(ValidationError, match="ha: true or false, not 'yes'"):
         ctx.compute.create("solo", 1, ha="yes")
@@ -103,7 +103,7 @@ def test_a_type_marked_ha_makes_its_vms_ha_unless_a_create_says_otherwise(ctx):
 
     ctx.store.catalog.change_type(1, type_change({"ha": True}))
     assert ctx.store.catalog.type(1)["ha"] is True
-    with pytest.raises(ValidationError, match="ha: no host keeps its guests' disks on shared"):
+    with pytest.raises(Conflict, match="ha: no host keeps its guests' disks on shared"):
         ctx.compute.create("from-an-ha-type", 1)
     assert ctx.compute.create("not-this-one", 1, ha=False)[0].ha is False
     with pytest.raises(ValidationError, match="ha: true or false, not 1"):
