@@ -54,6 +54,12 @@ class Fleet:
             ipam.attachment(settings, pools_from_config(self.config["networks"]))
         except ConfigError as exc:
             raise ValidationError(f"settings.{exc}", field="settings") from None
+        group = settings.get("vmfabric_storage")
+        if group is not None and group not in self.config["storage"]:
+            raise ValidationError(
+                f"settings.vmfabric_storage: {entry.address}: {group!r} is not a storage backend "
+                f"of the configuration (known: {', '.join(sorted(self.config['storage'])) or 'none'})",
+                field="settings")
         uri = settings.get("vmfabric_libvirt_uri") or generate.default_libvirt_uri(entry)
         domain_type = settings.get("vmfabric_domain_type", "auto")
         return {"address": entry.address, "port": entry.port, "user": entry.user,

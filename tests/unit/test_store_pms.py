@@ -91,3 +91,28 @@ def test_a_reread_takes_the_host_settings_as_they_are_now(tmp_path, monkeypatch)
     settings.write_text(yaml.safe_dump({"127.0.0.21": {"vmfabric_capacity": {"cpu": 6}}}))
     pms, added = Fleet(cfg, fleet.store).register_pm_file(path)
     assert added == [] and pms[0].settings == {"vmfabric_capacity": {"cpu": 6}}
+
+
+def test_a_host_naming_a_storage_group_the_configuration_lacks_is_refused(tmp_path,
+                                                                          monkeypatch):
+    import pytest
+    import yaml
+
+    from service.errors import ValidationError
+
+    monkeypatch.setattr("service.inventory.hostkeys.record", lambda *a, **k: False)
+    settings = tmp_path / "host_settings.yml"
+    settings.write_text(yaml.safe_dump({"127.0.0.21": {"vmfabric_storage": "san"}}))
+    inventory = {"path": str(tmp_path / "hosts.yml"), "host_settings": str(settings)}
+    cfg = config_mod.load(overrides={"inventory": inventory}, home=str(tmp_path / "home"))
+    fleet = Fleet(cfg, Store(cfg["database"]))
+    path = write(tmp_path, "127.0.0.21\n")
+    with pytest.raises(ValidationError, match=r"settings.vmfabric_storage: 127.0.0.21: 'san' is "
+                                              r"not a storage backend of the configuration "
+                                              r"\(known: none\)"):
+        fleet.register_pm_file(path)
+    assert fleet.store.pms.ids() == []
+    cfg = config_mod.load(overrides={"inventory": inventory, "storage": {"san": {
+        "kind": "iscsi_tgt", "host": "10.0.0.10"}}}, home=str(tmp_path / "home"))
+    pms, _ = Fleet(cfg, fleet.store).register_pm_file(path)
+    assert pms[0].settings == {"vmfabric_storage": "san"}
