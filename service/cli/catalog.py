@@ -144,8 +144,7 @@ def type_create(client, cpu, ram, disk, tid, ha, as_json):
 @pass_client
 def type_retire(client, tid, undo, as_json):
     """No new VMs of type TID (the ones it has keep it); --undo offers it again."""
-    found = client.call("PATCH", f"/types/{tid}", {"retired": not undo})["type"]
-    emit(click.get_current_context(), {"type": found}, [found], TYPE_COLUMNS)
+    _change_type(client, tid, {"retired": not undo})
 
 
 @itype.command("ha")
@@ -155,7 +154,11 @@ def type_retire(client, tid, undo, as_json):
 @pass_client
 def type_ha(client, tid, undo, as_json):
     """New VMs of type TID are `ha` (restarted elsewhere when their host fails)."""
-    found = client.call("PATCH", f"/types/{tid}", {"ha": not undo})["type"]
+    _change_type(client, tid, {"ha": not undo})
+
+
+def _change_type(client, tid, change):
+    found = client.call("PATCH", f"/types/{tid}", change)["type"]
     emit(click.get_current_context(), {"type": found}, [found], TYPE_COLUMNS)
 
 

@@ -53,9 +53,10 @@ class Compute:
         self._powers = Power(s.store, s.hypervisors, s.shutdowns)
         self._consoles = Consoles(s.store, s.hypervisors)
         self._snapshots = Snapshotter(config, s.store, s.hypervisors)
-        self._resizer = Resizer(s.store, s.hypervisors, self._creator, s.quotas)
+        self._resizer = Resizer(s.store, s.hypervisors, self._creator, s.quotas, s.shared)
         self._migrator = Migrator(config, s, self._launcher)
-        self._restarter = Restarter(s.store, s.scheduler, self._launcher, s.process, s.rules)
+        self._restarter = Restarter(s.store, s.scheduler, self._launcher, s.process, s.rules,
+                                   s.hypervisors, s.shared)
         self._recovery = Recovery(s.store, s.hypervisors, self._migrator, self._destroyer,
                                   self._launcher, self._restarter)
         self._rebuilder = Rebuilder(s.store, s.scheduler, self._launcher, s.process, s.rules)

@@ -149,9 +149,9 @@ class Creator:
         it)."""
         if ha is not True:
             raise ValidationError(f"ha: true or false, not {ha!r}", field="ha")
-        local = {pm.id for pm in self.store.pms.list()
-                 if not self.launcher.shared.group_of(pm)}
-        if len(local) == len(self.store.pms.list()):
+        hosts = self.store.pms.list()
+        local = {pm.id for pm in hosts if not self.services.shared.group_of(pm)}
+        if len(local) == len(hosts):
             raise Conflict("ha: no host keeps its guests' disks on shared storage (the host "
                            "setting vmfabric_storage), so no VM can be restarted elsewhere "
                            "when its host fails")

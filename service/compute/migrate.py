@@ -79,8 +79,7 @@ class Migrator:
             except ClaimLost as exc:
                 raise NoCapacity(str(exc)) from None
         else:
-            fits = self.services.rules.allows(vm, source)
-            others = {pm.id for pm in self.store.pms.list() if pm.id == source.id or not fits(pm)}
+            others = self.services.rules.barred(vm, source)
             request = Resources(vm.cpu, vm.ram_mb, vm.disk_gb + self._volume_gb(vmid))
             target = self.store.pms.get(self.services.scheduler.choose(
                 request, others, lambda chosen, changes: (
@@ -149,7 +148,7 @@ class Migrator:
         shared storage are only opened to TARGET."""
         image = self.store.catalog.image(vm.image_id)
         if vm.storage:
-            self.launcher.shared.admit(vm, target)
+            self.services.shared.admit(vm, target)
             for volume in carried:
                 if live:
                     self.hv.storage.create_volume(target, naming.volume(volume.id),

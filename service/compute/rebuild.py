@@ -33,11 +33,9 @@ class Rebuilder:
             raise Conflict(f"vm {vm.id} is {vm.state}; left to the sync")
         image = self.store.catalog.image(vm.image_id)
         private, public = guestkeys.new_host_key(f"vmfabric-guest {vm.name}")
-        allowed = self.rules.allows(vm, failed_pm)
-        others = {p.id for p in self.store.pms.list() if p.id == failed_pm.id or not allowed(p)}
         try:
             target = self.scheduler.move(
-                vm.id, Resources(vm.cpu, vm.ram_mb, vm.disk_gb), others,
+                vm.id, Resources(vm.cpu, vm.ram_mb, vm.disk_gb), self.rules.barred(vm, failed_pm),
                 also={"owner": self.process.id, "host_key": public})
         except NoCapacity as exc:
             raise NoCapacity(f"no host of its kind has room for it ({exc})") from None

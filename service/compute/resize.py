@@ -27,6 +27,7 @@ class Resizer:
     hv: object  # the hypervisors
     creator: object  # (what an instance type asks for)
     quotas: object
+    shared: object  # disks on shared storage (storage/disks.py)
 
     def resize(self, vmid, tid=None, cpu=None, ram_mb=None, disk_gb=None, unplug=False):
         """Resize VMID to instance type TID, or to the sizes given (the others kept). UNPLUG:
@@ -80,7 +81,7 @@ class Resizer:
         done = []
         try:
             if wanted["disk_gb"] > vm.disk_gb and vm.storage:
-                self.creator.launcher.shared.grow(vm, wanted["disk_gb"])
+                self.shared.grow(vm, wanted["disk_gb"])
             elif wanted["disk_gb"] > vm.disk_gb:
                 self.hv.sizing.grow_disk(pm, vm.domain, "vda", wanted["disk_gb"] * GIB)
                 disk_gb = wanted["disk_gb"]

@@ -37,6 +37,8 @@ class Restarter:
     launcher: object
     process: object
     rules: object
+    hv: object  # the hypervisors
+    shared: object  # disks on shared storage (storage/disks.py)
 
     def restart(self, vm, failed_pm, claimed=lambda target: None):
         """VM (of FAILED_PM, fenced) started on another host of its storage group; CLAIMED
@@ -50,12 +52,10 @@ class Restarter:
             raise Conflict(f"{failed_pm.label} is not fenced: vm {vm.id} may still run there, "
                            f"so it is not started elsewhere (fence it: vmfabric pm fence "
                            f"{failed_pm.id})")
-        self.launcher.shared.cut([vm], failed_pm)
-        allowed = self.rules.allows(vm, failed_pm)
-        others = {p.id for p in self.store.pms.list() if p.id == failed_pm.id or not allowed(p)}
+        self.shared.cut([vm], failed_pm)
         try:
             target = self.scheduler.move(
-                vm.id, Resources(vm.cpu, vm.ram_mb, vm.disk_gb), others,
+                vm.id, Resources(vm.cpu, vm.ram_mb, vm.disk_gb), self.rules.barred(vm, failed_pm),
                 also={"owner": self.process.id, "error": f"{RESTARTING} {failed_pm.label} failed"})
         except NoCapacity as exc:
             raise NoCapacity(f"no host of its storage group has room for it ({exc})") from None
@@ -72,7 +72,7 @@ class Restarter:
 
         pm = self.store.pms.get(vm.pmid)
         try:
-            if self.launcher.hv.domains.state(pm, vm.domain) != "running":
+            if self.hv.domains.state(pm, vm.domain) != "running":
                 self._start(vm, pm)
             else:
                 self.store.vms.set_state(vm.id, "running")
@@ -89,7 +89,7 @@ class Restarter:
             self.launcher.start_shared(vm, pm)
         except VmfabricError as exc:
             try:
-                self.launcher.hv.domains.remove(pm, vm.domain)
+                self.hv.domains.remove(pm, vm.domain)
             except VmfabricError:
                 pass
             self.store.vms.set_state(vm.id, "missing", error=f"{vm.error}, but it did not "

@@ -71,6 +71,12 @@ class MoveRules:
                     f"({vm.spread_group}): its VMs stay on different hosts")
         return None
 
+    def barred(self, vm, source):
+        """The pmids VM may not move to from SOURCE: SOURCE, and every host these rules
+        refuse it (what a move's placement excludes)."""
+        allowed = self.allows(vm, source)
+        return {pm.id for pm in self.store.pms.list() if pm.id == source.id or not allowed(pm)}
+
     def allows(self, vm, source):
         """A test of whether a host may take VM (from SOURCE) by these rules (not capacity)."""
         network = self.network_of(vm)

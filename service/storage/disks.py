@@ -29,8 +29,9 @@ class SharedDisks:
 
     def backend(self, name):
         if name not in self.backends:
+            known = ", ".join(sorted(self.backends)) or "none"
             raise HypervisorError(f"{SETTING}: {name!r} is not a storage backend of the "
-                                  f"configuration (known: {', '.join(sorted(self.backends)) or 'none'})")
+                                  f"configuration (known: {known})")
         return self.backends[name]
 
     def members(self, name):

@@ -2,9 +2,10 @@
 
 One target per VM: IQN ``PREFIX:vmf-ID``, target id ID, LUN 1 its disk (the raw file
 ``PATH/vmf-ID.raw`` on the storage host) and LUN 2 its first-boot disk (``PATH/vmf-ID.cidata``,
-when it has one), so a host that restarts the VM finds both where the last one left them. An image is copied there once
-(``PATH/images/image-N``) and each disk is made from it by ``qemu-img convert`` on the
-storage host, so an image crosses the network once, not once per VM. A target admits
+when it has one), so a host that restarts the VM finds both where the last one left them.
+An image is copied there once (``PATH/images/image-N``) and each disk is made from it by
+``qemu-img convert`` on the storage host, so an image crosses the network once, not once
+per VM. A target admits
 initiators by address (its ACL): the hosts that may run the VM. ``cut`` removes an address
 from every target, the second layer of fencing (a fenced host that comes back cannot write).
 
@@ -75,9 +76,9 @@ class IscsiTgt:
                       stdin=cidata)
             export += (f" && tgtadm --lld iscsi --op new --mode logicalunit --tid {vmid} "
                        f"--lun 2 -b {q(first_boot)}")
-        self._run(export, f"export the disk of vm {vmid}")
-        for address in admitted:
-            self.admit(vmid, address)
+        binds = [f"tgtadm --lld iscsi --op bind --mode target --tid {vmid} -I {q(_address(a))}"
+                 for a in admitted]  # (a new target's ACL is empty: no listing needed)
+        self._run(" && ".join([export] + binds), f"export the disk of vm {vmid}")
 
     def grow(self, vmid, size_gb):
         """VMID's disk to SIZE_GB, its LUN made again so tgtd serves the new size (while no

@@ -26,5 +26,6 @@ def check(data):
         storage.backend(name, spec, ssh_config="")  # a bad kind, host, path or IQN is named
     for key, low, high in (("grace", 5, 86400), ("fence_confirm", 1, 600)):
         value = data["ha"][key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not low <= value <= high:
             raise ConfigError(f"ha.{key}: seconds from {low} to {high}, not {value!r}")

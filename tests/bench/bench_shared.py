@@ -26,6 +26,7 @@ import subprocess
 import tempfile
 import time
 
+from tests.bench.bench_migration import uri
 from tests.bench.report import spread
 from tests.helpers.shared import storage_group_context
 from tests.helpers.waiting import wait_until
@@ -35,10 +36,6 @@ from vmfabric_lab.lab import Lab
 
 MB = 64
 FILL_MB = 256
-
-
-def uri(lab, address):
-    return f"qemu+ssh://root@{address}/system?command={lab.state.dir}/ssh"
 
 
 def through_vmfabric(ctx, vmid):
